@@ -1,0 +1,95 @@
+//! Registers of a stopped thread, for whichever architecture recorded them.
+
+use serde::{Deserialize, Serialize};
+
+use super::{aarch64, x86_64, Arch};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Regs {
+    X86_64(x86_64::regs::Regs),
+    Aarch64(aarch64::regs::Regs),
+}
+
+impl Regs {
+    pub fn arch(&self) -> Arch {
+        match self {
+            Regs::X86_64(_) => Arch::X86_64,
+            Regs::Aarch64(_) => Arch::Aarch64,
+        }
+    }
+
+    /// Instruction pointer.
+    pub fn ip(&self) -> u64 {
+        match self {
+            Regs::X86_64(r) => r.rip,
+            Regs::Aarch64(r) => r.pc,
+        }
+    }
+
+    pub fn set_ip(&mut self, v: u64) {
+        match self {
+            Regs::X86_64(r) => r.rip = v,
+            Regs::Aarch64(r) => r.pc = v,
+        }
+    }
+
+    /// Stack pointer.
+    pub fn sp(&self) -> u64 {
+        match self {
+            Regs::X86_64(r) => r.rsp,
+            Regs::Aarch64(r) => r.sp,
+        }
+    }
+
+    /// The syscall number at a syscall stop.
+    pub fn syscall_nr(&self) -> u64 {
+        match self {
+            Regs::X86_64(r) => r.orig_rax,
+            Regs::Aarch64(r) => r.syscallno,
+        }
+    }
+
+    pub fn syscall_args(&self) -> [u64; 6] {
+        match self {
+            Regs::X86_64(r) => r.syscall_args(),
+            Regs::Aarch64(r) => r.syscall_args(),
+        }
+    }
+
+    /// The syscall result register (rax, x0).
+    pub fn result(&self) -> u64 {
+        match self {
+            Regs::X86_64(r) => r.rax,
+            Regs::Aarch64(r) => r.x[0],
+        }
+    }
+
+    pub fn set_result(&mut self, v: u64) {
+        match self {
+            Regs::X86_64(r) => r.rax = v,
+            Regs::Aarch64(r) => r.x[0] = v,
+        }
+    }
+
+    /// Registers that differ, as (name, expected, found); `self` is the
+    /// expected side. Flags the CPU sets on its own are ignored.
+    pub fn diff(&self, found: &Regs) -> Vec<(String, u64, u64)> {
+        match (self, found) {
+            (Regs::X86_64(a), Regs::X86_64(b)) => a
+                .diff(b)
+                .into_iter()
+                .map(|(n, x, y)| (n.to_string(), x, y))
+                .collect(),
+            (Regs::Aarch64(a), Regs::Aarch64(b)) => a.diff(b),
+            _ => vec![("arch".to_string(), 0, 1)],
+        }
+    }
+
+    /// The x86_64 registers, if these are x86_64 registers.
+    pub fn x86(&self) -> Option<&x86_64::regs::Regs> {
+        match self {
+            Regs::X86_64(r) => Some(r),
+            _ => None,
+        }
+    }
+}

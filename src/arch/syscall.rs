@@ -1,0 +1,77 @@
+//! How a syscall is recorded and replayed, described as data.
+//!
+//! Each architecture has a table of [`SyscallDesc`]. The recorder reads the
+//! `outs` to know which memory the kernel wrote (and records those bytes); the
+//! replayer reads `action` to know whether the syscall is emulated from the
+//! trace or must really run because it shapes the address space or kernel
+//! state that native execution depends on.
+
+/// Where the kernel writes an output of a syscall, and how many bytes.
+/// Argument indices are 0-based. A null pointer argument means "no output".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Out {
+    /// `len` bytes at the pointer in argument `ptr`.
+    Fixed { ptr: u8, len: usize },
+    /// As many bytes at `ptr` as the (non-negative) result says: read,
+    /// getdents64, readlink, getrandom, recvfrom, getcwd...
+    Result { ptr: u8 },
+    /// As many bytes at `ptr` as argument `len` says.
+    ArgLen { ptr: u8, len: u8 },
+    /// `count` (an argument) elements of `elem` bytes at `ptr`: poll's fds.
+    Array { ptr: u8, count: u8, elem: usize },
+    /// `result` elements of `elem` bytes at `ptr`: epoll_wait's events.
+    ResultArray { ptr: u8, elem: usize },
+    /// A buffer at `ptr` whose capacity is the u32 at pointer `lenptr`, and
+    /// that u32 itself (updated by the kernel): accept4, getsockname,
+    /// recvfrom's address, getsockopt.
+    SockLen { ptr: u8, lenptr: u8 },
+    /// An iovec array (`iov`, `cnt` arguments) filled up to `result` bytes:
+    /// readv, preadv, preadv2.
+    Iovec { iov: u8, cnt: u8 },
+    /// A `struct msghdr` at argument `msg` filled by recvmsg: name, iovecs up
+    /// to `result` bytes, control data, and the header's length fields.
+    MsgHdr { msg: u8 },
+    /// An fd_set for `nfds` (an argument) descriptors at `ptr`: select.
+    FdSet { ptr: u8, nfds: u8 },
+}
+
+/// What the replayer does with a syscall.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Not executed at replay: the recorded result and memory writes are
+    /// put in place.
+    Emulate,
+    /// Executed at replay with the same arguments, because the process's own
+    /// state depends on it (mprotect, munmap, rt_sigaction, arch_prctl...).
+    /// The result must match the recording.
+    Execute,
+    /// mmap: executed at replay at the recorded address; a file mapping is
+    /// backed by the copy of the file saved in the trace.
+    Mmap,
+    /// mremap: executed at replay, moved to the recorded address.
+    Mremap,
+    /// brk: executed at replay, result checked.
+    Brk,
+    /// ioctl: outputs come from the request number (see `arch::ioctl`).
+    Ioctl,
+    /// fcntl: outputs depend on the command.
+    Fcntl,
+    /// prctl: outputs depend on the option.
+    Prctl,
+    /// exit or exit_group: ends the task or process.
+    Exit,
+    /// rt_sigreturn: executed; it restores registers from the signal frame.
+    SigReturn,
+    /// Not supported in this version: refused with ENOSYS at record and a
+    /// warning naming the syscall. `why` says what the user should know.
+    Refuse { why: &'static str },
+}
+
+/// One syscall's description.
+#[derive(Clone, Copy, Debug)]
+pub struct SyscallDesc {
+    pub name: &'static str,
+    pub nr: u64,
+    pub outs: &'static [Out],
+    pub action: Action,
+}

@@ -1,0 +1,125 @@
+//! Commands that look at traces without running them.
+
+use std::path::Path;
+
+use super::dirs;
+use crate::trace::{Event, TraceReader};
+
+fn open(dir: &Path) -> Result<TraceReader, String> {
+    TraceReader::open(dir).map_err(|e| e.to_string())
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    let mut total = 0;
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            match e.metadata() {
+                Ok(m) if m.is_dir() => total += dir_size(&e.path()),
+                Ok(m) => total += m.len(),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}
+
+pub fn ls() -> Result<i32, String> {
+    let root = dirs::trace_root();
+    let mut names: Vec<_> = match std::fs::read_dir(&root) {
+        Ok(rd) => rd
+            .flatten()
+            .filter(|e| e.file_name() != dirs::LATEST && e.path().join("header").exists())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    if names.is_empty() {
+        println!("no traces in {}", root.display());
+    }
+    for n in names {
+        let p = root.join(&n);
+        let cmd = TraceReader::open(&p)
+            .map(|r| r.header().argv.join(" "))
+            .unwrap_or_else(|e| format!("(unreadable: {e})"));
+        println!("{n}\t{}\t{cmd}", human(dir_size(&p)));
+    }
+    Ok(0)
+}
+
+fn human(b: u64) -> String {
+    if b >= 1 << 20 {
+        format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64)
+    } else if b >= 1 << 10 {
+        format!("{:.1} KiB", b as f64 / 1024.0)
+    } else {
+        format!("{b} B")
+    }
+}
+
+pub fn ps(dir: &Path) -> Result<i32, String> {
+    let r = open(dir)?;
+    let (events, end) = r.read_all().map_err(|e| e.to_string())?;
+    println!("PID\tPPID\tEXIT\tCMD");
+    let pid = match events.first() {
+        Some(Event::Exec { pid, .. }) => *pid,
+        _ => return Err("the trace has no events".into()),
+    };
+    let exit = events.iter().find_map(|e| match e {
+        Event::Exit { tid, kind } if *tid == pid => Some(kind.shell_status().to_string()),
+        _ => None,
+    });
+    let exit = exit.unwrap_or_else(|| match end {
+        crate::trace::TraceEnd::Complete => "?".into(),
+        _ => "(cut short)".into(),
+    });
+    println!("{pid}\t--\t{exit}\t{}", r.header().argv.join(" "));
+    Ok(0)
+}
+
+pub fn dump(dir: &Path, json: bool) -> Result<i32, String> {
+    use std::io::Write;
+    let r = open(dir)?;
+    let arch = r.header().arch;
+    let mut s = r.events().map_err(|e| e.to_string())?;
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    let mut i = 0u64;
+    while let Some(e) = s.next_event() {
+        let line = if json {
+            serde_json::json!({"event": i, "tid": e.tid(), "data": e}).to_string()
+        } else {
+            format!("#{i} tid {}: {}", e.tid(), e.summary(arch))
+        };
+        if writeln!(out, "{line}").is_err() {
+            return Ok(0); // closed pipe (e.g. `| head`)
+        }
+        i += 1;
+    }
+    if let Some(end @ crate::trace::TraceEnd::Truncated { .. }) = s.end() {
+        eprintln!("rewind: {}", end.describe());
+        return Ok(3);
+    }
+    Ok(0)
+}
+
+pub fn info(dir: &Path) -> Result<i32, String> {
+    let r = open(dir)?;
+    let h = r.header();
+    let (events, end) = r.read_all().map_err(|e| e.to_string())?;
+    println!("trace:        {}", dir.display());
+    println!("arch:         {}", h.arch.name());
+    println!("tick mode:    {}", h.ticks.describe());
+    println!("command:      {}", h.argv.join(" "));
+    println!("executable:   {} (saved as files/{})", h.exe.original, h.exe.saved);
+    if let Some(i) = &h.interp {
+        println!("loader:       {} (saved as files/{})", i.original, i.saved);
+    }
+    println!("cwd:          {}", h.cwd);
+    println!("recorded on:  {} ({}), rewind {}", h.hostname, h.kernel, h.rewind_version);
+    println!("cpuid leaves: {}", h.cpuid.len());
+    println!("events:       {}", events.len());
+    println!("size:         {}", human(dir_size(dir)));
+    println!("state:        {}", end.describe());
+    Ok(0)
+}

@@ -1,0 +1,68 @@
+//! Saving the files a recorded process executes or maps into the trace, so
+//! that replay does not depend on them staying unchanged.
+
+use std::collections::HashMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use crate::trace::SavedFile;
+
+/// Files saved so far, by (device, inode, mtime, size).
+pub struct FileSaver {
+    dir: PathBuf,
+    saved: HashMap<(u64, u64, i64, u64), String>,
+    next: usize,
+}
+
+impl FileSaver {
+    pub fn new(files_dir: &Path) -> FileSaver {
+        FileSaver {
+            dir: files_dir.to_path_buf(),
+            saved: HashMap::new(),
+            next: 0,
+        }
+    }
+
+    /// Save the file whose contents are readable at `source` (a path, or a
+    /// /proc/PID/fd/N link) and whose name was `original`. Hard-links when
+    /// possible, else copies. Returns its record.
+    pub fn save(&mut self, source: &Path, original: &str) -> std::io::Result<SavedFile> {
+        let md = std::fs::metadata(source)?;
+        let key = (md.dev(), md.ino(), md.mtime(), md.size());
+        if let Some(name) = self.saved.get(&key) {
+            return Ok(SavedFile {
+                original: original.to_string(),
+                saved: name.clone(),
+                size: md.size(),
+            });
+        }
+        let base = Path::new(original)
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "file".into());
+        let base: String = base
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || ".-_+".contains(c) { c } else { '_' })
+            .collect();
+        let name = format!("{:03}-{base}", self.next);
+        self.next += 1;
+        let dest = self.dir.join(&name);
+        // A hard link shares the inode: only when the original path still
+        // names the very file we were asked about.
+        let linked = match std::fs::metadata(original) {
+            Ok(o) if o.dev() == md.dev() && o.ino() == md.ino() => {
+                std::fs::hard_link(original, &dest).is_ok()
+            }
+            _ => false,
+        };
+        if !linked {
+            std::fs::copy(source, &dest)?;
+        }
+        self.saved.insert(key, name.clone());
+        Ok(SavedFile {
+            original: original.to_string(),
+            saved: name,
+            size: md.size(),
+        })
+    }
+}

@@ -1,0 +1,567 @@
+//! The recording session: start the program under ptrace, stop at every
+//! syscall and signal, and write what the kernel did into the trace.
+
+pub mod files;
+pub mod syscalls;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::arch::syscall::Action;
+use crate::arch::x86_64::TimeInsn;
+use crate::arch::{regs::Regs, Arch};
+use crate::trace::{
+    CpuidRecord, Event, ExitKind, Header, MapSource, MemWrite, SyscallEvent, TraceError,
+    TraceWriter,
+};
+use crate::tracee::spawn::{spawn, SpawnError, SpawnSpec};
+use crate::tracee::{maps, sys, Resume, Stop, Task, TaskError};
+use files::FileSaver;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("cannot find program {0:?} (not a file, and not found in PATH)")]
+    NotFound(String),
+    #[error("trace directory {0} already exists; choose another with -o or remove it")]
+    Exists(PathBuf),
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    #[error(transparent)]
+    Spawn(#[from] SpawnError),
+    #[error("while recording: {0}")]
+    Task(#[from] TaskError),
+    #[error("cannot save {path} into the trace: {source}")]
+    SaveFile {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// What to record.
+pub struct RecordOptions {
+    pub argv: Vec<String>,
+    /// Extra environment variables (VAR=VAL), added to rewind's own.
+    pub env: Vec<String>,
+    /// The trace directory to create.
+    pub trace_dir: PathBuf,
+}
+
+/// How a recording went.
+pub struct RecordOutcome {
+    pub exit: ExitKind,
+    pub events: u64,
+    pub bytes: u64,
+}
+
+/// Resolve `prog` the way a shell would: a path with a slash as is, else
+/// the first executable match in PATH.
+pub fn resolve_program(prog: &str) -> Result<PathBuf, RecordError> {
+    let p = Path::new(prog);
+    if prog.contains('/') {
+        return if p.is_file() {
+            std::fs::canonicalize(p).map_err(|_| RecordError::NotFound(prog.into()))
+        } else {
+            Err(RecordError::NotFound(prog.into()))
+        };
+    }
+    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into());
+    for dir in path.split(':') {
+        let c = Path::new(dir).join(prog);
+        if c.is_file() {
+            return std::fs::canonicalize(&c).map_err(|_| RecordError::NotFound(prog.into()));
+        }
+    }
+    Err(RecordError::NotFound(prog.into()))
+}
+
+/// The environment the program gets: ours with the overrides applied.
+fn program_env(extra: &[String]) -> Vec<String> {
+    let mut env: Vec<String> = std::env::vars_os()
+        .map(|(k, v)| format!("{}={}", k.to_string_lossy(), v.to_string_lossy()))
+        .collect();
+    for e in extra {
+        let key = e.split('=').next().unwrap_or(e);
+        env.retain(|x| x.split('=').next() != Some(key));
+        env.push(e.clone());
+    }
+    env
+}
+
+/// The CPUID leaves that describe the features programs select code by.
+#[cfg(target_arch = "x86_64")]
+pub fn cpuid_records() -> Vec<CpuidRecord> {
+    let mut v = Vec::new();
+    let max = sys::cpuid(0, 0)[0];
+    for (leaf, sub) in [(0, 0), (1, 0), (7, 0), (7, 1), (0xd, 0), (0xd, 1), (0x14, 0)] {
+        if leaf > max {
+            continue;
+        }
+        let r = sys::cpuid(leaf, sub);
+        let mut rec = CpuidRecord {
+            leaf,
+            subleaf: sub,
+            eax: r[0],
+            ebx: r[1],
+            ecx: r[2],
+            edx: r[3],
+        };
+        if leaf == 1 {
+            // Bits 31-24 of ebx are the initial APIC id: which CPU we ran on.
+            rec.ebx &= 0x00ff_ffff;
+        }
+        v.push(rec);
+    }
+    v
+}
+
+fn uname() -> (String, String) {
+    match nix::sys::utsname::uname() {
+        Ok(u) => (
+            u.nodename().to_string_lossy().into_owned(),
+            format!(
+                "{} {}",
+                u.sysname().to_string_lossy(),
+                u.release().to_string_lossy()
+            ),
+        ),
+        Err(_) => ("unknown".into(), "unknown".into()),
+    }
+}
+
+/// The dynamic loader an ELF executable names (PT_INTERP), if any.
+pub fn elf_interp(path: &Path) -> Option<String> {
+    use object::read::elf::{ElfFile64, ProgramHeader};
+    let data = std::fs::read(path).ok()?;
+    let elf = ElfFile64::<object::Endianness>::parse(&*data).ok()?;
+    let endian = elf.endian();
+    for ph in elf.elf_program_headers() {
+        if ph.p_type(endian) == object::elf::PT_INTERP {
+            let bytes = ph.data(endian, &*data).ok()?;
+            let s = bytes.split(|&b| b == 0).next()?;
+            return Some(String::from_utf8_lossy(s).into_owned());
+        }
+    }
+    None
+}
+
+/// AT_SYSINFO_EHDR: where the kernel's vDSO is.
+const AT_SYSINFO_EHDR: u64 = 33;
+/// AT_IGNORE: an auxv entry to be skipped.
+const AT_IGNORE: u64 = 1;
+
+/// Find the auxv on the initial stack (after argc, argv, NULL, envp, NULL)
+/// and return its address.
+pub fn auxv_addr(task: &Task, sp: u64) -> Result<u64, TaskError> {
+    let argc = task.read_u64(sp)?;
+    let mut p = sp + 8 + (argc + 1) * 8;
+    // Environment pointers up to NULL.
+    for _ in 0..100_000 {
+        let v = task.read_u64(p)?;
+        p += 8;
+        if v == 0 {
+            break;
+        }
+    }
+    Ok(p)
+}
+
+/// Hide the vDSO from the program so that its time functions are plain
+/// syscalls (which are recorded) rather than reads of kernel-updated memory.
+fn hide_vdso(task: &Task, sp: u64) -> Result<(), TaskError> {
+    let mut p = auxv_addr(task, sp)?;
+    loop {
+        let ty = task.read_u64(p)?;
+        if ty == 0 {
+            break;
+        }
+        if ty == AT_SYSINFO_EHDR {
+            task.write_mem(p, &AT_IGNORE.to_le_bytes())?;
+        }
+        p += 16;
+    }
+    Ok(())
+}
+
+/// Read the auxv words from the stack (up to and including AT_NULL).
+pub fn read_auxv(task: &Task, sp: u64) -> Result<Vec<u8>, TaskError> {
+    let start = auxv_addr(task, sp)?;
+    let mut p = start;
+    loop {
+        let ty = task.read_u64(p)?;
+        p += 16;
+        if ty == 0 {
+            break;
+        }
+    }
+    task.read_mem_exact(start, (p - start) as usize)
+}
+
+/// Syscalls refused or ioctls unknown, each warned about once.
+#[derive(Default)]
+struct Warnings {
+    seen: HashSet<String>,
+}
+
+impl Warnings {
+    fn once(&mut self, key: String, msg: impl FnOnce() -> String) {
+        if self.seen.insert(key) {
+            eprintln!("rewind: warning: {}", msg());
+        }
+    }
+}
+
+struct Recorder {
+    arch: Arch,
+    task: Task,
+    writer: TraceWriter,
+    saver: FileSaver,
+    warnings: Warnings,
+}
+
+/// Record `opts.argv` into `opts.trace_dir`.
+pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
+    let prog = opts
+        .argv
+        .first()
+        .ok_or_else(|| RecordError::NotFound(String::new()))?;
+    let exe = resolve_program(prog)?;
+    let exe_s = exe.to_string_lossy().into_owned();
+    if opts.trace_dir.exists()
+        && std::fs::read_dir(&opts.trace_dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(RecordError::Exists(opts.trace_dir.clone()));
+    }
+    let env = program_env(&opts.env);
+    let cwd = std::env::current_dir()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "/".into());
+    let cpu = sys::current_cpu();
+    let _ = sys::pin_to_cpu(cpu);
+    let ticks = crate::ticks::detect();
+    log::info!("recording with {}", ticks.describe());
+    let (hostname, kernel) = uname();
+
+    std::fs::create_dir_all(opts.trace_dir.join(crate::trace::FILES_DIR)).map_err(|source| {
+        TraceError::Io {
+            what: "create",
+            path: opts.trace_dir.clone(),
+            source,
+        }
+    })?;
+    let mut saver = FileSaver::new(&opts.trace_dir.join(crate::trace::FILES_DIR));
+    let save = |saver: &mut FileSaver, p: &str| {
+        saver.save(Path::new(p), p).map_err(|source| RecordError::SaveFile {
+            path: p.to_string(),
+            source,
+        })
+    };
+    let exe_saved = save(&mut saver, &exe_s)?;
+    let interp = match elf_interp(&exe) {
+        Some(i) => Some(save(&mut saver, &i)?),
+        None => None,
+    };
+    let header = Header {
+        arch: Arch::host(),
+        ticks,
+        cpuid: cpuid_records(),
+        argv: opts.argv.clone(),
+        env: env.clone(),
+        cwd,
+        exe: exe_saved,
+        interp,
+        hostname,
+        kernel,
+        rewind_version: env!("CARGO_PKG_VERSION").to_string(),
+        started: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    };
+    let writer = TraceWriter::create(&opts.trace_dir, &header)?;
+    let task = spawn(&SpawnSpec {
+        path: &exe_s,
+        argv: &opts.argv,
+        env: &env,
+        cwd: None,
+        cpu,
+        own_pgrp: false,
+    })?;
+    let mut rec = Recorder {
+        arch: Arch::host(),
+        task,
+        writer,
+        saver,
+        warnings: Warnings::default(),
+    };
+    rec.record_exec()?;
+    let exit = rec.run()?;
+    rec.writer.flush()?;
+    Ok(RecordOutcome {
+        exit,
+        events: rec.writer.count(),
+        bytes: rec.writer.bytes_written(),
+    })
+}
+
+impl Recorder {
+    fn record_exec(&mut self) -> Result<(), RecordError> {
+        let regs = self.task.regs()?;
+        let sp = regs.sp();
+        hide_vdso(&self.task, sp)?;
+        let pid = self.task.pid.as_raw();
+        let maps = maps::read(pid).map_err(|source| TaskError::Memory {
+            op: "read maps of",
+            tid: pid,
+            addr: 0,
+            source,
+        })?;
+        let stack_end = maps
+            .iter()
+            .find(|m| m.start <= sp && sp < m.end)
+            .map(|m| m.end)
+            .unwrap_or(sp);
+        let stack = MemWrite {
+            addr: sp,
+            data: self.task.read_mem_exact(sp, (stack_end - sp) as usize)?,
+        };
+        let auxv = read_auxv(&self.task, sp)?;
+        self.writer.push(&Event::Exec {
+            pid,
+            tid: self.task.tid.as_raw(),
+            regs,
+            stack,
+            maps,
+            auxv,
+        })?;
+        Ok(())
+    }
+
+    /// Step the program until it ends; returns how it ended.
+    fn run(&mut self) -> Result<ExitKind, RecordError> {
+        let tid = self.task.tid.as_raw();
+        let mut pending_sig: Option<i32> = None;
+        loop {
+            self.task.resume(Resume::Syscall, pending_sig.take())?;
+            match self.task.wait()? {
+                Stop::SyscallEntry => {
+                    if let Some(kind) = self.record_syscall()? {
+                        self.writer.push(&Event::Exit { tid, kind })?;
+                        return Ok(kind);
+                    }
+                }
+                Stop::SyscallExit => {
+                    // The exit of the execve that started the program.
+                }
+                Stop::Signal { sig, info } => {
+                    if sig == libc::SIGSEGV && self.emulate_time_counter()? {
+                        continue;
+                    }
+                    let regs = self.task.regs()?;
+                    let code = crate::tracee::siginfo_code(&info);
+                    self.writer.push(&Event::Signal {
+                        tid,
+                        signo: sig,
+                        siginfo: info,
+                        synchronous: code > 0,
+                        regs,
+                        ticks: None,
+                    })?;
+                    pending_sig = Some(sig);
+                }
+                Stop::Event(_) | Stop::Other(_) => {}
+                Stop::Exited(c) => {
+                    let kind = ExitKind::Exited(c);
+                    self.writer.push(&Event::Exit { tid, kind })?;
+                    return Ok(kind);
+                }
+                Stop::Killed(s) => {
+                    let kind = ExitKind::Killed(s);
+                    self.writer.push(&Event::Exit { tid, kind })?;
+                    return Ok(kind);
+                }
+            }
+        }
+    }
+
+    /// A SIGSEGV at a time-counter instruction: read the counter ourselves,
+    /// put it in the registers, skip the instruction, record both states.
+    fn emulate_time_counter(&mut self) -> Result<bool, RecordError> {
+        let regs = self.task.regs()?;
+        let code = self.task.read_mem(regs.ip(), 3);
+        let Some(insn) = TimeInsn::decode(&code) else {
+            return Ok(false);
+        };
+        let Regs::X86_64(mut r) = regs else {
+            return Ok(false);
+        };
+        match insn {
+            TimeInsn::Rdtsc => {
+                let t = sys::rdtsc();
+                r.rax = t & 0xffff_ffff;
+                r.rdx = t >> 32;
+            }
+            TimeInsn::Rdtscp => {
+                let (t, aux) = sys::rdtscp();
+                r.rax = t & 0xffff_ffff;
+                r.rdx = t >> 32;
+                r.rcx = aux as u64;
+            }
+        }
+        r.rip += insn.len();
+        let after = Regs::X86_64(r);
+        self.task.set_regs(&after)?;
+        self.writer.push(&Event::TimeCounter {
+            tid: self.task.tid.as_raw(),
+            regs,
+            after,
+            ticks: None,
+        })?;
+        Ok(true)
+    }
+
+    /// At a syscall entry: let it run (or refuse it), record its result and
+    /// what it wrote. Returns the exit kind when the process ended in it.
+    fn record_syscall(&mut self) -> Result<Option<ExitKind>, RecordError> {
+        let tid = self.task.tid.as_raw();
+        let regs = self.task.regs()?;
+        let nr = regs.syscall_nr();
+        let args = regs.syscall_args();
+        let desc = self.arch.syscall(nr);
+        let refuse_why = match desc {
+            None => Some("rewind does not know this syscall"),
+            Some(d) => match d.action {
+                Action::Refuse { why } => Some(why),
+                _ => None,
+            },
+        };
+        if let Some(why) = refuse_why {
+            let name = self.arch.syscall_name(nr);
+            self.warnings.once(format!("syscall {nr}"), || {
+                format!("the program called {name} (syscall {nr}); {why}. It was refused with ENOSYS and the program went on.")
+            });
+            let mut r = regs;
+            if let Regs::X86_64(x) = &mut r {
+                x.orig_rax = u64::MAX;
+            }
+            self.task.set_regs(&r)?;
+        }
+        let snap = match desc {
+            Some(d) if refuse_why.is_none() => syscalls::snapshot_entry(&self.task, d, &args),
+            _ => Default::default(),
+        };
+        if let Some(d) = desc {
+            if d.action == Action::Exit {
+                self.writer.push(&Event::Syscall(SyscallEvent {
+                    tid,
+                    regs,
+                    result: 0,
+                    writes: vec![],
+                    map: None,
+                    refused: false,
+                    ticks: None,
+                }))?;
+            }
+        }
+        self.task.resume(Resume::Syscall, None)?;
+        let stop = self.task.wait()?;
+        match stop {
+            Stop::SyscallExit => {}
+            Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
+                // exit_group, or killed inside the syscall: wait for the end.
+                self.task.resume(Resume::Cont, None)?;
+                return match self.task.wait()? {
+                    Stop::Exited(c) => Ok(Some(ExitKind::Exited(c))),
+                    Stop::Killed(s) => Ok(Some(ExitKind::Killed(s))),
+                    stop => Err(TaskError::UnexpectedStop {
+                        tid,
+                        during: "process exit",
+                        stop,
+                    }
+                    .into()),
+                };
+            }
+            Stop::Exited(c) => return Ok(Some(ExitKind::Exited(c))),
+            Stop::Killed(s) => return Ok(Some(ExitKind::Killed(s))),
+            stop => {
+                return Err(TaskError::UnexpectedStop {
+                    tid,
+                    during: "a syscall",
+                    stop,
+                }
+                .into())
+            }
+        }
+        let after = self.task.regs()?;
+        let result = after.result();
+        let mut writes = Vec::new();
+        let mut map = None;
+        if let (Some(d), None) = (desc, refuse_why) {
+            let mut warn = |name: String| {
+                let key = format!("ioctl {name}");
+                self.warnings.once(key, || {
+                    format!("unknown {name}: recorded what its number says it writes; if replay diverges here, report this ioctl")
+                })
+            };
+            let ranges = syscalls::out_ranges(
+                self.arch,
+                &self.task,
+                d,
+                &args,
+                result as i64,
+                &snap,
+                &mut warn,
+            );
+            writes = syscalls::read_ranges(&self.task, &ranges);
+            if d.action == Action::Mmap && (result as i64) >= 0 {
+                map = self.map_source(&args, result)?;
+            }
+        }
+        self.writer.push(&Event::Syscall(SyscallEvent {
+            tid,
+            regs,
+            result,
+            writes,
+            map,
+            refused: refuse_why.is_some(),
+            ticks: None,
+        }))?;
+        Ok(None)
+    }
+
+    /// For a successful mmap of a file: save the file (or its mapped
+    /// contents) so replay can map the same bytes.
+    fn map_source(&mut self, args: &[u64; 6], addr: u64) -> Result<Option<MapSource>, RecordError> {
+        let flags = args[3] as i32;
+        if flags & libc::MAP_ANONYMOUS != 0 {
+            return Ok(None);
+        }
+        let fd = args[4] as i32;
+        let pid = self.task.pid.as_raw();
+        let link = PathBuf::from(format!("/proc/{pid}/fd/{fd}"));
+        let target = std::fs::read_link(&link)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let is_regular = std::fs::metadata(&link)
+            .map(|m| m.file_type().is_file())
+            .unwrap_or(false);
+        if is_regular {
+            match self.saver.save(&link, &target) {
+                Ok(saved) => {
+                    return Ok(Some(MapSource::File {
+                        saved: saved.saved,
+                        offset: args[5],
+                    }))
+                }
+                Err(e) => log::warn!("cannot save mapped file {target}: {e}; recording its contents"),
+            }
+        }
+        let len = args[1];
+        let data = self.task.read_mem(addr, len as usize);
+        Ok(Some(MapSource::Contents {
+            len,
+            writes: vec![MemWrite { addr, data }],
+        }))
+    }
+}

@@ -1,0 +1,263 @@
+//! Replaying one syscall at its entry stop: check the position, then
+//! emulate it from the trace or execute it as the recording did.
+
+use super::{EndKind, ReplayError, ReplaySession, Result, StopReason};
+use crate::arch::regs::Regs;
+use crate::arch::syscall::Action;
+use crate::trace::{Event, MapSource, SyscallEvent};
+
+const MAP_FIXED: u64 = libc::MAP_FIXED as u64;
+const MAP_FIXED_NOREPLACE: u64 = libc::MAP_FIXED_NOREPLACE as u64;
+const MAP_SHARED: u64 = libc::MAP_SHARED as u64;
+const MAP_SHARED_VALIDATE: u64 = libc::MAP_SHARED_VALIDATE as u64;
+const MAP_PRIVATE: u64 = libc::MAP_PRIVATE as u64;
+const MAP_ANONYMOUS: u64 = libc::MAP_ANONYMOUS as u64;
+
+impl ReplaySession {
+    /// At a syscall-entry stop (the syscall is not run yet and will not be
+    /// unless we run it).
+    pub(super) fn replay_syscall(&mut self) -> Result<Option<StopReason>> {
+        let regs = self.task.regs()?;
+        let idx = self.next;
+        let ev = match self.events.get(idx) {
+            Some(Event::Syscall(s)) => s.clone(),
+            other => {
+                let expected = other
+                    .map(|e| e.summary(self.arch))
+                    .unwrap_or_else(|| "the end of the trace".into());
+                return Err(crate::replay::Divergence::new(
+                    &self.events,
+                    idx,
+                    self.arch,
+                    "a syscall where the recording had none",
+                )
+                .diff(
+                    "event",
+                    expected,
+                    format!(
+                        "{} at {:#x}",
+                        self.arch.syscall_name(regs.syscall_nr()),
+                        regs.ip()
+                    ),
+                )
+                .into());
+            }
+        };
+        let diffs = ev.regs.diff(&regs);
+        if !diffs.is_empty() {
+            let what = format!(
+                "registers at the entry of {}",
+                self.arch.syscall_name(ev.regs.syscall_nr())
+            );
+            return Err(self.regs_divergence(idx, &what, diffs));
+        }
+        self.syscall_insn.get_or_insert(regs.ip() - 2);
+        self.next += 1;
+        let nr = regs.syscall_nr();
+        let action = if ev.refused {
+            Action::Emulate
+        } else {
+            self.arch
+                .syscall(nr)
+                .map(|d| d.action)
+                .unwrap_or(Action::Emulate)
+        };
+        match action {
+            Action::Exit => {
+                // The end: the process stays as it is, for inspection.
+                let kind = match self.events.get(self.next) {
+                    Some(Event::Exit { kind, .. }) => {
+                        self.next += 1;
+                        EndKind::Exited(*kind)
+                    }
+                    _ => EndKind::Truncated(self.trace_end.describe()),
+                };
+                return Ok(Some(self.finish(kind)));
+            }
+            Action::Prctl if crate::arch::cmds::prctl_must_execute(regs.syscall_args()[0]) => {
+                self.execute(&regs, None)?;
+            }
+            Action::Execute | Action::Brk => {
+                let res = self.execute(&regs, None)?;
+                if action == Action::Brk && res != ev.result {
+                    return Err(self.result_divergence(idx, &ev, res));
+                }
+            }
+            Action::SigReturn => {
+                self.execute_raw(&regs)?;
+                return Ok(None);
+            }
+            Action::Mmap => self.replay_mmap(idx, &regs, &ev)?,
+            Action::Mremap => {
+                let a = regs.syscall_args();
+                let mut args = a;
+                if (ev.result as i64) >= 0 && ev.result != a[0] {
+                    args[3] |= (libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED) as u64;
+                    args[4] = ev.result;
+                }
+                let res = self.execute(&regs, Some(args))?;
+                if res != ev.result {
+                    return Err(self.result_divergence(idx, &ev, res));
+                }
+            }
+            _ => {
+                self.emulate_output(&regs, &ev);
+            }
+        }
+        for w in &ev.writes {
+            self.task.write_mem(w.addr, &w.data)?;
+        }
+        let mut r = self.task.regs()?;
+        r.set_result(ev.result);
+        self.task.set_regs(&r)?;
+        Ok(None)
+    }
+
+    fn result_divergence(&self, idx: usize, ev: &SyscallEvent, found: u64) -> ReplayError {
+        crate::replay::Divergence::new(
+            &self.events,
+            idx,
+            self.arch,
+            format!("the result of {}", self.arch.syscall_name(ev.regs.syscall_nr())),
+        )
+        .diff("result", format!("{:#x}", ev.result), format!("{found:#x}"))
+        .into()
+    }
+
+    /// For an emulated write to stdout or stderr, echo the bytes.
+    fn emulate_output(&self, regs: &Regs, ev: &SyscallEvent) {
+        let nr = regs.syscall_nr();
+        let name = self.arch.syscall_name(nr);
+        let a = regs.syscall_args();
+        let res = ev.result as i64;
+        if res <= 0 || (a[0] != 1 && a[0] != 2) {
+            return;
+        }
+        match name.as_str() {
+            "write" | "pwrite64" => {
+                let data = self.task.read_mem(a[1], res as usize);
+                self.echo(a[0], &data);
+            }
+            "writev" | "pwritev" | "pwritev2" => {
+                let mut left = res as usize;
+                for i in 0..a[2].min(1024) {
+                    if left == 0 {
+                        break;
+                    }
+                    let (Ok(base), Ok(len)) = (
+                        self.task.read_u64(a[1] + i * 16),
+                        self.task.read_u64(a[1] + i * 16 + 8),
+                    ) else {
+                        break;
+                    };
+                    let n = (len as usize).min(left);
+                    let data = self.task.read_mem(base, n);
+                    self.echo(a[0], &data);
+                    left -= n;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Run the syscall the task stopped at (with `args` instead of its own
+    /// when given). Returns the raw result; registers other than the
+    /// result register are as after the syscall.
+    fn execute(&mut self, regs: &Regs, args: Option<[u64; 6]>) -> Result<u64> {
+        let mut r = *regs;
+        let Regs::X86_64(x) = &mut r else {
+            return Err(ReplayError::Unsupported("replay on this architecture".into()));
+        };
+        if let Some(a) = args {
+            x.set_syscall_args(a);
+        }
+        let res = self.execute_raw(&r)?;
+        // Put the program's own argument registers back.
+        let mut now = self.task.regs()?;
+        if let (Regs::X86_64(n), Regs::X86_64(o)) = (&mut now, regs) {
+            n.set_syscall_args(o.syscall_args());
+            self.task.set_regs(&now)?;
+        }
+        Ok(res)
+    }
+
+    /// Re-run the syscall instruction just before `regs.ip()` with `regs`.
+    fn execute_raw(&mut self, regs: &Regs) -> Result<u64> {
+        let mut r = *regs;
+        let Regs::X86_64(x) = &mut r else {
+            return Err(ReplayError::Unsupported("replay on this architecture".into()));
+        };
+        x.rip -= 2;
+        x.rax = x.orig_rax;
+        self.task.set_regs(&r)?;
+        self.task.run_syscall_insn()?;
+        Ok(self.task.regs()?.result())
+    }
+
+    fn replay_mmap(&mut self, idx: usize, regs: &Regs, ev: &SyscallEvent) -> Result<()> {
+        let a = regs.syscall_args();
+        if (ev.result as i64) < 0 {
+            return Ok(()); // failed when recorded: emulate the failure
+        }
+        let addr = ev.result;
+        let mut flags = a[3];
+        if flags & MAP_FIXED == 0 {
+            flags |= MAP_FIXED_NOREPLACE;
+        }
+        let res = match &ev.map {
+            None => self.execute(regs, Some([addr, a[1], a[2], flags, a[4], a[5]]))?,
+            Some(MapSource::File { saved, offset }) => {
+                let path = self.reader.saved_file(saved);
+                flags = (flags & !(MAP_SHARED | MAP_SHARED_VALIDATE)) | MAP_PRIVATE;
+                let fd = self.inject_open(&path.to_string_lossy())?;
+                let res = self.execute(regs, Some([addr, a[1], a[2], flags, fd, *offset]));
+                self.inject(libc::SYS_close as u64, [fd, 0, 0, 0, 0, 0])?;
+                res?
+            }
+            Some(MapSource::Contents { len, writes }) => {
+                flags = (flags & !(MAP_SHARED | MAP_SHARED_VALIDATE)) | MAP_PRIVATE | MAP_ANONYMOUS;
+                let res = self.execute(regs, Some([addr, *len, a[2], flags, u64::MAX, 0]))?;
+                for w in writes {
+                    self.task.write_mem(w.addr, &w.data)?;
+                }
+                res
+            }
+        };
+        if res != addr {
+            return Err(self.result_divergence(idx, ev, res));
+        }
+        Ok(())
+    }
+
+    /// Run a syscall of our own in the task (it must be at a syscall stop).
+    fn inject(&mut self, nr: u64, args: [u64; 6]) -> Result<u64> {
+        let insn = self.syscall_insn.ok_or_else(|| {
+            ReplayError::Unsupported("no syscall instruction known for an injection".into())
+        })?;
+        Ok(self.task.inject_syscall(insn, nr, args)?)
+    }
+
+    /// Open `path` read-only inside the task; the path is written below the
+    /// stack's red zone and the bytes there are restored afterwards.
+    fn inject_open(&mut self, path: &str) -> Result<u64> {
+        let sp = self.task.regs()?.sp();
+        let mut bytes = path.as_bytes().to_vec();
+        bytes.push(0);
+        let at = (sp - 4096 - bytes.len() as u64) & !15;
+        let saved = self.task.read_mem_exact(at, bytes.len())?;
+        self.task.write_mem(at, &bytes)?;
+        let r = self.inject(
+            libc::SYS_openat as u64,
+            [libc::AT_FDCWD as u64, at, libc::O_RDONLY as u64, 0, 0, 0],
+        );
+        self.task.write_mem(at, &saved)?;
+        let fd = r?;
+        if (fd as i64) < 0 {
+            return Err(ReplayError::Unsupported(format!(
+                "cannot open {path} inside the replayed process (error {}); is the trace complete?",
+                -(fd as i64)
+            )));
+        }
+        Ok(fd)
+    }
+}

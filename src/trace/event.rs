@@ -1,0 +1,321 @@
+//! What a trace holds: the header and the events.
+
+use serde::{Deserialize, Serialize};
+
+use crate::arch::regs::Regs;
+use crate::arch::Arch;
+
+/// The trace format version. Bump it on any change to the types in this file;
+/// older traces are refused with a message saying which version wrote them.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// How progress between events was counted when recording.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TickMode {
+    /// A hardware counter of retired conditional branches.
+    Pmu { event: u64, cpu: String },
+    /// No usable counter: positions between syscalls are anchored by the
+    /// instruction pointer and the full register file.
+    Anchors,
+}
+
+impl TickMode {
+    pub fn describe(&self) -> String {
+        match self {
+            TickMode::Pmu { event, cpu } => {
+                format!("hardware branch counter (event {event:#x} on {cpu})")
+            }
+            TickMode::Anchors => {
+                "no hardware counter: register anchors between syscalls".to_string()
+            }
+        }
+    }
+}
+
+/// One CPUID leaf as the recording machine answered it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CpuidRecord {
+    pub leaf: u32,
+    pub subleaf: u32,
+    pub eax: u32,
+    pub ebx: u32,
+    pub ecx: u32,
+    pub edx: u32,
+}
+
+/// A file the recorded process mapped (or executed), saved into the trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedFile {
+    /// Path when recorded.
+    pub original: String,
+    /// Name under the trace's `files/` directory.
+    pub saved: String,
+    pub size: u64,
+}
+
+/// The trace header, written once when recording starts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub arch: Arch,
+    pub ticks: TickMode,
+    pub cpuid: Vec<CpuidRecord>,
+    pub argv: Vec<String>,
+    pub env: Vec<String>,
+    pub cwd: String,
+    /// The executable as resolved at record time, and its saved copy.
+    pub exe: SavedFile,
+    /// The dynamic loader named by the executable, if any, and its copy.
+    pub interp: Option<SavedFile>,
+    pub hostname: String,
+    pub kernel: String,
+    pub rewind_version: String,
+    /// Seconds since the epoch when recording started.
+    pub started: u64,
+}
+
+/// A range of memory with the bytes found or written there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemWrite {
+    pub addr: u64,
+    #[serde(with = "serde_bytes_compat")]
+    pub data: Vec<u8>,
+}
+
+/// One line of /proc/pid/maps at exec time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mapping {
+    pub start: u64,
+    pub end: u64,
+    pub perms: String,
+    pub offset: u64,
+    pub name: String,
+}
+
+/// What backs a file mapping made by mmap, at replay.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MapSource {
+    /// A saved copy of the mapped file, by its name under `files/`.
+    File { saved: String, offset: u64 },
+    /// Contents recorded directly (a device or a file that could not be
+    /// saved): map anonymous memory and write these bytes.
+    Contents { len: u64, writes: Vec<MemWrite> },
+}
+
+/// A syscall, as the recording saw it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyscallEvent {
+    pub tid: i32,
+    /// Registers at syscall entry (the replay's position check).
+    pub regs: Regs,
+    /// The result register after the syscall.
+    pub result: u64,
+    /// Memory the kernel wrote.
+    pub writes: Vec<MemWrite>,
+    /// For mmap of a file: what backs it at replay.
+    pub map: Option<MapSource>,
+    /// True when rewind refused the syscall (ENOSYS) at record.
+    pub refused: bool,
+    pub ticks: Option<u64>,
+}
+
+/// How a task ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExitKind {
+    Exited(i32),
+    Killed(i32),
+}
+
+impl ExitKind {
+    /// The shell-style status: the code, or 128 + the signal.
+    pub fn shell_status(self) -> i32 {
+        match self {
+            ExitKind::Exited(c) => c,
+            ExitKind::Killed(s) => 128 + s,
+        }
+    }
+}
+
+impl std::fmt::Display for ExitKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExitKind::Exited(c) => write!(f, "exited with status {c}"),
+            ExitKind::Killed(s) => write!(f, "killed by signal {s} ({})", signal_name(*s)),
+        }
+    }
+}
+
+/// The name of signal `sig` (SIGSEGV), or `signal N`.
+pub fn signal_name(sig: i32) -> String {
+    match nix::sys::signal::Signal::try_from(sig) {
+        Ok(s) => s.as_str().to_string(),
+        Err(_) => format!("signal {sig}"),
+    }
+}
+
+/// One event in a trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// The process started: state at its first instruction after exec.
+    Exec {
+        pid: i32,
+        tid: i32,
+        regs: Regs,
+        /// The initial stack from the stack pointer to the stack's end
+        /// (arguments, environment, auxv with AT_RANDOM bytes).
+        stack: MemWrite,
+        maps: Vec<Mapping>,
+        /// The auxiliary vector as the program sees it.
+        #[serde(with = "serde_bytes_compat")]
+        auxv: Vec<u8>,
+    },
+    Syscall(SyscallEvent),
+    /// A trapped time-counter read (RDTSC, RDTSCP, CNTVCT_EL0).
+    TimeCounter {
+        tid: i32,
+        regs: Regs,
+        /// Registers after the emulated instruction.
+        after: Regs,
+        ticks: Option<u64>,
+    },
+    /// A signal delivered to a task.
+    Signal {
+        tid: i32,
+        signo: i32,
+        /// The kernel's siginfo_t, 128 bytes.
+        #[serde(with = "serde_bytes_compat")]
+        siginfo: Vec<u8>,
+        /// Raised by the task's own instruction (a fault) rather than sent.
+        synchronous: bool,
+        regs: Regs,
+        ticks: Option<u64>,
+    },
+    /// A task ended.
+    Exit { tid: i32, kind: ExitKind },
+}
+
+impl Event {
+    pub fn tid(&self) -> i32 {
+        match self {
+            Event::Exec { tid, .. }
+            | Event::TimeCounter { tid, .. }
+            | Event::Signal { tid, .. }
+            | Event::Exit { tid, .. } => *tid,
+            Event::Syscall(s) => s.tid,
+        }
+    }
+
+    /// A one-line human description.
+    pub fn summary(&self, arch: Arch) -> String {
+        match self {
+            Event::Exec { pid, regs, .. } => {
+                format!("exec pid {pid}, entry at {:#x}", regs.ip())
+            }
+            Event::Syscall(s) => {
+                let nr = s.regs.syscall_nr();
+                let a = s.regs.syscall_args();
+                let res = s.result as i64;
+                let res = if (-4095..0).contains(&res) {
+                    format!("-{}", errno_name(-res as i32))
+                } else {
+                    format!("{res:#x}")
+                };
+                let bytes: usize = s.writes.iter().map(|w| w.data.len()).sum();
+                format!(
+                    "{}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = {res}{}{}{}",
+                    arch.syscall_name(nr),
+                    a[0],
+                    a[1],
+                    a[2],
+                    a[3],
+                    a[4],
+                    a[5],
+                    if bytes > 0 {
+                        format!(", wrote {bytes} bytes")
+                    } else {
+                        String::new()
+                    },
+                    if s.map.is_some() { ", mapped" } else { "" },
+                    if s.refused { " (refused by rewind)" } else { "" },
+                )
+            }
+            Event::TimeCounter { regs, after, .. } => match (regs, after) {
+                (Regs::X86_64(_), Regs::X86_64(a)) => format!(
+                    "time counter at {:#x}: {:#x}",
+                    regs.ip(),
+                    (a.rdx << 32) | (a.rax & 0xffff_ffff)
+                ),
+                _ => format!("time counter at {:#x}", regs.ip()),
+            },
+            Event::Signal {
+                signo,
+                synchronous,
+                regs,
+                ..
+            } => format!(
+                "signal {} ({}) at {:#x}",
+                signal_name(*signo),
+                if *synchronous { "fault" } else { "sent" },
+                regs.ip()
+            ),
+            Event::Exit { kind, .. } => format!("{kind}"),
+        }
+    }
+}
+
+/// The symbolic name of an errno value (ENOENT), or its number.
+pub fn errno_name(e: i32) -> String {
+    let s = format!("{:?}", nix::errno::Errno::from_raw(e));
+    if s == "UnknownErrno" {
+        e.to_string()
+    } else {
+        s
+    }
+}
+
+/// Byte vectors serialized as one blob rather than element by element
+/// (postcard encodes both compactly; this keeps JSON dumps short as hex).
+mod serde_bytes_compat {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            let hex: String = v.iter().map(|b| format!("{b:02x}")).collect();
+            hex.serialize(s)
+        } else {
+            s.serialize_bytes(v)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        if d.is_human_readable() {
+            let hex = String::deserialize(d)?;
+            (0..hex.len() / 2)
+                .map(|i| {
+                    u8::from_str_radix(hex.get(2 * i..2 * i + 2).unwrap_or("zz"), 16)
+                        .map_err(serde::de::Error::custom)
+                })
+                .collect()
+        } else {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Vec<u8>;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("bytes")
+                }
+                fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+                    Ok(v.to_vec())
+                }
+                fn visit_borrowed_bytes<E: serde::de::Error>(
+                    self,
+                    v: &'de [u8],
+                ) -> Result<Vec<u8>, E> {
+                    Ok(v.to_vec())
+                }
+                fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+                    Ok(v)
+                }
+            }
+            d.deserialize_bytes(V)
+        }
+    }
+}

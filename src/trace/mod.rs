@@ -1,0 +1,56 @@
+//! The on-disk trace: a directory holding
+//!
+//! - `header`: magic, format version, and the [`Header`] (postcard);
+//! - `events`: a sequence of frames, each a batch of [`Event`]s encoded with
+//!   postcard and compressed with lz4, preceded by its lengths and a CRC32.
+//!   Frames are only appended, so a recording cut short (the program or
+//!   rewind killed) still reads up to its last whole frame;
+//! - `files/`: copies (or hard links) of the executable and mapped files.
+//!
+//! Writer and reader, nothing else.
+
+pub mod event;
+mod reader;
+mod writer;
+
+pub use event::*;
+pub use reader::{EventStream, TraceEnd, TraceReader};
+pub use writer::TraceWriter;
+
+use std::path::PathBuf;
+
+/// Errors reading or writing a trace. Each says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    #[error("cannot {what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a rewind trace (its header does not start with the rewind magic); pass the directory that `rewind record` created")]
+    NotATrace { path: PathBuf },
+    #[error("{path} was written by a newer rewind (trace format {found}, this rewind reads format {ours}); replay it with that version")]
+    NewerVersion { path: PathBuf, found: u32, ours: u32 },
+    #[error("{path} uses trace format {found}, which this rewind no longer reads (it reads format {ours}); record the program again")]
+    OlderVersion { path: PathBuf, found: u32, ours: u32 },
+    #[error("the header of {path} is damaged ({detail}); the trace cannot be used, record again")]
+    BadHeader { path: PathBuf, detail: String },
+    #[error("cannot encode trace data: {0}")]
+    Encode(String),
+}
+
+/// File names inside a trace directory.
+pub const HEADER_FILE: &str = "header";
+pub const EVENTS_FILE: &str = "events";
+pub const FILES_DIR: &str = "files";
+
+const HEADER_MAGIC: &[u8; 8] = b"REWIND\x00\x01";
+const FRAME_MAGIC: u32 = 0x4657_5245; // "ERWF" little-endian
+/// Frame header: magic, compressed length, uncompressed length, crc32.
+const FRAME_HEADER_LEN: usize = 16;
+/// A frame larger than this is taken as corruption rather than allocated.
+const MAX_FRAME: usize = 1 << 30;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,125 @@
+use super::*;
+use crate::arch::regs::Regs;
+use crate::arch::x86_64::regs::Regs as X86Regs;
+use crate::arch::Arch;
+
+fn tmpdir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("rewind-trace-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn header() -> Header {
+    Header {
+        arch: Arch::X86_64,
+        ticks: TickMode::Anchors,
+        cpuid: vec![],
+        argv: vec!["/bin/true".into()],
+        env: vec!["A=b".into()],
+        cwd: "/".into(),
+        exe: SavedFile {
+            original: "/bin/true".into(),
+            saved: "exe".into(),
+            size: 1,
+        },
+        interp: None,
+        hostname: "h".into(),
+        kernel: "k".into(),
+        rewind_version: "0".into(),
+        started: 0,
+    }
+}
+
+fn syscall(i: u64) -> Event {
+    let mut r = X86Regs::default();
+    r.orig_rax = i;
+    r.rip = 0x1000 + i;
+    Event::Syscall(SyscallEvent {
+        tid: 7,
+        regs: Regs::X86_64(r),
+        result: i,
+        writes: vec![MemWrite {
+            addr: 0x2000,
+            data: vec![i as u8; (i % 50) as usize],
+        }],
+        map: None,
+        refused: false,
+        ticks: None,
+    })
+}
+
+fn write_trace(dir: &std::path::Path, n: u64) {
+    let mut w = TraceWriter::create(dir, &header()).expect("create");
+    for i in 0..n {
+        w.push(&syscall(i)).expect("push");
+    }
+}
+
+#[test]
+fn events_round_trip() {
+    let d = tmpdir("roundtrip");
+    write_trace(&d, 100);
+    let r = TraceReader::open(&d).expect("open");
+    assert_eq!(r.header(), &header());
+    let (events, end) = r.read_all().expect("read");
+    assert_eq!(end, TraceEnd::Complete);
+    assert_eq!(events.len(), 100);
+    assert_eq!(events[42], syscall(42));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn truncated_trace_reads_up_to_last_whole_frame() {
+    let d = tmpdir("trunc");
+    write_trace(&d, 100);
+    let ev = d.join(EVENTS_FILE);
+    let len = std::fs::metadata(&ev).expect("meta").len();
+    let f = std::fs::OpenOptions::new().write(true).open(&ev).expect("open");
+    f.set_len(len - 10).expect("truncate");
+    let (events, end) = TraceReader::open(&d).expect("open").read_all().expect("read");
+    // 100 events in frames of 32: the last frame (4 events) is lost.
+    assert_eq!(events.len(), 96);
+    assert_eq!(events[95], syscall(95));
+    match end {
+        TraceEnd::Truncated { events, .. } => assert_eq!(events, 96),
+        other => panic!("expected a truncated end, got {other:?}"),
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn damaged_frame_stops_the_stream() {
+    let d = tmpdir("damaged");
+    write_trace(&d, 64);
+    let ev = d.join(EVENTS_FILE);
+    let mut bytes = std::fs::read(&ev).expect("read");
+    let last = bytes.len() - 5;
+    bytes[last] ^= 0xff;
+    std::fs::write(&ev, &bytes).expect("write");
+    let (events, end) = TraceReader::open(&d).expect("open").read_all().expect("read");
+    assert_eq!(events.len(), 32);
+    assert!(end.describe().contains("checksum"), "{}", end.describe());
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn garbage_and_other_versions_are_refused_clearly() {
+    let d = tmpdir("garbage");
+    std::fs::create_dir_all(&d).expect("mkdir");
+    std::fs::write(d.join(HEADER_FILE), b"this is not a trace at all").expect("write");
+    let e = TraceReader::open(&d).err().expect("must fail");
+    assert!(e.to_string().contains("not a rewind trace"), "{e}");
+
+    write_trace(&tmpdir("newer"), 1);
+    let n = tmpdir("newer");
+    let mut h = std::fs::read(n.join(HEADER_FILE)).expect("read");
+    h[8] = 99;
+    std::fs::write(n.join(HEADER_FILE), &h).expect("write");
+    let e = TraceReader::open(&n).err().expect("must fail");
+    assert!(e.to_string().contains("newer rewind"), "{e}");
+
+    let e = TraceReader::open(&tmpdir("missing")).err().expect("must fail");
+    assert!(e.to_string().contains("no such trace"), "{e}");
+    let _ = std::fs::remove_dir_all(&d);
+    let _ = std::fs::remove_dir_all(&n);
+}

@@ -1,0 +1,443 @@
+//! One ptrace'd thread and its address space: registers, memory, resuming
+//! and waiting, injected syscalls. Everything here is mechanism; policy
+//! (what to record, what to emulate) lives in `record/` and `replay/`.
+
+pub mod maps;
+pub mod spawn;
+pub mod sys;
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+
+use nix::sys::ptrace;
+use nix::sys::signal::Signal;
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
+
+use crate::arch::regs::Regs;
+use crate::arch::x86_64::regs::Regs as X86Regs;
+
+/// Errors from operating on a traced thread.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    #[error("ptrace {op} on thread {tid} failed: {errno}")]
+    Ptrace {
+        op: &'static str,
+        tid: i32,
+        errno: nix::errno::Errno,
+    },
+    #[error("cannot {op} memory of thread {tid} at {addr:#x}: {source}")]
+    Memory {
+        op: &'static str,
+        tid: i32,
+        addr: u64,
+        source: std::io::Error,
+    },
+    #[error("thread {tid} stopped unexpectedly while {during}: {stop:?}")]
+    UnexpectedStop {
+        tid: i32,
+        during: &'static str,
+        stop: Stop,
+    },
+}
+
+type Result<T> = std::result::Result<T, TaskError>;
+
+/// How to resume a stopped thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resume {
+    /// Until a signal or a breakpoint.
+    Cont,
+    /// Until a syscall entry or exit, a signal or a breakpoint.
+    Syscall,
+    /// Until a syscall entry (which is then skipped), a signal or a breakpoint.
+    Sysemu,
+    /// One instruction.
+    Step,
+    /// One instruction, stopping at (and skipping) a syscall.
+    SysemuStep,
+}
+
+/// Why a thread stopped (or ended).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stop {
+    SyscallEntry,
+    SyscallExit,
+    /// A signal is about to be delivered; `info` is the raw siginfo_t.
+    Signal { sig: i32, info: Vec<u8> },
+    /// A ptrace event (PTRACE_EVENT_EXEC, EXIT, ...).
+    Event(i32),
+    /// A group-stop or other stop that is none of the above.
+    Other(i32),
+    Exited(i32),
+    Killed(i32),
+}
+
+/// One traced thread.
+pub struct Task {
+    pub tid: Pid,
+    /// The thread group (process) id.
+    pub pid: Pid,
+    mem: File,
+}
+
+fn pt(op: &'static str, tid: Pid) -> impl FnOnce(nix::errno::Errno) -> TaskError {
+    move |errno| TaskError::Ptrace {
+        op,
+        tid: tid.as_raw(),
+        errno,
+    }
+}
+
+impl Task {
+    /// Take hold of a thread that is already ptrace-stopped by us.
+    pub fn new(pid: Pid, tid: Pid) -> Result<Task> {
+        let path = format!("/proc/{}/task/{}/mem", pid, tid);
+        let mem = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|source| TaskError::Memory {
+                op: "open",
+                tid: tid.as_raw(),
+                addr: 0,
+                source,
+            })?;
+        Ok(Task { tid, pid, mem })
+    }
+
+    /// Re-open the memory file (needed after exec replaces the address space).
+    pub fn reopen_mem(&mut self) -> Result<()> {
+        *self = Task::new(self.pid, self.tid)?;
+        Ok(())
+    }
+
+    pub fn regs(&self) -> Result<Regs> {
+        let r = ptrace::getregs(self.tid).map_err(pt("GETREGS", self.tid))?;
+        Ok(Regs::X86_64(from_libc(&r)))
+    }
+
+    pub fn set_regs(&self, regs: &Regs) -> Result<()> {
+        match regs {
+            Regs::X86_64(r) => {
+                ptrace::setregs(self.tid, to_libc(r)).map_err(pt("SETREGS", self.tid))
+            }
+            Regs::Aarch64(_) => Err(TaskError::Ptrace {
+                op: "SETREGS (aarch64 registers on an x86_64 host)",
+                tid: self.tid.as_raw(),
+                errno: nix::errno::Errno::EINVAL,
+            }),
+        }
+    }
+
+    /// The XSAVE area (x87, SSE, AVX registers).
+    pub fn xstate(&self) -> Result<Vec<u8>> {
+        sys::get_xstate(self.tid).map_err(pt("GETREGSET(XSTATE)", self.tid))
+    }
+
+    /// Read up to `len` bytes at `addr`; stops early at an unmapped page.
+    pub fn read_mem(&self, addr: u64, len: usize) -> Vec<u8> {
+        let mut buf = vec![0u8; len];
+        let mut done = 0;
+        while done < len {
+            match self.mem.read_at(&mut buf[done..], addr + done as u64) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => done += n,
+            }
+        }
+        buf.truncate(done);
+        buf
+    }
+
+    /// Read exactly `len` bytes at `addr`.
+    pub fn read_mem_exact(&self, addr: u64, len: usize) -> Result<Vec<u8>> {
+        let v = self.read_mem(addr, len);
+        if v.len() == len {
+            Ok(v)
+        } else {
+            Err(TaskError::Memory {
+                op: "read",
+                tid: self.tid.as_raw(),
+                addr: addr + v.len() as u64,
+                source: std::io::Error::from_raw_os_error(libc::EFAULT),
+            })
+        }
+    }
+
+    pub fn read_u64(&self, addr: u64) -> Result<u64> {
+        let v = self.read_mem_exact(addr, 8)?;
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&v);
+        Ok(u64::from_le_bytes(b))
+    }
+
+    pub fn read_u32(&self, addr: u64) -> Result<u32> {
+        let v = self.read_mem_exact(addr, 4)?;
+        Ok(u32::from_le_bytes([v[0], v[1], v[2], v[3]]))
+    }
+
+    /// Read a NUL-terminated string of at most `max` bytes.
+    pub fn read_cstr(&self, addr: u64, max: usize) -> Result<String> {
+        let mut out = Vec::new();
+        let mut a = addr;
+        while out.len() < max {
+            let chunk = self.read_mem(a, 256);
+            if chunk.is_empty() {
+                return Err(TaskError::Memory {
+                    op: "read",
+                    tid: self.tid.as_raw(),
+                    addr: a,
+                    source: std::io::Error::from_raw_os_error(libc::EFAULT),
+                });
+            }
+            if let Some(p) = chunk.iter().position(|&b| b == 0) {
+                out.extend_from_slice(&chunk[..p]);
+                break;
+            }
+            out.extend_from_slice(&chunk);
+            a += chunk.len() as u64;
+        }
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    /// Write `data` at `addr`, even into read-only mappings.
+    pub fn write_mem(&self, addr: u64, data: &[u8]) -> Result<()> {
+        self.mem
+            .write_all_at(data, addr)
+            .map_err(|source| TaskError::Memory {
+                op: "write",
+                tid: self.tid.as_raw(),
+                addr,
+                source,
+            })
+    }
+
+    pub fn resume(&self, how: Resume, sig: Option<i32>) -> Result<()> {
+        let sig = match sig {
+            Some(s) => Signal::try_from(s).ok(),
+            None => None,
+        };
+        let r = match how {
+            Resume::Cont => ptrace::cont(self.tid, sig),
+            Resume::Syscall => ptrace::syscall(self.tid, sig),
+            Resume::Sysemu => ptrace::sysemu(self.tid, sig),
+            Resume::Step => ptrace::step(self.tid, sig),
+            Resume::SysemuStep => ptrace::sysemu_step(self.tid, sig),
+        };
+        r.map_err(pt("resume", self.tid))
+    }
+
+    /// Wait for this thread's next stop.
+    pub fn wait(&self) -> Result<Stop> {
+        loop {
+            let st = waitpid(self.tid, Some(WaitPidFlag::__WALL));
+            let st = match st {
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(pt("waitpid", self.tid)(e)),
+                Ok(st) => st,
+            };
+            return Ok(match st {
+                WaitStatus::PtraceSyscall(_) => {
+                    match ptrace::syscall_info(self.tid) {
+                        Ok(info) if info.op == libc::PTRACE_SYSCALL_INFO_EXIT => Stop::SyscallExit,
+                        Ok(_) => Stop::SyscallEntry,
+                        Err(e) => return Err(pt("GET_SYSCALL_INFO", self.tid)(e)),
+                    }
+                }
+                WaitStatus::Stopped(_, sig) => {
+                    let info = match ptrace::getsiginfo(self.tid) {
+                        Ok(i) => siginfo_bytes(&i),
+                        // A group-stop has no siginfo.
+                        Err(_) => return Ok(Stop::Other(sig as i32)),
+                    };
+                    Stop::Signal {
+                        sig: sig as i32,
+                        info,
+                    }
+                }
+                WaitStatus::PtraceEvent(_, _, ev) => Stop::Event(ev),
+                WaitStatus::Exited(_, code) => Stop::Exited(code),
+                WaitStatus::Signaled(_, sig, _) => Stop::Killed(sig as i32),
+                WaitStatus::Continued(_) | WaitStatus::StillAlive => Stop::Other(0),
+            });
+        }
+    }
+
+    pub fn set_siginfo(&self, info: &[u8]) -> Result<()> {
+        let si = siginfo_from_bytes(info);
+        ptrace::setsiginfo(self.tid, &si).map_err(pt("SETSIGINFO", self.tid))
+    }
+
+    /// Run syscall `nr` with `args` in this thread, which must be stopped
+    /// at a syscall-entry or syscall-exit stop (or any stop), using the
+    /// syscall instruction at `insn_addr`. Registers are restored after;
+    /// returns the raw result.
+    pub fn inject_syscall(&self, insn_addr: u64, nr: u64, args: [u64; 6]) -> Result<u64> {
+        let saved = self.regs()?;
+        let Regs::X86_64(mut r) = saved else {
+            return Err(pt("inject (unsupported architecture)", self.tid)(
+                nix::errno::Errno::EINVAL,
+            ));
+        };
+        r.rip = insn_addr;
+        r.rax = nr;
+        r.orig_rax = u64::MAX;
+        r.set_syscall_args(args);
+        self.set_regs(&Regs::X86_64(r))?;
+        self.run_syscall_insn()?;
+        let res = self.regs()?.result();
+        self.set_regs(&saved)?;
+        Ok(res)
+    }
+
+    /// With registers set up for a syscall at a syscall instruction, run it
+    /// to its exit stop. When the thread is at a `PTRACE_SYSEMU` entry stop,
+    /// the skipped syscall first reports an exit stop of its own, which is
+    /// passed over.
+    pub fn run_syscall_insn(&self) -> Result<()> {
+        let tid = self.tid.as_raw();
+        self.resume(Resume::Syscall, None)?;
+        let mut stop = self.wait()?;
+        if stop == Stop::SyscallExit {
+            self.resume(Resume::Syscall, None)?;
+            stop = self.wait()?;
+        }
+        if stop != Stop::SyscallEntry {
+            return Err(TaskError::UnexpectedStop {
+                tid,
+                during: "an injected syscall's entry",
+                stop,
+            });
+        }
+        self.resume(Resume::Syscall, None)?;
+        match self.wait()? {
+            Stop::SyscallExit => Ok(()),
+            stop => Err(TaskError::UnexpectedStop {
+                tid,
+                during: "an injected syscall's exit",
+                stop,
+            }),
+        }
+    }
+
+    /// Set debug register `n` (0-7) on x86_64.
+    pub fn set_debugreg(&self, n: usize, value: u64) -> Result<()> {
+        let off = std::mem::offset_of!(libc::user, u_debugreg) + n * 8;
+        ptrace::write_user(self.tid, off as ptrace::AddressType, value as libc::c_long)
+            .map_err(pt("POKEUSER(debugreg)", self.tid))
+    }
+
+    pub fn debugreg(&self, n: usize) -> Result<u64> {
+        let off = std::mem::offset_of!(libc::user, u_debugreg) + n * 8;
+        ptrace::read_user(self.tid, off as ptrace::AddressType)
+            .map(|v| v as u64)
+            .map_err(pt("PEEKUSER(debugreg)", self.tid))
+    }
+}
+
+pub fn from_libc(r: &libc::user_regs_struct) -> X86Regs {
+    X86Regs {
+        r15: r.r15,
+        r14: r.r14,
+        r13: r.r13,
+        r12: r.r12,
+        rbp: r.rbp,
+        rbx: r.rbx,
+        r11: r.r11,
+        r10: r.r10,
+        r9: r.r9,
+        r8: r.r8,
+        rax: r.rax,
+        rcx: r.rcx,
+        rdx: r.rdx,
+        rsi: r.rsi,
+        rdi: r.rdi,
+        orig_rax: r.orig_rax,
+        rip: r.rip,
+        cs: r.cs,
+        eflags: r.eflags,
+        rsp: r.rsp,
+        ss: r.ss,
+        fs_base: r.fs_base,
+        gs_base: r.gs_base,
+        ds: r.ds,
+        es: r.es,
+        fs: r.fs,
+        gs: r.gs,
+    }
+}
+
+pub fn to_libc(r: &X86Regs) -> libc::user_regs_struct {
+    libc::user_regs_struct {
+        r15: r.r15,
+        r14: r.r14,
+        r13: r.r13,
+        r12: r.r12,
+        rbp: r.rbp,
+        rbx: r.rbx,
+        r11: r.r11,
+        r10: r.r10,
+        r9: r.r9,
+        r8: r.r8,
+        rax: r.rax,
+        rcx: r.rcx,
+        rdx: r.rdx,
+        rsi: r.rsi,
+        rdi: r.rdi,
+        orig_rax: r.orig_rax,
+        rip: r.rip,
+        cs: r.cs,
+        eflags: r.eflags,
+        rsp: r.rsp,
+        ss: r.ss,
+        fs_base: r.fs_base,
+        gs_base: r.gs_base,
+        ds: r.ds,
+        es: r.es,
+        fs: r.fs,
+        gs: r.gs,
+    }
+}
+
+/// siginfo_t as its 128 raw bytes.
+pub fn siginfo_bytes(si: &libc::siginfo_t) -> Vec<u8> {
+    let words: [u64; 16] = siginfo_words(si);
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+fn siginfo_words(si: &libc::siginfo_t) -> [u64; 16] {
+    // siginfo_t is 128 bytes of plain data; copy it field-blind through a
+    // byte buffer with a safe transmute-free path.
+    let mut out = [0u64; 16];
+    let ptr = si as *const libc::siginfo_t as *const u8;
+    let mut bytes = [0u8; 128];
+    // SAFETY: siginfo_t is exactly 128 bytes (checked below at compile time)
+    // and `si` is a valid reference for the duration of the copy.
+    unsafe { std::ptr::copy_nonoverlapping(ptr, bytes.as_mut_ptr(), 128) };
+    for (i, w) in out.iter_mut().enumerate() {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
+        *w = u64::from_le_bytes(b);
+    }
+    out
+}
+
+const _: () = assert!(std::mem::size_of::<libc::siginfo_t>() == 128);
+
+/// siginfo_t from raw bytes (padded or cut to 128).
+pub fn siginfo_from_bytes(b: &[u8]) -> libc::siginfo_t {
+    let mut bytes = [0u8; 128];
+    let n = b.len().min(128);
+    bytes[..n].copy_from_slice(&b[..n]);
+    // SAFETY: siginfo_t is plain data of 128 bytes for which every bit
+    // pattern is valid; we read it unaligned from a local buffer.
+    unsafe { std::ptr::read_unaligned(bytes.as_ptr() as *const libc::siginfo_t) }
+}
+
+/// The signal number and si_code of raw siginfo bytes.
+pub fn siginfo_code(info: &[u8]) -> i32 {
+    if info.len() < 12 {
+        return 0;
+    }
+    i32::from_le_bytes([info[8], info[9], info[10], info[11]])
+}

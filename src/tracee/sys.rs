@@ -1,0 +1,107 @@
+//! Thin wrappers around the raw calls that the `nix` crate does not cover.
+//! Every `unsafe` block of rewind's ptrace boundary lives here.
+
+use nix::unistd::Pid;
+
+/// `NT_X86_XSTATE`: the XSAVE area (x87, SSE, AVX state).
+#[cfg(target_arch = "x86_64")]
+const NT_X86_XSTATE: libc::c_int = 0x202;
+
+/// Read the XSAVE area of a stopped thread (x87/SSE/AVX registers).
+#[cfg(target_arch = "x86_64")]
+pub fn get_xstate(tid: Pid) -> nix::Result<Vec<u8>> {
+    let mut buf = vec![0u8; 4096];
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: PTRACE_GETREGSET writes at most `iov_len` bytes into the
+    // buffer `iov` points at, which lives for the whole call, and updates
+    // `iov_len` to the size written.
+    let r = unsafe {
+        libc::ptrace(
+            libc::PTRACE_GETREGSET,
+            tid.as_raw(),
+            NT_X86_XSTATE as usize as *mut libc::c_void,
+            &mut iov as *mut libc::iovec as *mut libc::c_void,
+        )
+    };
+    nix::errno::Errno::result(r)?;
+    buf.truncate(iov.iov_len);
+    Ok(buf)
+}
+
+/// Read the CPU's answer to CPUID leaf/subleaf.
+#[cfg(target_arch = "x86_64")]
+pub fn cpuid(leaf: u32, subleaf: u32) -> [u32; 4] {
+    let r = std::arch::x86_64::__cpuid_count(leaf, subleaf);
+    [r.eax, r.ebx, r.ecx, r.edx]
+}
+
+/// The time-stamp counter, as RDTSC reads it.
+#[cfg(target_arch = "x86_64")]
+pub fn rdtsc() -> u64 {
+    // SAFETY: RDTSC has no memory effects; the tracer itself is not run
+    // with PR_SET_TSC, so it does not fault.
+    unsafe { std::arch::x86_64::_rdtsc() }
+}
+
+/// The time-stamp counter and TSC_AUX, as RDTSCP reads them.
+#[cfg(target_arch = "x86_64")]
+pub fn rdtscp() -> (u64, u32) {
+    let mut aux = 0u32;
+    // SAFETY: RDTSCP writes TSC_AUX into `aux`, a live local.
+    let t = unsafe { std::arch::x86_64::__rdtscp(&mut aux) };
+    (t, aux)
+}
+
+/// Pin the calling thread to `cpu`.
+pub fn pin_to_cpu(cpu: usize) -> nix::Result<()> {
+    let mut set = nix::sched::CpuSet::new();
+    set.set(cpu)?;
+    nix::sched::sched_setaffinity(Pid::from_raw(0), &set)
+}
+
+/// The CPU the calling thread may run on that it is running on now, used to
+/// pick the one CPU tracer and tracees share.
+pub fn current_cpu() -> usize {
+    // SAFETY: sched_getcpu takes no arguments and only returns a number.
+    let c = unsafe { libc::sched_getcpu() };
+    if c < 0 {
+        0
+    } else {
+        c as usize
+    }
+}
+
+/// In a freshly forked child, before exec: make time-counter reads trap
+/// (RDTSC/RDTSCP raise SIGSEGV), so that they can be recorded.
+#[cfg(target_arch = "x86_64")]
+pub fn trap_time_counter() -> nix::Result<()> {
+    // SAFETY: prctl(PR_SET_TSC) takes integer arguments only.
+    let r = unsafe { libc::prctl(libc::PR_SET_TSC, libc::PR_TSC_SIGSEGV, 0, 0, 0) };
+    nix::errno::Errno::result(r).map(drop)
+}
+
+/// Send `sig` to thread `tid` of process `pid`.
+pub fn tgkill(pid: Pid, tid: Pid, sig: i32) -> nix::Result<()> {
+    // SAFETY: tgkill takes integer arguments only.
+    let r = unsafe { libc::syscall(libc::SYS_tgkill, pid.as_raw(), tid.as_raw(), sig) };
+    nix::errno::Errno::result(r).map(drop)
+}
+
+/// In a forked child that failed to start: say so on stderr and exit 127
+/// without running any of the parent's atexit handlers.
+pub fn child_fail(msg: &[u8]) -> ! {
+    let _ = nix::unistd::write(std::io::stderr(), msg);
+    // SAFETY: _exit is async-signal-safe and never returns.
+    unsafe { libc::_exit(127) }
+}
+
+/// Ignore SIGINT in rewind itself (the debugger in the foreground forwards
+/// Ctrl-C as a protocol interrupt).
+pub fn ignore_sigint() {
+    use nix::sys::signal::{signal, SigHandler, Signal};
+    // SAFETY: installing SIG_IGN runs no handler code.
+    let _ = unsafe { signal(Signal::SIGINT, SigHandler::SigIgn) };
+}
