@@ -580,7 +580,12 @@ fn start(reader: &TraceReader, events: &[Event]) -> Result<Task> {
         own_pgrp: true,
     })?;
     let now = maps::read(task.pid.as_raw()).unwrap_or_default();
-    for m in rec_maps.iter().filter(|m| m.name != "[stack]") {
+    // The stack's extent depends on the environment's size; the vDSO is
+    // hidden from the program and its size varies between kernels.
+    let checked = |m: &&crate::trace::Mapping| {
+        !matches!(m.name.as_str(), "[stack]" | "[vdso]" | "[vvar]" | "[vvar_vclock]")
+    };
+    for m in rec_maps.iter().filter(checked) {
         if !now.iter().any(|n| n.start == m.start && n.end == m.end) {
             return Err(Divergence::new(events, 0, h.arch, "the initial address space")
                 .diff(
