@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Benchmarks for rewind: how much slower a program runs while recorded and
+# while replayed, and how big its trace is.
+#
+# For each workload prints native, record and replay wall-clock times (best
+# of $RUNS runs, default 5), the record/native and replay/native ratios, the
+# trace size and the trace bytes written per second of native run time, and
+# the exact commands used. Nothing is asserted.
+#
+# Usage: bench/run.sh            (from anywhere; builds the release binary)
+#        RUNS=3 bench/run.sh
+#        REWIND_BIN=/path/to/rewind bench/run.sh   (use that binary, no build)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RUNS=${RUNS:-5}
+cd "$ROOT"
+
+if [[ -n ${REWIND_BIN:-} ]]; then
+    REWIND=$REWIND_BIN # an already built binary
+else
+    cargo build --release --quiet
+    REWIND=$ROOT/target/release/rewind
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rewind-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+export REWIND_TRACE_DIR=$WORK/traces
+
+# Workload inputs.
+gcc -O2 -o "$WORK/cpu_loop" "$ROOT/bench/cpu_loop.c"
+make_tree() { # 2,000 small files (1-4 KiB) in 40 directories
+    local dir=$1 d f
+    for d in $(seq -w 1 40); do
+        mkdir -p "$dir/d$d"
+        for f in $(seq -w 1 50); do
+            head -c $(((10#$d * 50 + 10#$f) % 3072 + 1024)) \
+                < <(yes "file $d/$f of the benchmark tree") >"$dir/d$d/f$f.txt"
+        done
+    done
+}
+make_tree "$WORK/tree"
+
+PYTHON=$(command -v python3 || true)
+if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; fi
+
+# Wall-clock nanoseconds of one run of "$@", output discarded; empty on failure.
+time_once() {
+    local start end
+    start=$(date +%s%N)
+    if ! "$@" >/dev/null 2>"$WORK/last-stderr" </dev/null; then
+        echo "    failed: $*" >&2
+        sed 's/^/      /' "$WORK/last-stderr" | tail -5 >&2
+        return 1
+    fi
+    end=$(date +%s%N)
+    echo $((end - start))
+}
+
+# best NAME SETUP -- CMD...: runs SETUP then CMD, $RUNS times; prints the
+# best time in nanoseconds, or "failed". "{i}" in CMD is replaced by the run
+# number (for fresh trace directories).
+best() {
+    local setup=$1
+    shift
+    local best_ns="" i t args
+    for ((i = 1; i <= RUNS; i++)); do
+        eval "$setup"
+        args=("${@//\{i\}/$i}")
+        if t=$(time_once "${args[@]}"); then
+            if [[ -z $best_ns || $t -lt $best_ns ]]; then best_ns=$t; fi
+        else
+            echo failed
+            return
+        fi
+    done
+    echo "$best_ns"
+}
+
+secs() { awk -v n="$1" 'BEGIN { printf "%.3f s", n / 1e9 }'; }
+ratio() {
+    if [[ $1 == failed || $2 == failed ]]; then echo "n/a"; else
+        awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'
+    fi
+}
+fmt_time() { if [[ $1 == failed ]]; then echo failed; else secs "$1"; fi; }
+
+# workload NAME SETUP -- PROGRAM ARGS...
+workload() {
+    local name=$1 setup=$2
+    shift 3
+    local trace="$WORK/trace-$name"
+    echo "== $name"
+    echo "  native:  $*"
+    echo "  record:  $REWIND record -o $trace-{i} $*"
+    echo "  replay:  $REWIND replay -a $trace-1"
+    echo "  before each run: ${setup:-nothing}" | sed "s|\$WORK|$WORK|g"
+    local native record replay
+    native=$(best "$setup" "$@")
+    record=$(best "$setup" "$REWIND" record -o "$trace-{i}" "$@")
+    if [[ -d $trace-1 ]]; then
+        replay=$(best "" "$REWIND" replay -a "$trace-1")
+    else
+        replay=failed
+    fi
+    echo "  native   $(fmt_time "$native")"
+    echo "  record   $(fmt_time "$record")   record/native $(ratio "$record" "$native")"
+    echo "  replay   $(fmt_time "$replay")   replay/native $(ratio "$replay" "$native")"
+    if [[ -d $trace-1 ]]; then
+        local events all
+        events=$(du -sb --exclude=files "$trace-1" | cut -f1)
+        all=$(du -sb "$trace-1" | cut -f1)
+        echo "  trace    $events bytes without saved files, $all bytes with them"
+        if [[ $native != failed ]]; then
+            awk -v b="$events" -v n="$native" \
+                'BEGIN { printf "  trace rate %.0f bytes per second of native run\n", b / (n / 1e9) }'
+        fi
+    fi
+    echo
+}
+
+echo "rewind benchmarks: best of $RUNS, $(nproc) CPUs, $(uname -r)"
+echo
+workload cp-tree 'rm -rf "$WORK/copy"' -- cp -r "$WORK/tree" "$WORK/copy"
+workload cpu-loop '' -- "$WORK/cpu_loop" 300
+if [[ -n $PYTHON ]]; then
+    workload python-pass '' -- "$PYTHON" -c pass
+else
+    echo "== python-pass: skipped, python3 not found"
+fi

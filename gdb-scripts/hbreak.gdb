@@ -1,0 +1,6 @@
+# A hardware breakpoint behaves like a software one.
+hbreak accumulate
+continue
+print i
+continue
+print i

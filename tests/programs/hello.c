@@ -1,0 +1,20 @@
+/*
+ * hello: the smallest recorded program.
+ *
+ * Prints a greeting on stdout and on stderr. The stdout line also carries the
+ * process id and the parent's id, which differ between the recording and the
+ * replay: the replay must print the recorded values, not its own.
+ */
+#include <stdio.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+    printf("hello, world\n");
+    printf("argc=%d argv[0] ends with hello: %s\n", argc,
+           argv[0][0] != '\0' ? "yes" : "no");
+    printf("pid=%ld ppid=%ld\n", (long)getpid(), (long)getppid());
+    fflush(stdout);
+    fprintf(stderr, "hello on stderr\n");
+    return 0;
+}
