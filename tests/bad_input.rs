@@ -309,3 +309,71 @@ fn newer_format_version_is_refused() {
         );
     }
 }
+
+/// The offset in the ELF file `exe` of the bytes of `symbol`.
+fn symbol_file_offset(exe: &Path, symbol: &str) -> usize {
+    use object::{Object, ObjectSection, ObjectSymbol};
+    let data = std::fs::read(exe).unwrap();
+    let file = object::File::parse(&*data).expect("parse ELF file");
+    let sym = file
+        .symbols()
+        .find(|s| s.name() == Ok(symbol))
+        .unwrap_or_else(|| panic!("no symbol {symbol} in {}", exe.display()));
+    let section = file
+        .section_by_index(sym.section_index().expect("symbol has a section"))
+        .unwrap();
+    let (offset, _) = section.file_range().expect("section has file contents");
+    (offset + sym.address() - section.address()) as usize
+}
+
+#[test]
+fn divergence_from_tampered_executable_is_reported() {
+    // Record `repeat` (five lines), then change the number of lines in the
+    // trace's saved copy of the executable. The replayed program now makes
+    // other system calls than the recorded one: rewind must stop and say so.
+    let dir = TestDir::new("divergence");
+    let exe = c_program("repeat");
+    let (trace, rec) = record_program(&dir, "repeat", &[]);
+    rec.assert_code(0);
+    assert_eq!(rec.stdout_str().lines().count(), 5, "{}", rec.describe());
+
+    let original = std::fs::read(&exe).unwrap();
+    let files = trace.join("files");
+    let saved = std::fs::read_dir(&files)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| std::fs::read(p).is_ok_and(|d| d == original))
+        .unwrap_or_else(|| {
+            panic!(
+                "no file in {} is a copy of the executable: {:?}",
+                files.display(),
+                listing(&files)
+            )
+        });
+    let at = symbol_file_offset(&exe, "repeats");
+    assert_eq!(original[at..at + 4], 5i32.to_le_bytes());
+    let mut patched = original.clone();
+    patched[at..at + 4].copy_from_slice(&3i32.to_le_bytes());
+    // A new file renamed over the saved one, so that a hard link to the
+    // original executable is not modified.
+    let tmp = files.join("patched.tmp");
+    std::fs::write(&tmp, &patched).unwrap();
+    let perms = std::fs::metadata(&saved).unwrap().permissions();
+    std::fs::set_permissions(&tmp, perms).unwrap();
+    std::fs::rename(&tmp, &saved).unwrap();
+
+    let rep = replay(&dir, &trace);
+    rep.assert_no_panic();
+    assert_ne!(
+        rep.code(),
+        Some(0),
+        "the replay of a program that behaves differently must not succeed\n{}",
+        rep.describe()
+    );
+    let err = rep.stderr_str();
+    assert!(
+        mentions_any(&err, &["diverge"]) && mentions_any(&err, &["event"]),
+        "the replay must report a divergence and the event where it happened\n{}",
+        rep.describe()
+    );
+}

@@ -3,7 +3,7 @@
 //!
 //! Each test records the demo, starts the replay server, and runs one script
 //! from gdb-scripts/ with `gdb -batch` after `target extended-remote`. The
-//! assertions are on gdb's stdout: stop locations with line numbers and the
+//! assertions are on gdb's output: stop locations with line numbers and the
 //! text of those lines, printed values, frames. Lines are located by the
 //! marker comments in demo.c, so they do not depend on its layout.
 
@@ -83,7 +83,7 @@ fn gdb_break_continue_print() {
     run.assert_in_order(&[
         "Breakpoint 1 at 0x",
         &format!(
-            "file demo.c, line {}.",
+            "demo.c, line {}.",
             source_line("demo.c", "marker: square").0
         ),
         "Breakpoint 1, accumulate (i=1) at ",

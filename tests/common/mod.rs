@@ -351,26 +351,49 @@ pub struct Spawned {
 impl Spawned {
     /// Starts `cmd` with piped stdout/stderr; stdin gets `stdin` (then EOF),
     /// or /dev/null when `None`.
-    pub fn start(mut cmd: Command, stdin: Option<Vec<u8>>) -> Spawned {
+    pub fn start(cmd: Command, stdin: Option<Vec<u8>>) -> Spawned {
+        Spawned::start_inner(cmd, stdin, false)
+    }
+
+    /// Like [`Spawned::start`] with no input, but stdout and stderr share one
+    /// pipe, so their interleaving is kept; everything lands in stdout.
+    pub fn start_merged(cmd: Command) -> Spawned {
+        Spawned::start_inner(cmd, None, true)
+    }
+
+    fn start_inner(mut cmd: Command, stdin: Option<Vec<u8>>, merge: bool) -> Spawned {
         let what = command_line(&cmd);
-        cmd.stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .process_group(0);
+        let mut merged_reader = None;
+        if merge {
+            let (reader, writer) = std::io::pipe().expect("create a pipe");
+            cmd.stdout(writer.try_clone().expect("dup a pipe"))
+                .stderr(writer);
+            merged_reader = Some(reader);
+        } else {
+            cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        }
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .process_group(0);
         let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        // The command holds the write ends of a merged pipe: close them here
+        // so that the reader sees end-of-file when the child is done.
+        drop(cmd);
         let pgid = child.id() as i32;
         let stdout: Buf = Arc::default();
         let stderr: Buf = Arc::default();
-        let mut readers = vec![
-            collect(child.stdout.take().unwrap(), stdout.clone()),
-            collect(child.stderr.take().unwrap(), stderr.clone()),
-        ];
+        let mut readers = match merged_reader {
+            Some(r) => vec![collect(r, stdout.clone())],
+            None => vec![
+                collect(child.stdout.take().unwrap(), stdout.clone()),
+                collect(child.stderr.take().unwrap(), stderr.clone()),
+            ],
+        };
         if let Some(input) = stdin {
             let mut pipe = child.stdin.take().unwrap();
             readers.push(std::thread::spawn(move || {
@@ -771,27 +794,24 @@ pub struct GdbRun {
 }
 
 impl GdbRun {
-    /// gdb's stdout (commands' output).
+    /// gdb's output: stdout and stderr (errors, warnings, monitor output)
+    /// interleaved as gdb wrote them.
     pub fn out(&self) -> String {
         self.gdb.stdout_str()
     }
 
-    /// gdb's stderr (errors and warnings).
-    pub fn err(&self) -> String {
-        self.gdb.stderr_str()
-    }
-
     pub fn describe(&self) -> String {
         format!(
-            "{}\n--- gdb stdout (full) ---\n{}\n--- server stdout (last 3000) ---\n{}\n--- server stderr (last 6000) ---\n{}\n---",
+            "{}\n{}\n--- gdb output (full) ---\n{}\n--- server stdout (last 3000) ---\n{}\n--- server stderr (last 6000) ---\n{}\n---",
             self.gdb.what,
+            describe_status(self.gdb.status),
             self.gdb.stdout_str(),
             tail(self.server_stdout.as_bytes(), 3000),
             tail(self.server_stderr.as_bytes(), 6000),
-        ) + &format!("\n--- gdb stderr ---\n{}\n---", self.gdb.stderr_str())
+        )
     }
 
-    /// Asserts that gdb's stdout contains each of `needles`, in this order.
+    /// Asserts that gdb's output contains each of `needles`, in this order.
     pub fn assert_in_order(&self, needles: &[&str]) {
         let out = self.out();
         let mut pos = 0;
@@ -814,7 +834,7 @@ impl GdbRun {
         }
     }
 
-    /// Asserts that some line of gdb's stdout contains all of `parts`.
+    /// Asserts that some line of gdb's output contains all of `parts`.
     pub fn assert_line(&self, parts: &[&str]) {
         let out = self.out();
         assert!(
@@ -861,7 +881,9 @@ pub fn run_gdb(dir: &TestDir, trace: &Path, exe: Option<&Path>, script: &str) ->
     if let Some(exe) = exe {
         cmd.arg(exe);
     }
-    let gdb = run(cmd, None);
+    // gdb prints monitor output and errors on stderr: keep them in order
+    // with the rest.
+    let gdb = Spawned::start_merged(cmd).wait();
     let server_stdout = String::from_utf8_lossy(&server.proc.stdout_so_far()).into_owned();
     let server_stderr = String::from_utf8_lossy(&server.proc.stderr_so_far()).into_owned();
     let port = server.port;

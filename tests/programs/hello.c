@@ -11,8 +11,7 @@
 int main(int argc, char **argv)
 {
     printf("hello, world\n");
-    printf("argc=%d argv[0] ends with hello: %s\n", argc,
-           argv[0][0] != '\0' ? "yes" : "no");
+    printf("argc=%d argv[1]=%s\n", argc, argc > 1 ? argv[1] : "(none)");
     printf("pid=%ld ppid=%ld\n", (long)getpid(), (long)getppid());
     fflush(stdout);
     fprintf(stderr, "hello on stderr\n");
