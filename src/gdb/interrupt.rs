@@ -4,7 +4,6 @@
 
 use std::net::TcpStream;
 use std::os::fd::AsFd;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -12,21 +11,16 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use crate::replay::Interrupter;
 
 /// Run `f` (a forward run of the replay) while watching `sock`; returns
-/// what `f` returned and whether an interrupt was sent.
-pub fn run_watched<R>(
-    sock: &TcpStream,
-    interrupter: Interrupter,
-    f: impl FnOnce() -> R,
-) -> (R, bool) {
+/// what `f` returned.
+pub fn run_watched<R>(sock: &TcpStream, interrupter: Interrupter, f: impl FnOnce() -> R) -> R {
     let Ok((wake_r, wake_w)) = nix::unistd::pipe() else {
         log::warn!("cannot create a pipe; Ctrl-C will not interrupt this run");
-        return (f(), false);
+        return f();
     };
     // While armed, the watcher may interrupt; the run's end disarms it
     // under the lock, so no interrupt is sent after the run returned.
     let armed = Mutex::new(true);
-    let fired = AtomicBool::new(false);
-    let r = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         s.spawn(|| loop {
             let mut fds = [
                 PollFd::new(sock.as_fd(), PollFlags::POLLIN),
@@ -46,7 +40,7 @@ pub fn run_watched<R>(
             if fds[0].any().unwrap_or(false) {
                 let armed = armed.lock().unwrap_or_else(|e| e.into_inner());
                 if *armed {
-                    fired.store(true, Ordering::SeqCst);
+                    log::debug!("interrupting the replay");
                     interrupter.interrupt();
                 }
                 return;
@@ -56,6 +50,5 @@ pub fn run_watched<R>(
         *armed.lock().unwrap_or_else(|e| e.into_inner()) = false;
         let _ = nix::unistd::write(&wake_w, &[1]);
         r
-    });
-    (r, fired.load(Ordering::SeqCst))
+    })
 }

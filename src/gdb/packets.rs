@@ -6,6 +6,8 @@
 //!   prints on its standard output (console `O` packets go to its stderr).
 //! - `qXfer:threads:read`: thread list with names (advertised in
 //!   `qSupported` by appending to gdbstub's reply).
+//! - Requests gdbstub would treat as fatal protocol errors (`Hg-1`, other
+//!   target description annexes) get an error reply instead.
 //! - `qHostInfo`, `qProcessInfo`, `qGDBServerVersion`,
 //!   `qWatchpointSupportInfo`: lldb's queries; seeing them also switches
 //!   stop replies to Linux signal numbers, which lldb expects.
@@ -67,10 +69,24 @@ impl Front {
                 Action::Forward
             }
             "?" => Action::Reply(self.stop_reply(target).into_bytes()),
-            "qXfer" => match rest.strip_prefix("threads:read::") {
-                Some(window) => Action::Reply(self.threads_xfer(target, window)),
-                None => Action::Forward,
-            },
+            "qXfer" => {
+                if let Some(window) = rest.strip_prefix("threads:read::") {
+                    Action::Reply(self.threads_xfer(target, window))
+                } else if rest.starts_with("features:read:")
+                    && !rest.starts_with("features:read:target.xml:")
+                {
+                    // gdbstub ends the session on other annexes; ours has
+                    // no includes.
+                    Action::Reply(b"E00".to_vec())
+                } else {
+                    Action::Forward
+                }
+            }
+            // gdbstub ends the session on "all threads" for register and
+            // memory access; refuse it instead.
+            _ if text.starts_with("Hg-1") || text.starts_with("Hgp-1.-1") => {
+                Action::Reply(b"E01".to_vec())
+            }
             "qHostInfo" => {
                 target.set_numbering(Numbering::Linux);
                 Action::Reply(

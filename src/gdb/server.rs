@@ -139,10 +139,7 @@ fn event_loop(
                     target.interrupted()
                 } else {
                     let interrupter = target.interrupter();
-                    let (out, _) = super::interrupt::run_watched(watched, interrupter, || {
-                        target.run_pending()
-                    });
-                    out
+                    super::interrupt::run_watched(watched, interrupter, || target.run_pending())
                 };
                 if let Some(note) = &out.note {
                     gdb.borrow_conn().send_console(note).map_err(conn_write)?;

@@ -174,8 +174,10 @@ impl ReplayTarget {
     /// shown in the debugger and reported as the program being killed.
     pub fn run_pending(&mut self) -> Outcome {
         let mode = self.pending.take().unwrap_or(RunMode::Continue);
-        if let Some(msg) = &self.failed {
-            let note = format!("rewind: the replay cannot go on after this error:\n{msg}\n");
+        if self.failed.is_some() {
+            let note = "rewind: the replay stopped at the error shown above and cannot go on; \
+                        use 'run' to start again\n"
+                .to_string();
             return Outcome {
                 stop: self.signal_stop(libc::SIGKILL),
                 note: Some(note),
@@ -391,7 +393,7 @@ impl MultiThreadBase for ReplayTarget {
             return Ok(());
         }
         eprintln!(
-            "rewind: {READ_ONLY_REGISTERS} (write to ${} refused)",
+            "{READ_ONLY_REGISTERS} (write to ${} refused)",
             changed.join(", $")
         );
         Err(TargetError::Errno(EPERM))
@@ -413,8 +415,11 @@ impl MultiThreadBase for ReplayTarget {
         Ok(got.len())
     }
 
-    fn write_addrs(&mut self, start: u64, _data: &[u8], _tid: Tid) -> TargetResult<(), Self> {
-        eprintln!("rewind: {READ_ONLY_MEMORY} (write at {start:#x} refused)");
+    fn write_addrs(&mut self, start: u64, data: &[u8], _tid: Tid) -> TargetResult<(), Self> {
+        eprintln!(
+            "{READ_ONLY_MEMORY} (write of {} bytes at {start:#x} refused)",
+            data.len()
+        );
         Err(TargetError::Errno(EPERM))
     }
 
@@ -465,10 +470,7 @@ impl SingleRegisterAccess<Tid> for ReplayTarget {
         if now.as_deref() == Some(val) || harmless_write(desc.name, val) {
             return Ok(());
         }
-        eprintln!(
-            "rewind: {READ_ONLY_REGISTERS} (write to ${} refused)",
-            desc.name
-        );
+        eprintln!("{READ_ONLY_REGISTERS} (write to ${} refused)", desc.name);
         Err(TargetError::Errno(EPERM))
     }
 }
