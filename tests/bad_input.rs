@@ -377,3 +377,36 @@ fn divergence_from_tampered_executable_is_reported() {
         rep.describe()
     );
 }
+
+#[test]
+fn other_architecture_trace_is_refused() {
+    // The header is: 8-byte magic, format version (u32 LE), CRC32 of the
+    // body (u32 LE), then the body, whose first byte is the architecture
+    // (0 = x86_64, 1 = aarch64). Make the trace claim the other architecture.
+    let dir = TestDir::new("other_arch");
+    let (good, _rec) = record_program(&dir, "hello", &[]);
+    let other = dir.join("other");
+    copy_tree(&good, &other);
+    let header = other.join("header");
+    let mut bytes = std::fs::read(&header).unwrap();
+    assert!(bytes.len() > 16, "header too short: {} bytes", bytes.len());
+    let (ours, theirs) = match bytes[16] {
+        0 => ("x86_64", "aarch64"),
+        1 => ("aarch64", "x86_64"),
+        b => panic!("unexpected architecture byte {b}"),
+    };
+    bytes[16] ^= 1;
+    let crc = crc32fast::hash(&bytes[16..]);
+    bytes[12..16].copy_from_slice(&crc.to_le_bytes());
+    std::fs::write(&header, bytes).unwrap();
+
+    let rep = replay(&dir, &other);
+    rep.assert_no_panic();
+    assert_ne!(rep.code(), Some(0), "{}", rep.describe());
+    let err = rep.stderr_str();
+    assert!(
+        err.contains(theirs) && err.contains(ours),
+        "replay must say the trace is from {theirs} and this machine is {ours}\n{}",
+        rep.describe()
+    );
+}
