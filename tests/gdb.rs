@@ -375,3 +375,55 @@ fn gdb_learns_executable_from_server() {
         &at("marker: call"),
     ]);
 }
+
+#[test]
+fn replay_without_options_launches_gdb() {
+    // `rewind replay TRACE` starts gdb itself, connected to the replay. A
+    // `gdb` found first on PATH wraps the real one to run in batch mode with
+    // a script after rewind's own arguments.
+    if !have_gdb("replay_without_options_launches_gdb") {
+        return;
+    }
+    let dir = TestDir::new("replay_launches_gdb");
+    let (trace, _exe) = demo_trace(&dir);
+    let real_gdb = real_binary("gdb").expect("gdb is installed but not an ELF file on PATH");
+    let bin = dir.subdir("bin");
+    let script = Path::new(ROOT).join("gdb-scripts/break_continue.gdb");
+    let wrapper = bin.join("gdb");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec '{}' -batch -nx -iex 'set debuginfod enabled off' \"$@\" -x '{}'\n",
+            real_gdb.display(),
+            script.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let path = std::env::var("PATH").unwrap_or_default();
+    let mut cmd = dir.rewind();
+    cmd.arg("replay")
+        .arg(&trace)
+        .env("PATH", format!("{}:{path}", bin.display()));
+    let out = Spawned::start_merged(cmd).wait();
+    out.assert_no_panic();
+    out.assert_code(0);
+    let text = out.stdout_str();
+    let mut pos = 0;
+    for needle in [
+        "Breakpoint 1, accumulate (i=1) at ",
+        &line("marker: square"),
+        "$1 = 1\n",
+        "$2 = 0\n",
+        "Breakpoint 1, accumulate (i=2) at ",
+        "$3 = 2\n",
+        "$4 = 1\n",
+    ] {
+        match text[pos..].find(needle) {
+            Some(i) => pos += i + needle.len(),
+            None => panic!("output lacks {needle:?} (in order)\n{}", out.describe()),
+        }
+    }
+}
