@@ -528,3 +528,23 @@ fn real_printenv_with_e_option() {
     rec.assert_code(0);
     assert_eq!(rec.stdout_str(), "set by -e\n", "{}", rec.describe());
 }
+
+/// Signals sent to the program (kill to itself, an interval timer firing
+/// while it computes, an alarm while it waits in pause()) land at the same
+/// points in replay: the handler records where its computation was, and
+/// the printed positions differ from run to run.
+#[test]
+fn asynchronous_signals_land_at_the_recorded_points() {
+    let dir = TestDir::new("async_signals");
+    for round in 0..3 {
+        let trace = dir.join(&format!("trace{round}"));
+        let rec = record(&dir, &trace, c_program("async_signals"), &[]);
+        rec.assert_code(0);
+        let out = rec.stdout_str();
+        assert!(out.contains("usr1 handled 1 time(s)"), "{}", rec.describe());
+        assert!(out.contains("alarm 5 landed at work"), "{}", rec.describe());
+        assert!(out.contains("after pause: 7 alarms"), "{}", rec.describe());
+        let rep = replay(&dir, &trace);
+        assert_replay_faithful(&rec, &rep);
+    }
+}

@@ -111,12 +111,18 @@ pub fn info(dir: &Path) -> Result<i32, String> {
     println!("arch:         {}", h.arch.name());
     println!("tick mode:    {}", h.ticks.describe());
     println!("command:      {}", h.argv.join(" "));
-    println!("executable:   {} (saved as files/{})", h.exe.original, h.exe.saved);
+    println!(
+        "executable:   {} (saved as files/{})",
+        h.exe.original, h.exe.saved
+    );
     if let Some(i) = &h.interp {
         println!("loader:       {} (saved as files/{})", i.original, i.saved);
     }
     println!("cwd:          {}", h.cwd);
-    println!("recorded on:  {} ({}), rewind {}", h.hostname, h.kernel, h.rewind_version);
+    println!(
+        "recorded on:  {} ({}), rewind {}",
+        h.hostname, h.kernel, h.rewind_version
+    );
     println!("cpuid leaves: {}", h.cpuid.len());
     println!("events:       {}", events.len());
     println!("size:         {}", human(dir_size(dir)));

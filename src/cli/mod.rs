@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::record::{record, RecordOptions};
-use crate::replay::{EndKind, Echo, ReplaySession, RunMode, StopReason};
+use crate::replay::{Echo, EndKind, ReplaySession, RunMode, StopReason};
 use crate::trace::ExitKind;
 
 #[derive(Parser, Debug)]

@@ -5,7 +5,12 @@ use std::path::Path;
 
 use crate::replay::{Echo, ReplaySession};
 
-pub fn replay_debug(dir: &Path, port: Option<u16>, host: &str, debugger: &str) -> Result<i32, String> {
+pub fn replay_debug(
+    dir: &Path,
+    port: Option<u16>,
+    host: &str,
+    debugger: &str,
+) -> Result<i32, String> {
     let session = ReplaySession::open(dir, Echo::Off).map_err(|e| e.to_string())?;
     if let Some(port) = port {
         crate::gdb::serve_on(session, host, port).map_err(|e| e.to_string())?;
@@ -28,9 +33,9 @@ pub fn replay_debug(dir: &Path, port: Option<u16>, host: &str, debugger: &str) -
     // The terminal's Ctrl-C goes to the debugger, which forwards it as a
     // protocol interrupt; rewind itself must not die of it.
     crate::tracee::sys::ignore_sigint();
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start {debugger}: {e}; use `rewind replay -s PORT` and connect yourself"))?;
+    let mut child = cmd.spawn().map_err(|e| {
+        format!("cannot start {debugger}: {e}; use `rewind replay -s PORT` and connect yourself")
+    })?;
     let served = crate::gdb::serve(session, listener);
     let status = child.wait().map_err(|e| e.to_string())?;
     served.map_err(|e| e.to_string())?;
@@ -46,6 +51,9 @@ fn gdb_script() -> Option<std::path::PathBuf> {
         candidates.push(d.join("../../gdb-scripts/rewind.gdb"));
         candidates.push(d.join("../share/rewind/rewind.gdb"));
     }
-    candidates.push(std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/gdb-scripts/rewind.gdb")));
+    candidates.push(std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/gdb-scripts/rewind.gdb"
+    )));
     candidates.into_iter().find(|p| p.is_file())
 }

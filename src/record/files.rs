@@ -42,16 +42,24 @@ impl FileSaver {
             .unwrap_or_else(|| "file".into());
         let base: String = base
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || ".-_+".contains(c) { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || ".-_+".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let name = format!("{:03}-{base}", self.next);
         self.next += 1;
         let dest = self.dir.join(&name);
         // A hard link shares the inode: only when the original path still
         // names the very file we were asked about.
-        let linked = match std::fs::metadata(original) {
+        // Linking a symbolic link would link the link itself: resolve it.
+        let real = std::fs::canonicalize(original).unwrap_or_else(|_| PathBuf::from(original));
+        let linked = match std::fs::metadata(&real) {
             Ok(o) if o.dev() == md.dev() && o.ino() == md.ino() => {
-                std::fs::hard_link(original, &dest).is_ok()
+                std::fs::hard_link(&real, &dest).is_ok()
             }
             _ => false,
         };

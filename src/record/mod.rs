@@ -2,6 +2,7 @@
 //! syscall and signal, and write what the kernel did into the trace.
 
 pub mod files;
+pub mod signals;
 pub mod syscalls;
 
 use std::collections::HashSet;
@@ -92,7 +93,15 @@ fn program_env(extra: &[String]) -> Vec<String> {
 pub fn cpuid_records() -> Vec<CpuidRecord> {
     let mut v = Vec::new();
     let max = sys::cpuid(0, 0)[0];
-    for (leaf, sub) in [(0, 0), (1, 0), (7, 0), (7, 1), (0xd, 0), (0xd, 1), (0x14, 0)] {
+    for (leaf, sub) in [
+        (0, 0),
+        (1, 0),
+        (7, 0),
+        (7, 1),
+        (0xd, 0),
+        (0xd, 1),
+        (0x14, 0),
+    ] {
         if leaf > max {
             continue;
         }
@@ -196,6 +205,18 @@ pub fn read_auxv(task: &Task, sp: u64) -> Result<Vec<u8>, TaskError> {
     task.read_mem_exact(start, (p - start) as usize)
 }
 
+/// Whether a signal was raised by the instruction the thread was executing
+/// (a fault, which replay meets again by itself) rather than sent to it
+/// (which replay must deliver at the same point). The kernel sends timer
+/// and child signals with si_code SI_KERNEL too, so the signal number
+/// decides as much as the code.
+pub fn is_synchronous(sig: i32, si_code: i32) -> bool {
+    matches!(
+        sig,
+        libc::SIGSEGV | libc::SIGBUS | libc::SIGFPE | libc::SIGILL | libc::SIGTRAP | libc::SIGSYS
+    ) && si_code > 0
+}
+
 /// Syscalls refused or ioctls unknown, each warned about once.
 #[derive(Default)]
 struct Warnings {
@@ -252,10 +273,12 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
     })?;
     let mut saver = FileSaver::new(&opts.trace_dir.join(crate::trace::FILES_DIR));
     let save = |saver: &mut FileSaver, p: &str| {
-        saver.save(Path::new(p), p).map_err(|source| RecordError::SaveFile {
-            path: p.to_string(),
-            source,
-        })
+        saver
+            .save(Path::new(p), p)
+            .map_err(|source| RecordError::SaveFile {
+                path: p.to_string(),
+                source,
+            })
     };
     let exe_saved = save(&mut saver, &exe_s)?;
     let interp = match elf_interp(&exe) {
@@ -288,6 +311,9 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         cpu,
         own_pgrp: false,
     })?;
+    // Ctrl-C at the terminal reaches the program, which is recorded
+    // receiving it; rewind itself stays to finish the trace.
+    sys::ignore_sigint();
     let mut rec = Recorder {
         arch: Arch::host(),
         task,
@@ -307,7 +333,11 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
 
 impl Recorder {
     fn record_exec(&mut self) -> Result<(), RecordError> {
-        let regs = self.task.regs()?;
+        let mut regs = self.task.regs()?;
+        // At the exec stop execve has not returned yet; the program starts
+        // with its result, 0, in the result register.
+        regs.set_result(0);
+        self.task.set_regs(&regs)?;
         let sp = regs.sp();
         hide_vdso(&self.task, sp)?;
         let pid = self.task.pid.as_raw();
@@ -342,10 +372,23 @@ impl Recorder {
     fn run(&mut self) -> Result<ExitKind, RecordError> {
         let tid = self.task.tid.as_raw();
         let mut pending_sig: Option<i32> = None;
+        let mut deferred = signals::Deferrals::new();
+        // Held-back signals sent again with tgkill, awaiting their delivery.
+        let mut reinject: Vec<signals::Deferred> = Vec::new();
         loop {
+            // The registers the thread resumes with: a signal stop that
+            // finds them unchanged comes at a point the trace already
+            // anchors (a syscall's exit, a time-counter read).
+            let resumed_with = self.task.regs()?;
             self.task.resume(Resume::Syscall, pending_sig.take())?;
             match self.task.wait()? {
                 Stop::SyscallEntry => {
+                    if !deferred.is_empty() {
+                        self.undo_syscall()?;
+                        reinject.extend(deferred.take());
+                        self.resend(&reinject);
+                        continue;
+                    }
                     if let Some(kind) = self.record_syscall()? {
                         self.writer.push(&Event::Exit { tid, kind })?;
                         return Ok(kind);
@@ -358,16 +401,34 @@ impl Recorder {
                     if sig == libc::SIGSEGV && self.emulate_time_counter()? {
                         continue;
                     }
-                    let regs = self.task.regs()?;
+                    if signals::is_our_stop(sig, &info) {
+                        // Our timer: deliver what was held back right here.
+                        reinject.extend(deferred.take());
+                        self.resend(&reinject);
+                        continue;
+                    }
+                    if signals::is_ours(&info) {
+                        if let Some(i) = reinject.iter().position(|d| d.sig == sig) {
+                            let d = reinject.remove(i);
+                            self.task.set_siginfo(&d.info)?;
+                            self.record_signal(d.sig, d.info)?;
+                            pending_sig = Some(sig);
+                            continue;
+                        }
+                    }
                     let code = crate::tracee::siginfo_code(&info);
-                    self.writer.push(&Event::Signal {
-                        tid,
-                        signo: sig,
-                        siginfo: info,
-                        synchronous: code > 0,
-                        regs,
-                        ticks: None,
-                    })?;
+                    let sync = is_synchronous(sig, code);
+                    let here = self.task.regs()?;
+                    if !sync && here != resumed_with {
+                        // Between syscalls: hold it back until the next one.
+                        deferred.defer(
+                            signals::Deferred { sig, info },
+                            self.task.pid,
+                            self.task.tid,
+                        );
+                        continue;
+                    }
+                    self.record_signal(sig, info)?;
                     pending_sig = Some(sig);
                 }
                 Stop::Event(_) | Stop::Other(_) => {}
@@ -382,6 +443,61 @@ impl Recorder {
                     return Ok(kind);
                 }
             }
+        }
+    }
+
+    /// Record a signal about to be delivered at the current stop.
+    fn record_signal(&mut self, sig: i32, info: Vec<u8>) -> Result<(), RecordError> {
+        let regs = self.task.regs()?;
+        let (at, len) = crate::trace::stack_anchor_range(regs.sp());
+        let stack_crc = crc32fast::hash(&self.task.read_mem(at, len));
+        let code = crate::tracee::siginfo_code(&info);
+        self.writer.push(&Event::Signal {
+            tid: self.task.tid.as_raw(),
+            signo: sig,
+            siginfo: info,
+            synchronous: is_synchronous(sig, code),
+            regs,
+            stack_crc,
+            ticks: None,
+        })?;
+        Ok(())
+    }
+
+    /// At a syscall entry: undo the syscall, so that the thread is back at
+    /// its syscall instruction (which runs again after any signal handler).
+    fn undo_syscall(&mut self) -> Result<(), RecordError> {
+        let tid = self.task.tid.as_raw();
+        let Regs::X86_64(mut r) = self.task.regs()? else {
+            return Ok(());
+        };
+        // Skip the syscall: its exit stop follows at once.
+        let nr = r.orig_rax;
+        r.orig_rax = u64::MAX;
+        self.task.set_regs(&Regs::X86_64(r))?;
+        self.task.resume(Resume::Syscall, None)?;
+        match self.task.wait()? {
+            Stop::SyscallExit => {}
+            stop => {
+                return Err(TaskError::UnexpectedStop {
+                    tid,
+                    during: "undoing a syscall to deliver a signal",
+                    stop,
+                }
+                .into())
+            }
+        }
+        r.rip -= 2;
+        r.rax = nr;
+        self.task.set_regs(&Regs::X86_64(r))?;
+        Ok(())
+    }
+
+    /// Send held-back signals again, so that each has a delivery stop at
+    /// the current point, where its original siginfo is put back.
+    fn resend(&self, signals: &[signals::Deferred]) {
+        for d in signals {
+            let _ = sys::tgkill(self.task.pid, self.task.tid, d.sig);
         }
     }
 
@@ -409,7 +525,7 @@ impl Recorder {
                 r.rcx = aux as u64;
             }
         }
-        r.rip += insn.len();
+        r.rip += insn.size();
         let after = Regs::X86_64(r);
         self.task.set_regs(&after)?;
         self.writer.push(&Event::TimeCounter {
@@ -550,11 +666,14 @@ impl Recorder {
             match self.saver.save(&link, &target) {
                 Ok(saved) => {
                     return Ok(Some(MapSource::File {
+                        original: saved.original,
                         saved: saved.saved,
                         offset: args[5],
                     }))
                 }
-                Err(e) => log::warn!("cannot save mapped file {target}: {e}; recording its contents"),
+                Err(e) => {
+                    log::warn!("cannot save mapped file {target}: {e}; recording its contents")
+                }
             }
         }
         let len = args[1];

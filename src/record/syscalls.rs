@@ -26,8 +26,11 @@ pub fn snapshot_entry(task: &Task, desc: &SyscallDesc, args: &[u64; 6]) -> Entry
         match *out {
             Out::SockLen { lenptr, .. } => {
                 let p = args[lenptr as usize];
-                s.socklens
-                    .push(if p == 0 { 0 } else { task.read_u32(p).unwrap_or(0) });
+                s.socklens.push(if p == 0 {
+                    0
+                } else {
+                    task.read_u32(p).unwrap_or(0)
+                });
             }
             Out::MsgHdr { msg } => {
                 let p = args[msg as usize];
@@ -64,14 +67,20 @@ pub fn out_ranges(
                 args[ptr as usize],
                 (args[count as usize] as usize).saturating_mul(elem),
             )),
-            Out::ResultArray { ptr, elem } => v.push((args[ptr as usize], res.saturating_mul(elem))),
+            Out::ResultArray { ptr, elem } => {
+                v.push((args[ptr as usize], res.saturating_mul(elem)))
+            }
             Out::SockLen { ptr, lenptr } => {
                 let cap = snap.socklens.get(socklen_i).copied().unwrap_or(0);
                 socklen_i += 1;
                 if ok {
                     let lp = args[lenptr as usize];
                     v.push((lp, 4));
-                    let now = if lp == 0 { 0 } else { task.read_u32(lp).unwrap_or(0) };
+                    let now = if lp == 0 {
+                        0
+                    } else {
+                        task.read_u32(lp).unwrap_or(0)
+                    };
                     v.push((args[ptr as usize], cap.min(now) as usize));
                 }
             }
@@ -103,18 +112,12 @@ pub fn out_ranges(
                 }
             }
         }
-        Action::Fcntl => {
-            if ok {
-                if let Some(len) = cmds::fcntl_out_len(args[1]) {
-                    v.push((args[2], len));
-                }
+        Action::Fcntl if ok => {
+            if let Some(len) = cmds::fcntl_out_len(args[1]) {
+                v.push((args[2], len));
             }
         }
-        Action::Prctl => {
-            if ok {
-                v.extend(cmds::prctl_outs(args[0], *args));
-            }
-        }
+        Action::Prctl if ok => v.extend(cmds::prctl_outs(args[0], *args)),
         _ => {}
     }
     v.retain(|&(a, l)| a != 0 && l > 0 && l <= MAX_OUT);
@@ -138,7 +141,13 @@ fn iovec_ranges(task: &Task, iov: u64, cnt: u64, mut left: usize, v: &mut Vec<(u
     }
 }
 
-fn msghdr_ranges(task: &Task, msg: u64, snap: &EntrySnapshot, res: usize, v: &mut Vec<(u64, usize)>) {
+fn msghdr_ranges(
+    task: &Task,
+    msg: u64,
+    snap: &EntrySnapshot,
+    res: usize,
+    v: &mut Vec<(u64, usize)>,
+) {
     let Some(before) = &snap.msghdr else {
         return;
     };

@@ -20,7 +20,11 @@ impl Divergence {
     pub fn new(events: &[Event], index: usize, arch: Arch, what: impl Into<String>) -> Divergence {
         let from = index.saturating_sub(5);
         let recent = (from..=index.min(events.len().saturating_sub(1)))
-            .filter_map(|i| events.get(i).map(|e| format!("  #{i}: {}", e.summary(arch))))
+            .filter_map(|i| {
+                events
+                    .get(i)
+                    .map(|e| format!("  #{i}: {}", e.summary(arch)))
+            })
             .collect();
         Divergence {
             event: index as u64,
@@ -30,8 +34,14 @@ impl Divergence {
         }
     }
 
-    pub fn diff(mut self, item: impl Into<String>, expected: impl Into<String>, found: impl Into<String>) -> Self {
-        self.diffs.push((item.into(), expected.into(), found.into()));
+    pub fn diff(
+        mut self,
+        item: impl Into<String>,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> Self {
+        self.diffs
+            .push((item.into(), expected.into(), found.into()));
         self
     }
 }

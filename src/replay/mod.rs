@@ -28,7 +28,7 @@ pub enum ReplayError {
     Task(#[from] TaskError),
     #[error("{0}")]
     Diverged(Box<Divergence>),
-    #[error("this trace was recorded on {recorded}; this machine is {host}. Replay it on a {recorded} machine")]
+    #[error("this trace was recorded on {recorded}; this machine is {host}. Replay it on an {recorded} machine")]
     OtherArch { recorded: String, host: String },
     #[error("the trace has no events (the recording was cut short before the program started)")]
     Empty,
@@ -121,6 +121,14 @@ pub struct ReplaySession {
     interrupt_flag: Arc<AtomicBool>,
     interrupt_pid: Arc<AtomicI32>,
     warned_cpuid: bool,
+    /// A breakpoint of our own at the anchor of the next event (an
+    /// asynchronous signal): its address and the byte under it.
+    anchor: Option<(u64, u8)>,
+    /// Whether the task is at a signal-delivery stop, where a signal can be
+    /// injected directly (elsewhere the kernel first queues it).
+    at_signal_stop: bool,
+    /// A recorded signal queued for delivery, awaiting its delivery stop.
+    injecting: Option<(i32, Vec<u8>)>,
 }
 
 impl ReplaySession {
@@ -155,6 +163,9 @@ impl ReplaySession {
             interrupt_flag: Arc::new(AtomicBool::new(false)),
             interrupt_pid: Arc::new(AtomicI32::new(pid)),
             warned_cpuid: false,
+            anchor: None,
+            at_signal_stop: false,
+            injecting: None,
         };
         s.check_cpuid();
         Ok(s)
@@ -170,6 +181,9 @@ impl ReplaySession {
         self.next = 1;
         self.pending_signal = None;
         self.ended = None;
+        self.anchor = None;
+        self.at_signal_stop = false;
+        self.injecting = None;
         let bps: Vec<u64> = self.breakpoints.keys().copied().collect();
         self.breakpoints.clear();
         for a in bps {
@@ -250,6 +264,31 @@ impl ReplaySession {
         }
     }
 
+    /// Every file the recording mapped, as (path when recorded, path of its
+    /// copy in the trace): the executable, the loader and each mmap.
+    pub fn saved_files(&self) -> Vec<(String, std::path::PathBuf)> {
+        let h = self.reader.header();
+        let mut v = vec![(h.exe.original.clone(), self.reader.saved_file(&h.exe.saved))];
+        if let Some(i) = &h.interp {
+            v.push((i.original.clone(), self.reader.saved_file(&i.saved)));
+        }
+        for e in &self.events {
+            if let Event::Syscall(crate::trace::SyscallEvent {
+                map:
+                    Some(crate::trace::MapSource::File {
+                        original, saved, ..
+                    }),
+                ..
+            }) = e
+            {
+                if !v.iter().any(|(o, _)| o == original) {
+                    v.push((original.clone(), self.reader.saved_file(saved)));
+                }
+            }
+        }
+        v
+    }
+
     /// The executable the replay runs (the copy saved in the trace).
     pub fn exe_path(&self) -> String {
         self.reader
@@ -273,6 +312,11 @@ impl ReplaySession {
         for (&a, &orig) in self.breakpoints.range(addr..end) {
             v[(a - addr) as usize] = orig;
         }
+        if let Some((a, orig)) = self.anchor {
+            if a >= addr && a < end && !self.breakpoints.contains_key(&a) {
+                v[(a - addr) as usize] = orig;
+            }
+        }
         v
     }
 
@@ -289,7 +333,9 @@ impl ReplaySession {
 
     pub fn remove_breakpoint(&mut self, addr: u64) -> Result<()> {
         if let Some(orig) = self.breakpoints.remove(&addr) {
-            self.task.write_mem(addr, &[orig])?;
+            if self.anchor.map(|(a, _)| a) != Some(addr) {
+                self.task.write_mem(addr, &[orig])?;
+            }
         }
         Ok(())
     }
@@ -304,25 +350,112 @@ impl ReplaySession {
         if let Some(end) = &self.ended {
             return Ok(StopReason::End(end.clone()));
         }
+        // An interrupt that raced with the previous stop is stale now.
+        self.interrupt_flag.store(false, Ordering::SeqCst);
         // Leaving a breakpoint we sit on: step over it with the original
         // instruction in place.
-        let ip = self.task.regs()?.ip();
-        if let Some(&orig) = self.breakpoints.get(&ip) {
-            self.task.write_mem(ip, &[orig])?;
-            let r = self.step_once();
-            self.task
-                .write_mem(ip, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
-            match r? {
-                Some(stop) => return Ok(stop),
-                None if mode == RunMode::Step => return Ok(StopReason::Step),
-                None => {}
-            }
+        if let Some(stop) = self.step_over_breakpoint(mode)? {
+            return Ok(stop);
         }
         loop {
             if let Some(stop) = self.advance(mode)? {
                 return Ok(stop);
             }
         }
+    }
+
+    /// The original byte under an int3 we placed (user breakpoint or anchor).
+    fn byte_under(&self, addr: u64) -> Option<u8> {
+        self.breakpoints
+            .get(&addr)
+            .copied()
+            .or(self.anchor.filter(|&(a, _)| a == addr).map(|(_, b)| b))
+    }
+
+    /// Step over the int3 at the current instruction, if there is one of
+    /// ours: run the original instruction, then put the int3 back.
+    fn step_over_breakpoint(&mut self, mode: RunMode) -> Result<Option<StopReason>> {
+        let ip = self.task.regs()?.ip();
+        let Some(orig) = self.byte_under(ip) else {
+            return Ok(None);
+        };
+        self.task.write_mem(ip, &[orig])?;
+        let r = self.step_once();
+        // Put the int3 back unless the step removed what it was for.
+        if self.byte_under(ip).is_some() {
+            self.task
+                .write_mem(ip, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
+        }
+        match r? {
+            Some(stop) => Ok(Some(stop)),
+            None if mode == RunMode::Step => Ok(Some(StopReason::Step)),
+            None => Ok(None),
+        }
+    }
+
+    /// Put our own breakpoint at the anchor of the next event when it is an
+    /// asynchronous signal that is not here yet.
+    fn arm_anchor(&mut self) -> Result<()> {
+        let Some(Event::Signal {
+            synchronous: false,
+            regs: want,
+            ..
+        }) = self.events.get(self.next)
+        else {
+            return Ok(());
+        };
+        let addr = want.ip();
+        if self.anchor.map(|(a, _)| a) == Some(addr) {
+            return Ok(());
+        }
+        self.disarm_anchor()?;
+        let orig = match self.breakpoints.get(&addr) {
+            Some(&b) => b,
+            None => {
+                let b = self.task.read_mem_exact(addr, 1)?[0];
+                self.task
+                    .write_mem(addr, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
+                b
+            }
+        };
+        self.anchor = Some((addr, orig));
+        Ok(())
+    }
+
+    fn disarm_anchor(&mut self) -> Result<()> {
+        if let Some((a, orig)) = self.anchor.take() {
+            if !self.breakpoints.contains_key(&a) {
+                self.task.write_mem(a, &[orig])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the task is exactly at the anchor of the next event.
+    fn at_anchor(&self) -> Result<bool> {
+        let Some(Event::Signal {
+            synchronous: false,
+            regs: want,
+            stack_crc,
+            ..
+        }) = self.events.get(self.next)
+        else {
+            return Ok(false);
+        };
+        let now = self.task.regs()?;
+        // A signal held back to the next syscall was delivered at its
+        // syscall instruction with rcx and r11 as the syscall leaves them
+        // (the recorder saw them only after); the syscall overwrites both.
+        let at_syscall_insn = self.read_mem(now.ip(), 2) == crate::arch::x86_64::SYSCALL_INSN;
+        let differs = want
+            .diff(&now)
+            .into_iter()
+            .any(|(n, _, _)| !(at_syscall_insn && (n == "rcx" || n == "r11")));
+        if differs {
+            return Ok(false);
+        }
+        let (at, len) = crate::trace::stack_anchor_range(now.sp());
+        Ok(crc32fast::hash(&self.read_mem(at, len)) == *stack_crc)
     }
 
     /// One instruction (or one syscall) forward. None when it completed
@@ -342,12 +475,14 @@ impl ReplaySession {
         if self.next >= self.events.len() {
             return Ok(Some(self.end_of_events()));
         }
+        self.arm_anchor()?;
         let how = match mode {
             RunMode::Continue => Resume::Sysemu,
             RunMode::Step => Resume::SysemuStep,
         };
         self.task.resume(how, self.pending_signal.take())?;
         let stop = self.task.wait()?;
+        self.at_signal_stop = matches!(stop, Stop::Signal { .. });
         match stop {
             Stop::SyscallEntry => {
                 if let Some(end) = self.replay_syscall()? {
@@ -376,14 +511,26 @@ impl ReplaySession {
         let end = match (&self.trace_end, self.events.last()) {
             (_, Some(Event::Exit { kind, .. })) => EndKind::Exited(*kind),
             (TraceEnd::Truncated { .. }, _) => EndKind::Truncated(self.trace_end.describe()),
-            _ => EndKind::Truncated(
-                "the trace ends without the program's exit (the recording was cut short)".into(),
-            ),
+            _ => EndKind::Truncated(format!(
+                "the trace ended early after event {}: it has no exit of the program, so the \
+                 recording was cut short (rewind itself was killed?); replay stops there",
+                self.events.len().saturating_sub(1)
+            )),
         };
         self.finish(end)
     }
 
     fn on_signal(&mut self, mode: RunMode, sig: i32, info: Vec<u8>) -> Result<Option<StopReason>> {
+        if let Some((want, info)) = self.injecting.take() {
+            if want == sig {
+                // The delivery stop of a recorded signal we queued: give it
+                // its recorded siginfo and let it through.
+                self.task.set_siginfo(&info)?;
+                self.pending_signal = Some(sig);
+                return Ok(None);
+            }
+            self.injecting = Some((want, info));
+        }
         if sig == libc::SIGSTOP {
             if self.interrupt_flag.swap(false, Ordering::SeqCst) {
                 return Ok(Some(StopReason::Interrupted));
@@ -395,11 +542,19 @@ impl ReplaySession {
             let regs = self.task.regs()?;
             // int3 reports SI_KERNEL (0x80); the breakpoint is one byte back.
             let bp = regs.ip().wrapping_sub(1);
-            if code == 0x80 && self.breakpoints.contains_key(&bp) {
+            if code == 0x80 && self.byte_under(bp).is_some() {
                 let mut r = regs;
                 r.set_ip(bp);
                 self.task.set_regs(&r)?;
-                return Ok(Some(StopReason::Breakpoint(bp)));
+                if self.anchor.map(|(a, _)| a) == Some(bp) && self.at_anchor()? {
+                    self.disarm_anchor()?;
+                    return self.deliver_async_signal_here();
+                }
+                if self.breakpoints.contains_key(&bp) {
+                    return Ok(Some(StopReason::Breakpoint(bp)));
+                }
+                // Our anchor, but not yet the right visit: go on past it.
+                return self.step_over_breakpoint(mode);
             }
             // Hardware breakpoint or watchpoint: DR6 bits 0-3.
             let dr6 = self.task.debugreg(6)?;
@@ -422,9 +577,7 @@ impl ReplaySession {
         // A signal the recording saw: it must be the next event.
         let idx = self.next;
         match self.events.get(idx) {
-            Some(Event::Signal {
-                signo, siginfo, ..
-            }) if *signo == sig => {
+            Some(Event::Signal { signo, siginfo, .. }) if *signo == sig => {
                 let siginfo = siginfo.clone();
                 self.next += 1;
                 if self.fatal_next() {
@@ -439,9 +592,20 @@ impl ReplaySession {
                 let expected = other
                     .map(|e| e.summary(self.arch))
                     .unwrap_or_else(|| "the end of the trace".into());
-                Err(Divergence::new(&self.events, idx, self.arch, "an unexpected signal")
-                    .diff("event", expected, format!("signal {}", crate::trace::signal_name(sig)))
-                    .into())
+                let ip = self.task.regs().map(|r| r.ip()).unwrap_or(0);
+                Err(
+                    Divergence::new(&self.events, idx, self.arch, "an unexpected signal")
+                        .diff(
+                            "event",
+                            expected,
+                            format!(
+                                "signal {} (code {}) at {ip:#x}",
+                                crate::trace::signal_name(sig),
+                                crate::tracee::siginfo_code(&info)
+                            ),
+                        )
+                        .into(),
+                )
             }
         }
     }
@@ -479,23 +643,32 @@ impl ReplaySession {
             return Ok(None);
         };
         let (signo, siginfo, want) = (*signo, siginfo.clone(), *regs);
-        let now = self.task.regs()?;
-        if !want.diff(&now).is_empty() {
-            return Err(ReplayError::Unsupported(format!(
-                "event {}: a signal ({}) was sent to the program between two syscalls, at {:#x}; \
-                 reaching such a point without a hardware counter is not supported yet",
-                self.next,
-                crate::trace::signal_name(signo),
-                want.ip()
-            )));
+        if !self.at_anchor()? {
+            // Not there yet: run on to the anchor.
+            return Ok(None);
         }
+        // The same registers go into the signal frame as when recorded.
+        self.task.set_regs(&want)?;
+        self.disarm_anchor()?;
         self.next += 1;
         if self.fatal_next() {
             return Ok(Some(StopReason::Signal(signo)));
         }
-        self.task.set_siginfo(&siginfo)?;
-        self.pending_signal = Some(signo);
+        self.inject_signal(signo, siginfo)?;
         Ok(Some(StopReason::Signal(signo)))
+    }
+
+    /// Deliver a recorded signal when the task next resumes: directly at a
+    /// signal-delivery stop, else queued first and given its siginfo at its
+    /// delivery stop.
+    fn inject_signal(&mut self, sig: i32, siginfo: Vec<u8>) -> Result<()> {
+        if self.at_signal_stop {
+            self.task.set_siginfo(&siginfo)?;
+        } else {
+            self.injecting = Some((sig, siginfo));
+        }
+        self.pending_signal = Some(sig);
+        Ok(())
     }
 
     fn replay_time_counter(&mut self) -> Result<bool> {
@@ -511,7 +684,11 @@ impl ReplaySession {
             }) => {
                 let diffs = want.diff(&regs);
                 if !diffs.is_empty() {
-                    return Err(self.regs_divergence(idx, "registers at a time-counter read", diffs));
+                    return Err(self.regs_divergence(
+                        idx,
+                        "registers at a time-counter read",
+                        diffs,
+                    ));
                 }
                 let after = *after;
                 self.task.set_regs(&after)?;
@@ -522,14 +699,28 @@ impl ReplaySession {
                 let expected = other
                     .map(|e| e.summary(self.arch))
                     .unwrap_or_else(|| "the end of the trace".into());
-                Err(Divergence::new(&self.events, idx, self.arch, "an unexpected time-counter read")
-                    .diff("event", expected, format!("time counter read at {:#x}", regs.ip()))
-                    .into())
+                Err(Divergence::new(
+                    &self.events,
+                    idx,
+                    self.arch,
+                    "an unexpected time-counter read",
+                )
+                .diff(
+                    "event",
+                    expected,
+                    format!("time counter read at {:#x}", regs.ip()),
+                )
+                .into())
             }
         }
     }
 
-    fn regs_divergence(&self, idx: usize, what: &str, diffs: Vec<(String, u64, u64)>) -> ReplayError {
+    fn regs_divergence(
+        &self,
+        idx: usize,
+        what: &str,
+        diffs: Vec<(String, u64, u64)>,
+    ) -> ReplayError {
         let mut d = Divergence::new(&self.events, idx, self.arch, what);
         for (n, e, f) in diffs {
             d = d.diff(n, format!("{e:#x}"), format!("{f:#x}"));
@@ -560,7 +751,10 @@ impl Drop for ReplaySession {
 fn start(reader: &TraceReader, events: &[Event]) -> Result<Task> {
     let h = reader.header();
     let Some(Event::Exec {
-        regs, stack, maps: rec_maps, ..
+        regs,
+        stack,
+        maps: rec_maps,
+        ..
     }) = events.first()
     else {
         return Err(ReplayError::Empty);
@@ -583,17 +777,22 @@ fn start(reader: &TraceReader, events: &[Event]) -> Result<Task> {
     // The stack's extent depends on the environment's size; the vDSO is
     // hidden from the program and its size varies between kernels.
     let checked = |m: &&crate::trace::Mapping| {
-        !matches!(m.name.as_str(), "[stack]" | "[vdso]" | "[vvar]" | "[vvar_vclock]")
+        !matches!(
+            m.name.as_str(),
+            "[stack]" | "[vdso]" | "[vvar]" | "[vvar_vclock]"
+        )
     };
     for m in rec_maps.iter().filter(checked) {
         if !now.iter().any(|n| n.start == m.start && n.end == m.end) {
-            return Err(Divergence::new(events, 0, h.arch, "the initial address space")
-                .diff(
-                    format!("mapping of {}", m.name),
-                    format!("{:#x}-{:#x}", m.start, m.end),
-                    "nothing at that address".to_string(),
-                )
-                .into());
+            return Err(
+                Divergence::new(events, 0, h.arch, "the initial address space")
+                    .diff(
+                        format!("mapping of {}", m.name),
+                        format!("{:#x}-{:#x}", m.start, m.end),
+                        "nothing at that address".to_string(),
+                    )
+                    .into(),
+            );
         }
     }
     task.write_mem(stack.addr, &stack.data)?;

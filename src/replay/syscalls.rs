@@ -118,7 +118,10 @@ impl ReplaySession {
             &self.events,
             idx,
             self.arch,
-            format!("the result of {}", self.arch.syscall_name(ev.regs.syscall_nr())),
+            format!(
+                "the result of {}",
+                self.arch.syscall_name(ev.regs.syscall_nr())
+            ),
         )
         .diff("result", format!("{:#x}", ev.result), format!("{found:#x}"))
         .into()
@@ -166,7 +169,9 @@ impl ReplaySession {
     fn execute(&mut self, regs: &Regs, args: Option<[u64; 6]>) -> Result<u64> {
         let mut r = *regs;
         let Regs::X86_64(x) = &mut r else {
-            return Err(ReplayError::Unsupported("replay on this architecture".into()));
+            return Err(ReplayError::Unsupported(
+                "replay on this architecture".into(),
+            ));
         };
         if let Some(a) = args {
             x.set_syscall_args(a);
@@ -185,7 +190,9 @@ impl ReplaySession {
     fn execute_raw(&mut self, regs: &Regs) -> Result<u64> {
         let mut r = *regs;
         let Regs::X86_64(x) = &mut r else {
-            return Err(ReplayError::Unsupported("replay on this architecture".into()));
+            return Err(ReplayError::Unsupported(
+                "replay on this architecture".into(),
+            ));
         };
         x.rip -= 2;
         x.rax = x.orig_rax;
@@ -206,7 +213,7 @@ impl ReplaySession {
         }
         let res = match &ev.map {
             None => self.execute(regs, Some([addr, a[1], a[2], flags, a[4], a[5]]))?,
-            Some(MapSource::File { saved, offset }) => {
+            Some(MapSource::File { saved, offset, .. }) => {
                 let path = self.reader.saved_file(saved);
                 flags = (flags & !(MAP_SHARED | MAP_SHARED_VALIDATE)) | MAP_PRIVATE;
                 let fd = self.inject_open(&path.to_string_lossy())?;

@@ -86,8 +86,8 @@ pub fn branch_event(cpu: &CpuModel) -> Option<u64> {
         Vendor::Intel if cpu.family == 6 => Some(match cpu.model {
             // Ice Lake, Tiger Lake, Alder Lake, Raptor Lake, Sapphire Rapids
             // and later cores use the new encoding.
-            0x6a | 0x6c | 0x7d | 0x7e | 0x8c | 0x8d | 0x8f | 0x97 | 0x9a | 0xa7 | 0xb7
-            | 0xba | 0xbf | 0xcf | 0xad | 0xae => 0x5111c4,
+            0x6a | 0x6c | 0x7d | 0x7e | 0x8c | 0x8d | 0x8f | 0x97 | 0x9a | 0xa7 | 0xb7 | 0xba
+            | 0xbf | 0xcf | 0xad | 0xae => 0x5111c4,
             _ => 0x5101c4,
         }),
         Vendor::Amd if cpu.family >= 0x17 => Some(0x5100d1),
@@ -115,7 +115,15 @@ impl Counter {
         attr.set_disabled(0);
         // SAFETY: `attr` is a fully initialized perf_event_attr that lives
         // across the call; the kernel only reads it.
-        let fd = unsafe { pe::perf_event_open(&mut attr, tid, -1, -1, pe::bindings::PERF_FLAG_FD_CLOEXEC as u64) };
+        let fd = unsafe {
+            pe::perf_event_open(
+                &mut attr,
+                tid,
+                -1,
+                -1,
+                pe::bindings::PERF_FLAG_FD_CLOEXEC as u64,
+            )
+        };
         if fd < 0 {
             return Err(std::io::Error::last_os_error());
         }
@@ -211,7 +219,10 @@ mod tests {
         // Counts read at events 3, 9 and 12 of a recording...
         let recorded = [(3, 10_014_490), (9, 10_014_500), (12, 10_014_507)];
         // ...and at replay: equal, then off by two at the last event.
-        assert_eq!(check_ticks(&recorded, &[10_014_490, 10_014_500, 10_014_507]), Ok(()));
+        assert_eq!(
+            check_ticks(&recorded, &[10_014_490, 10_014_500, 10_014_507]),
+            Ok(())
+        );
         let d = check_ticks(&recorded, &[10_014_490, 10_014_500, 10_014_509])
             .expect_err("must diverge");
         assert_eq!(d.event, 12);

@@ -94,8 +94,13 @@ pub struct Mapping {
 /// What backs a file mapping made by mmap, at replay.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MapSource {
-    /// A saved copy of the mapped file, by its name under `files/`.
-    File { saved: String, offset: u64 },
+    /// A saved copy of the mapped file, by its name under `files/`, and
+    /// the path it had when recorded.
+    File {
+        original: String,
+        saved: String,
+        offset: u64,
+    },
     /// Contents recorded directly (a device or a file that could not be
     /// saved): map anonymous memory and write these bytes.
     Contents { len: u64, writes: Vec<MemWrite> },
@@ -153,6 +158,7 @@ pub fn signal_name(sig: i32) -> String {
 }
 
 /// One event in a trace.
+#[allow(clippy::large_enum_variant)] // events are decoded one by one; boxing buys nothing
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
     /// The process started: state at its first instruction after exec.
@@ -187,10 +193,17 @@ pub enum Event {
         /// Raised by the task's own instruction (a fault) rather than sent.
         synchronous: bool,
         regs: Regs,
+        /// CRC32 of the memory around the stack pointer (see
+        /// [`stack_anchor_range`]): with the registers, the anchor that finds
+        /// this point again without a hardware counter.
+        stack_crc: u32,
         ticks: Option<u64>,
     },
     /// A task ended.
-    Exit { tid: i32, kind: ExitKind },
+    Exit {
+        tid: i32,
+        kind: ExitKind,
+    },
 }
 
 impl Event {
@@ -235,7 +248,11 @@ impl Event {
                         String::new()
                     },
                     if s.map.is_some() { ", mapped" } else { "" },
-                    if s.refused { " (refused by rewind)" } else { "" },
+                    if s.refused {
+                        " (refused by rewind)"
+                    } else {
+                        ""
+                    },
                 )
             }
             Event::TimeCounter { regs, after, .. } => match (regs, after) {
@@ -260,6 +277,12 @@ impl Event {
             Event::Exit { kind, .. } => format!("{kind}"),
         }
     }
+}
+
+/// The memory whose checksum completes a register anchor: the red zone
+/// below the stack pointer and the innermost frames above it.
+pub fn stack_anchor_range(sp: u64) -> (u64, usize) {
+    (sp.saturating_sub(128), 128 + 512)
 }
 
 /// The symbolic name of an errno value (ENOENT), or its number.

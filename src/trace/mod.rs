@@ -31,9 +31,17 @@ pub enum TraceError {
     #[error("{path} is not a rewind trace (its header does not start with the rewind magic); pass the directory that `rewind record` created")]
     NotATrace { path: PathBuf },
     #[error("{path} was written by a newer rewind (trace format {found}, this rewind reads format {ours}); replay it with that version")]
-    NewerVersion { path: PathBuf, found: u32, ours: u32 },
+    NewerVersion {
+        path: PathBuf,
+        found: u32,
+        ours: u32,
+    },
     #[error("{path} uses trace format {found}, which this rewind no longer reads (it reads format {ours}); record the program again")]
-    OlderVersion { path: PathBuf, found: u32, ours: u32 },
+    OlderVersion {
+        path: PathBuf,
+        found: u32,
+        ours: u32,
+    },
     #[error("the header of {path} is damaged ({detail}); the trace cannot be used, record again")]
     BadHeader { path: PathBuf, detail: String },
     #[error("cannot encode trace data: {0}")]

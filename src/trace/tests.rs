@@ -31,9 +31,11 @@ fn header() -> Header {
 }
 
 fn syscall(i: u64) -> Event {
-    let mut r = X86Regs::default();
-    r.orig_rax = i;
-    r.rip = 0x1000 + i;
+    let r = X86Regs {
+        orig_rax: i,
+        rip: 0x1000 + i,
+        ..Default::default()
+    };
     Event::Syscall(SyscallEvent {
         tid: 7,
         regs: Regs::X86_64(r),
@@ -74,9 +76,15 @@ fn truncated_trace_reads_up_to_last_whole_frame() {
     write_trace(&d, 100);
     let ev = d.join(EVENTS_FILE);
     let len = std::fs::metadata(&ev).expect("meta").len();
-    let f = std::fs::OpenOptions::new().write(true).open(&ev).expect("open");
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&ev)
+        .expect("open");
     f.set_len(len - 10).expect("truncate");
-    let (events, end) = TraceReader::open(&d).expect("open").read_all().expect("read");
+    let (events, end) = TraceReader::open(&d)
+        .expect("open")
+        .read_all()
+        .expect("read");
     // 100 events in frames of 32: the last frame (4 events) is lost.
     assert_eq!(events.len(), 96);
     assert_eq!(events[95], syscall(95));
@@ -96,7 +104,10 @@ fn damaged_frame_stops_the_stream() {
     let last = bytes.len() - 5;
     bytes[last] ^= 0xff;
     std::fs::write(&ev, &bytes).expect("write");
-    let (events, end) = TraceReader::open(&d).expect("open").read_all().expect("read");
+    let (events, end) = TraceReader::open(&d)
+        .expect("open")
+        .read_all()
+        .expect("read");
     assert_eq!(events.len(), 32);
     assert!(end.describe().contains("checksum"), "{}", end.describe());
     let _ = std::fs::remove_dir_all(&d);
@@ -110,15 +121,17 @@ fn garbage_and_other_versions_are_refused_clearly() {
     let e = TraceReader::open(&d).err().expect("must fail");
     assert!(e.to_string().contains("not a rewind trace"), "{e}");
 
-    write_trace(&tmpdir("newer"), 1);
     let n = tmpdir("newer");
+    write_trace(&n, 1);
     let mut h = std::fs::read(n.join(HEADER_FILE)).expect("read");
     h[8] = 99;
     std::fs::write(n.join(HEADER_FILE), &h).expect("write");
     let e = TraceReader::open(&n).err().expect("must fail");
     assert!(e.to_string().contains("newer rewind"), "{e}");
 
-    let e = TraceReader::open(&tmpdir("missing")).err().expect("must fail");
+    let e = TraceReader::open(&tmpdir("missing"))
+        .err()
+        .expect("must fail");
     assert!(e.to_string().contains("no such trace"), "{e}");
     let _ = std::fs::remove_dir_all(&d);
     let _ = std::fs::remove_dir_all(&n);

@@ -74,7 +74,8 @@ impl TraceWriter {
 
     pub fn push(&mut self, event: &Event) -> Result<(), TraceError> {
         let enc = postcard::to_stdvec(event).map_err(|e| TraceError::Encode(e.to_string()))?;
-        self.pending.extend_from_slice(&(enc.len() as u32).to_le_bytes());
+        self.pending
+            .extend_from_slice(&(enc.len() as u32).to_le_bytes());
         self.pending.extend_from_slice(&enc);
         self.pending_count += 1;
         self.count += 1;

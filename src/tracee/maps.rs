@@ -27,7 +27,9 @@ fn parse_line(line: &str) -> Option<Mapping> {
 
 /// Read and parse /proc/`pid`/maps.
 pub fn read(pid: i32) -> std::io::Result<Vec<Mapping>> {
-    Ok(parse(&std::fs::read_to_string(format!("/proc/{pid}/maps"))?))
+    Ok(parse(&std::fs::read_to_string(format!(
+        "/proc/{pid}/maps"
+    ))?))
 }
 
 #[cfg(test)]

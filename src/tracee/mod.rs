@@ -64,7 +64,10 @@ pub enum Stop {
     SyscallEntry,
     SyscallExit,
     /// A signal is about to be delivered; `info` is the raw siginfo_t.
-    Signal { sig: i32, info: Vec<u8> },
+    Signal {
+        sig: i32,
+        info: Vec<u8>,
+    },
     /// A ptrace event (PTRACE_EVENT_EXEC, EXIT, ...).
     Event(i32),
     /// A group-stop or other stop that is none of the above.
@@ -237,13 +240,11 @@ impl Task {
                 Ok(st) => st,
             };
             return Ok(match st {
-                WaitStatus::PtraceSyscall(_) => {
-                    match ptrace::syscall_info(self.tid) {
-                        Ok(info) if info.op == libc::PTRACE_SYSCALL_INFO_EXIT => Stop::SyscallExit,
-                        Ok(_) => Stop::SyscallEntry,
-                        Err(e) => return Err(pt("GET_SYSCALL_INFO", self.tid)(e)),
-                    }
-                }
+                WaitStatus::PtraceSyscall(_) => match ptrace::syscall_info(self.tid) {
+                    Ok(info) if info.op == libc::PTRACE_SYSCALL_INFO_EXIT => Stop::SyscallExit,
+                    Ok(_) => Stop::SyscallEntry,
+                    Err(e) => return Err(pt("GET_SYSCALL_INFO", self.tid)(e)),
+                },
                 WaitStatus::Stopped(_, sig) => {
                     let info = match ptrace::getsiginfo(self.tid) {
                         Ok(i) => siginfo_bytes(&i),

@@ -16,7 +16,14 @@ pub struct Regs {
 
 impl Regs {
     pub fn syscall_args(&self) -> [u64; 6] {
-        [self.orig_x0, self.x[1], self.x[2], self.x[3], self.x[4], self.x[5]]
+        [
+            self.orig_x0,
+            self.x[1],
+            self.x[2],
+            self.x[3],
+            self.x[4],
+            self.x[5],
+        ]
     }
 
     pub fn diff(&self, other: &Regs) -> Vec<(String, u64, u64)> {

@@ -21,7 +21,7 @@ pub enum TimeInsn {
 
 impl TimeInsn {
     /// Length of the instruction in bytes.
-    pub fn len(self) -> u64 {
+    pub fn size(self) -> u64 {
         match self {
             TimeInsn::Rdtsc => 2,
             TimeInsn::Rdtscp => 3,
@@ -47,7 +47,10 @@ mod tests {
     #[test]
     fn decodes_time_instructions() {
         assert_eq!(TimeInsn::decode(&[0x0f, 0x31, 0x90]), Some(TimeInsn::Rdtsc));
-        assert_eq!(TimeInsn::decode(&[0x0f, 0x01, 0xf9]), Some(TimeInsn::Rdtscp));
+        assert_eq!(
+            TimeInsn::decode(&[0x0f, 0x01, 0xf9]),
+            Some(TimeInsn::Rdtscp)
+        );
         assert_eq!(TimeInsn::decode(&[0x0f, 0x05]), None);
         assert_eq!(TimeInsn::decode(&[0x0f]), None);
     }
