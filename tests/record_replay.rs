@@ -548,3 +548,25 @@ fn asynchronous_signals_land_at_the_recorded_points() {
         assert_replay_faithful(&rec, &rep);
     }
 }
+
+/// A program that asks for the time counter to stop trapping and to run on
+/// every CPU is told yes, but its counter reads are still recorded.
+#[test]
+fn program_cannot_switch_off_time_counter_recording() {
+    let dir = TestDir::new("tsc_prctl");
+    let (rec, _rep) = cycle(&dir, "tsc_prctl", &[]);
+    rec.assert_code(0);
+    let out = rec.stdout_str();
+    assert!(
+        out.contains("PR_GET_TSC returned 0, mode 1"),
+        "{}",
+        rec.describe()
+    );
+    assert!(out.contains("PR_SET_TSC returned 0"), "{}", rec.describe());
+    assert!(
+        out.contains("sched_setaffinity returned 0"),
+        "{}",
+        rec.describe()
+    );
+    assert_eq!(out.matches("tsc ").count(), 3, "{}", rec.describe());
+}

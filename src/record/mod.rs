@@ -549,9 +549,18 @@ impl Recorder {
             None => Some("rewind does not know this syscall"),
             Some(d) => match d.action {
                 Action::Refuse { why } => Some(why),
+                Action::Prctl => match crate::arch::cmds::prctl_policy(args[0]) {
+                    crate::arch::cmds::PrctlPolicy::Refuse { why } => Some(why),
+                    _ => None,
+                },
                 _ => None,
             },
         };
+        if refuse_why.is_none() {
+            if let Some(answer) = desc.and_then(|d| syscalls::intercept(self.arch, d, &args)) {
+                return self.answer_syscall(regs, answer);
+            }
+        }
         if let Some(why) = refuse_why {
             let name = self.arch.syscall_name(nr);
             self.warnings.once(format!("syscall {nr}"), || {
@@ -641,6 +650,51 @@ impl Recorder {
             writes,
             map,
             refused: refuse_why.is_some(),
+            ticks: None,
+        }))?;
+        Ok(None)
+    }
+
+    /// Answer a syscall ourselves instead of the kernel: skip it, put the
+    /// answer in place, and record it like any emulated syscall.
+    fn answer_syscall(
+        &mut self,
+        regs: Regs,
+        answer: syscalls::Answer,
+    ) -> Result<Option<ExitKind>, RecordError> {
+        let tid = self.task.tid.as_raw();
+        let mut r = regs;
+        if let Regs::X86_64(x) = &mut r {
+            x.orig_rax = u64::MAX;
+        }
+        self.task.set_regs(&r)?;
+        self.task.resume(Resume::Syscall, None)?;
+        match self.task.wait()? {
+            Stop::SyscallExit => {}
+            Stop::Exited(c) => return Ok(Some(ExitKind::Exited(c))),
+            Stop::Killed(s) => return Ok(Some(ExitKind::Killed(s))),
+            stop => {
+                return Err(TaskError::UnexpectedStop {
+                    tid,
+                    during: "a syscall answered by rewind",
+                    stop,
+                }
+                .into())
+            }
+        }
+        for w in &answer.writes {
+            self.task.write_mem(w.addr, &w.data)?;
+        }
+        let mut after = self.task.regs()?;
+        after.set_result(answer.result);
+        self.task.set_regs(&after)?;
+        self.writer.push(&Event::Syscall(SyscallEvent {
+            tid,
+            regs,
+            result: answer.result,
+            writes: answer.writes,
+            map: None,
+            refused: false,
             ticks: None,
         }))?;
         Ok(None)

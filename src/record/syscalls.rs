@@ -188,3 +188,40 @@ pub fn read_ranges(task: &Task, ranges: &[(u64, usize)]) -> Vec<MemWrite> {
         })
         .collect()
 }
+
+/// A syscall rewind answers itself rather than letting the kernel run it,
+/// because running it would undo what recording relies on.
+pub struct Answer {
+    pub result: u64,
+    pub writes: Vec<MemWrite>,
+}
+
+const PR_GET_TSC: u64 = 25;
+const PR_SET_TSC: u64 = 26;
+const PR_TSC_ENABLE: u32 = 1;
+
+/// The answer for syscalls that must not reach the kernel while recording:
+/// - prctl(PR_SET_TSC) would stop time-counter reads from trapping: it
+///   succeeds without effect (reads stay recorded);
+/// - prctl(PR_GET_TSC) reports the counter as enabled, as the program
+///   would see it without rewind;
+/// - sched_setaffinity would move the program off the CPU it shares with
+///   rewind: it succeeds without effect.
+pub fn intercept(arch: Arch, desc: &SyscallDesc, args: &[u64; 6]) -> Option<Answer> {
+    let ok = Answer {
+        result: 0,
+        writes: Vec::new(),
+    };
+    match desc.action {
+        Action::Prctl if args[0] == PR_SET_TSC => Some(ok),
+        Action::Prctl if args[0] == PR_GET_TSC => Some(Answer {
+            result: 0,
+            writes: vec![MemWrite {
+                addr: args[1],
+                data: PR_TSC_ENABLE.to_le_bytes().to_vec(),
+            }],
+        }),
+        _ if Some(desc.nr) == arch.syscall_nr("sched_setaffinity") => Some(ok),
+        _ => None,
+    }
+}
