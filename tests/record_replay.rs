@@ -537,7 +537,7 @@ fn real_printenv_with_e_option() {
 fn asynchronous_signals_land_at_the_recorded_points() {
     let dir = TestDir::new("async_signals");
     for round in 0..3 {
-        let trace = dir.join(&format!("trace{round}"));
+        let trace = dir.join(format!("trace{round}"));
         let rec = record(&dir, &trace, c_program("async_signals"), &[]);
         rec.assert_code(0);
         let out = rec.stdout_str();
