@@ -9,5 +9,6 @@ pub mod gdb;
 pub mod record;
 pub mod replay;
 pub mod ticks;
+pub mod timeline;
 pub mod trace;
 pub mod tracee;

@@ -26,10 +26,10 @@ use gdbstub::target::ext::extended_mode::{
 use gdbstub::target::{Target, TargetError, TargetResult};
 
 use super::arch::{X86_64RegId, X86_64};
-use super::hwpoints::{Hit, HwPointError, HwPoints, Kind};
 use super::regs::{table, X86_64Registers};
 use super::signals::Numbering;
 use crate::arch::regs::Regs;
+use crate::replay::PointKind;
 use crate::replay::{EndKind, Interrupter, ReplaySession, RunMode, StopReason};
 use crate::trace::ExitKind;
 
@@ -57,7 +57,6 @@ pub struct Outcome {
 /// The replay, as the debugger sees it.
 pub struct ReplayTarget {
     session: ReplaySession,
-    hw: HwPoints,
     /// The software breakpoints the debugger inserted.
     sw: BTreeSet<u64>,
     /// How the next run goes (set by the debugger's resume actions).
@@ -77,7 +76,6 @@ impl ReplayTarget {
     pub fn new(session: ReplaySession) -> ReplayTarget {
         ReplayTarget {
             session,
-            hw: HwPoints::default(),
             sw: BTreeSet::new(),
             pending: None,
             numbering: Numbering::Gdb,
@@ -189,7 +187,6 @@ impl ReplayTarget {
                 note: Some("rewind: the program was killed; use 'run' to start again\n".into()),
             };
         }
-        self.hw.refresh(&self.session);
         loop {
             let stop = match self.session.run(mode) {
                 Ok(s) => s,
@@ -218,18 +215,23 @@ impl ReplayTarget {
                 self.last_signal = libc::SIGTRAP;
                 MultiThreadStopReason::SwBreak(tid)
             }
-            StopReason::HwBreak(idx) => match self.hw.hit(&self.session, idx) {
-                Hit::Exec => {
-                    self.last_signal = libc::SIGTRAP;
-                    MultiThreadStopReason::HwBreak(tid)
-                }
-                Hit::Watch { kind, addr } => {
-                    self.last_signal = libc::SIGTRAP;
-                    MultiThreadStopReason::Watch { tid, kind, addr }
-                }
-                Hit::Filtered if mode == RunMode::Continue => return None,
-                Hit::Filtered | Hit::Unknown => self.signal_stop(libc::SIGTRAP),
-            },
+            StopReason::HwExec(_) => {
+                self.last_signal = libc::SIGTRAP;
+                MultiThreadStopReason::HwBreak(tid)
+            }
+            StopReason::Watch { addr, kind, .. } => {
+                self.last_signal = libc::SIGTRAP;
+                let kind = match kind {
+                    PointKind::Read => WatchKind::Read,
+                    PointKind::Access => WatchKind::ReadWrite,
+                    _ => WatchKind::Write,
+                };
+                MultiThreadStopReason::Watch { tid, kind, addr }
+            }
+            StopReason::HistoryStart | StopReason::EventReached => {
+                let _ = mode;
+                self.signal_stop(libc::SIGTRAP)
+            }
             StopReason::Signal(sig) => self.signal_stop(sig),
             StopReason::Interrupted => self.signal_stop(libc::SIGINT),
             StopReason::End(kind) => {
@@ -251,7 +253,7 @@ impl ReplayTarget {
         for addr in std::mem::take(&mut self.sw) {
             let _ = self.session.remove_breakpoint(addr);
         }
-        self.hw = HwPoints::default();
+        let _ = self.session.clear_hw_points();
         self.pending = None;
         self.last_signal = libc::SIGTRAP;
         self.failed = None;
@@ -286,18 +288,26 @@ impl ReplayTarget {
         Ok(X86_64Registers::from_parts(gp, xstate.as_deref()))
     }
 
-    fn hw_result(&self, r: Result<(), HwPointError>) -> TargetResult<bool, Self> {
+    fn hw_result(&self, r: Result<bool, crate::replay::ReplayError>) -> TargetResult<bool, Self> {
         match r {
-            Ok(()) => Ok(true),
-            Err(HwPointError::DebugReg(e)) => {
-                log::info!("hardware breakpoint or watchpoint refused: {e}");
+            Ok(true) => Ok(true),
+            Ok(false) => {
+                log::info!("hardware breakpoint or watchpoint refused: no free debug register");
                 Err(TargetError::Errno(ENOSPC))
             }
             Err(e) => {
-                eprintln!("rewind: {e}");
-                Err(TargetError::NonFatal)
+                log::info!("hardware breakpoint or watchpoint refused: {e}");
+                Err(TargetError::Errno(ENOSPC))
             }
         }
+    }
+}
+
+fn point_kind(kind: WatchKind) -> PointKind {
+    match kind {
+        WatchKind::Write => PointKind::Write,
+        WatchKind::Read => PointKind::Read,
+        WatchKind::ReadWrite => PointKind::Access,
     }
 }
 
@@ -563,12 +573,12 @@ impl SwBreakpoint for ReplayTarget {
 
 impl HwBreakpoint for ReplayTarget {
     fn add_hw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        let r = self.hw.add(&self.session, addr, 1, Kind::Exec);
+        let r = self.session.add_hw_point(addr, 1, PointKind::Exec);
         self.hw_result(r)
     }
 
     fn remove_hw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        match self.hw.remove(&self.session, addr, 1, Kind::Exec) {
+        match self.session.remove_hw_point(addr, 1, PointKind::Exec) {
             Ok(found) => Ok(found),
             Err(e) => self.hw_result(Err(e)),
         }
@@ -582,7 +592,7 @@ impl HwWatchpoint for ReplayTarget {
         len: u64,
         kind: WatchKind,
     ) -> TargetResult<bool, Self> {
-        let r = self.hw.add(&self.session, addr, len, Kind::Watch(kind));
+        let r = self.session.add_hw_point(addr, len, point_kind(kind));
         self.hw_result(r)
     }
 
@@ -592,7 +602,7 @@ impl HwWatchpoint for ReplayTarget {
         len: u64,
         kind: WatchKind,
     ) -> TargetResult<bool, Self> {
-        match self.hw.remove(&self.session, addr, len, Kind::Watch(kind)) {
+        match self.session.remove_hw_point(addr, len, point_kind(kind)) {
             Ok(found) => Ok(found),
             Err(e) => self.hw_result(Err(e)),
         }

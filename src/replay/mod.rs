@@ -2,7 +2,11 @@
 //! syscalls from the trace, checking at every event that it is where the
 //! recording was.
 
+pub mod debugregs;
 pub mod divergence;
+pub mod hw;
+mod position;
+mod snapshot;
 mod syscalls;
 
 use std::collections::BTreeMap;
@@ -17,6 +21,9 @@ use crate::trace::{Event, ExitKind, TraceEnd, TraceError, TraceReader};
 use crate::tracee::spawn::{spawn, SpawnError, SpawnSpec};
 use crate::tracee::{maps, sys, Resume, Stop, Task, TaskError};
 pub use divergence::Divergence;
+pub use hw::PointKind;
+pub use position::{push as position_push, Position, Segment};
+pub use snapshot::Snapshot;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
@@ -59,8 +66,15 @@ pub enum StopReason {
     Step,
     /// A software breakpoint at this address was hit.
     Breakpoint(u64),
-    /// A hardware breakpoint or watchpoint hit; its debug register index.
-    HwBreak(usize),
+    /// A hardware breakpoint at this address was hit.
+    HwExec(u64),
+    /// A watchpoint fired: the watched piece (address, length) and kind.
+    /// Writes are reported after the writing instruction (or syscall).
+    Watch {
+        addr: u64,
+        len: u64,
+        kind: PointKind,
+    },
     /// A signal is about to reach the program (as the recording delivered it).
     Signal(i32),
     /// The debugger asked to stop.
@@ -68,6 +82,11 @@ pub enum StopReason {
     /// The end of the trace: the program exited (or was killed), or the
     /// trace was cut short here.
     End(EndKind),
+    /// A reverse command reached the first instruction of the trace.
+    HistoryStart,
+    /// The replay reached the event it was asked to stop at (see
+    /// [`ReplaySession::run_to_event`]) or an automatic checkpoint is due.
+    EventReached,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,6 +148,20 @@ pub struct ReplaySession {
     at_signal_stop: bool,
     /// A recorded signal queued for delivery, awaiting its delivery stop.
     injecting: Option<(i32, Vec<u8>)>,
+    /// The siginfo of `pending_signal`.
+    pending_info: Vec<u8>,
+    /// Hardware breakpoints and watchpoints.
+    hw: hw::HwPoints,
+    /// Progress since the last event: how the current point is reached
+    /// from it.
+    chain: Vec<Segment>,
+    /// Stop (with EventReached) once this many events have been replayed.
+    stop_at_event: Option<usize>,
+    /// Stop (with EventReached) at the first event boundary after this
+    /// instant: when the next automatic checkpoint is due.
+    checkpoint_due: Option<std::time::Instant>,
+    /// Whether the last `run` consumed an event.
+    consumed: bool,
 }
 
 impl ReplaySession {
@@ -166,7 +199,14 @@ impl ReplaySession {
             anchor: None,
             at_signal_stop: false,
             injecting: None,
+            pending_info: Vec::new(),
+            hw: hw::HwPoints::default(),
+            chain: Vec::new(),
+            stop_at_event: None,
+            checkpoint_due: None,
+            consumed: false,
         };
+        s.enable_fork_tracing()?;
         s.check_cpuid();
         Ok(s)
     }
@@ -184,6 +224,11 @@ impl ReplaySession {
         self.anchor = None;
         self.at_signal_stop = false;
         self.injecting = None;
+        self.chain.clear();
+        self.enable_fork_tracing()?;
+        self.hw
+            .apply(&self.task)
+            .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
         let bps: Vec<u64> = self.breakpoints.keys().copied().collect();
         self.breakpoints.clear();
         for a in bps {
@@ -340,9 +385,110 @@ impl ReplaySession {
         Ok(())
     }
 
-    /// Debug register access for hardware breakpoints and watchpoints.
+    /// The thread being replayed.
     pub fn task(&self) -> &Task {
         &self.task
+    }
+
+    /// Add a hardware breakpoint or watchpoint; Ok(false) when the four
+    /// debug registers are taken.
+    pub fn add_hw_point(&mut self, addr: u64, len: u64, kind: PointKind) -> Result<bool> {
+        let now = self.read_mem(addr, len as usize);
+        self.hw
+            .add(&self.task, &now, addr, len, kind)
+            .map_err(|e| ReplayError::Unsupported(e.to_string()))
+    }
+
+    pub fn remove_hw_point(&mut self, addr: u64, len: u64, kind: PointKind) -> Result<bool> {
+        self.hw
+            .remove(&self.task, addr, len, kind)
+            .map_err(|e| ReplayError::Unsupported(e.to_string()))
+    }
+
+    /// Remove every hardware breakpoint and watchpoint.
+    pub fn clear_hw_points(&mut self) -> Result<()> {
+        self.hw = hw::HwPoints::default();
+        self.hw
+            .apply(&self.task)
+            .map_err(|e| ReplayError::Unsupported(e.to_string()))
+    }
+
+    /// Take every breakpoint and watchpoint out (their settings are kept),
+    /// to run fast to a known point.
+    pub fn suspend_triggers(&mut self) -> Result<()> {
+        for (&a, &orig) in &self.breakpoints {
+            if self.anchor.map(|(x, _)| x) != Some(a) {
+                self.task.write_mem(a, &[orig])?;
+            }
+        }
+        self.task.set_debugreg(7, 0)?;
+        Ok(())
+    }
+
+    /// Put back what `suspend_triggers` took out.
+    pub fn resume_triggers(&mut self) -> Result<()> {
+        for &a in self.breakpoints.keys() {
+            self.task
+                .write_mem(a, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
+        }
+        self.hw
+            .apply(&self.task)
+            .map_err(|e| ReplayError::Unsupported(e.to_string()))
+    }
+
+    /// Put one breakpoint back in place (after `suspend_triggers`).
+    pub fn rearm_breakpoint(&mut self, addr: u64) -> Result<()> {
+        if self.breakpoints.contains_key(&addr) {
+            self.task
+                .write_mem(addr, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
+        }
+        Ok(())
+    }
+
+    /// Forget a pending interrupt request.
+    pub fn interrupter_reset(&self) {
+        self.interrupt_flag.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether a software breakpoint is set at `addr`.
+    pub fn has_breakpoint(&self, addr: u64) -> bool {
+        self.breakpoints.contains_key(&addr)
+    }
+
+    /// Whether a hardware point like this one is set.
+    pub fn has_hw_point(&self, addr: u64, len: u64, kind: PointKind) -> bool {
+        self.hw.has(addr, len, kind)
+    }
+
+    /// The software breakpoints set.
+    pub fn breakpoint_addrs(&self) -> Vec<u64> {
+        self.breakpoints.keys().copied().collect()
+    }
+
+    /// Whether execution arriving at `addr` is a breakpoint hit (software
+    /// or hardware).
+    pub fn is_exec_trigger(&self, addr: u64) -> bool {
+        self.breakpoints.contains_key(&addr) || self.hw.has_exec(addr)
+    }
+
+    /// With PTRACE_O_TRACEFORK a fork injected for a checkpoint leaves the
+    /// child traced and stopped.
+    fn enable_fork_tracing(&self) -> Result<()> {
+        nix::sys::ptrace::setoptions(
+            self.task.tid,
+            nix::sys::ptrace::Options::PTRACE_O_TRACESYSGOOD
+                | nix::sys::ptrace::Options::PTRACE_O_TRACEEXEC
+                | nix::sys::ptrace::Options::PTRACE_O_EXITKILL
+                | nix::sys::ptrace::Options::PTRACE_O_TRACEEXIT
+                | nix::sys::ptrace::Options::PTRACE_O_TRACEFORK,
+        )
+        .map_err(|errno| {
+            ReplayError::Task(TaskError::Ptrace {
+                op: "SETOPTIONS",
+                tid: self.task.tid.as_raw(),
+                errno,
+            })
+        })
     }
 
     /// Run forward until something the debugger must see.
@@ -352,6 +498,13 @@ impl ReplaySession {
         }
         // An interrupt that raced with the previous stop is stale now.
         self.interrupt_flag.store(false, Ordering::SeqCst);
+        self.consumed = false;
+        let stop = self.run_inner(mode)?;
+        self.note_stop(&stop);
+        Ok(stop)
+    }
+
+    fn run_inner(&mut self, mode: RunMode) -> Result<StopReason> {
         // Leaving a breakpoint we sit on: step over it with the original
         // instruction in place.
         if let Some(stop) = self.step_over_breakpoint(mode)? {
@@ -362,6 +515,63 @@ impl ReplaySession {
                 return Ok(stop);
             }
         }
+    }
+
+    /// Extend the position with how this stop was reached.
+    fn note_stop(&mut self, stop: &StopReason) {
+        let seg = match *stop {
+            StopReason::Breakpoint(a) | StopReason::HwExec(a) => {
+                Segment::Exec { addr: a, count: 1 }
+            }
+            StopReason::Watch { addr, len, kind } if !self.consumed => Segment::Watch {
+                addr,
+                len,
+                kind,
+                count: 1,
+            },
+            StopReason::Step if !self.consumed => Segment::Steps(1),
+            _ => return,
+        };
+        position::push(&mut self.chain, seg);
+    }
+
+    /// The current position: the next event and how the current point is
+    /// reached from the previous one.
+    pub fn position(&self) -> Position {
+        Position {
+            event: self.next as u64,
+            chain: self.chain.clone(),
+        }
+    }
+
+    /// Declare the current position (after reaching it by other means).
+    pub fn set_chain(&mut self, chain: Vec<Segment>) {
+        self.chain = chain;
+    }
+
+    /// Run forward (with every breakpoint and watchpoint armed) until
+    /// `event` events have been replayed; stops earlier at anything the
+    /// debugger would see. Returns EventReached when there.
+    pub fn run_to_event(&mut self, event: u64) -> Result<StopReason> {
+        if self.next as u64 >= event {
+            return Ok(StopReason::EventReached);
+        }
+        self.stop_at_event = Some(event as usize);
+        let r = self.run(RunMode::Continue);
+        self.stop_at_event = None;
+        r
+    }
+
+    /// Ask `run` to stop with EventReached at the first event boundary after
+    /// `when` (None: never).
+    pub fn set_checkpoint_due(&mut self, when: Option<std::time::Instant>) {
+        self.checkpoint_due = when;
+    }
+
+    /// Whether the session is at a point where a checkpoint can be taken
+    /// (not ended, no signal half-delivered).
+    pub fn can_checkpoint(&self) -> bool {
+        self.ended.is_none() && self.injecting.is_none()
     }
 
     /// The original byte under an int3 we placed (user breakpoint or anchor).
@@ -467,8 +677,28 @@ impl ReplaySession {
         })
     }
 
-    /// Resume once and handle the resulting stop.
+    /// Resume once and handle the resulting stop; notes event boundaries.
     fn advance(&mut self, mode: RunMode) -> Result<Option<StopReason>> {
+        let before = self.next;
+        let r = self.advance_inner(mode)?;
+        if self.next != before {
+            self.consumed = true;
+            self.chain.clear();
+            if let Some(stop @ StopReason::End(_)) = r {
+                return Ok(Some(stop));
+            }
+            let reached = self.stop_at_event.is_some_and(|e| self.next >= e);
+            let due = self
+                .checkpoint_due
+                .is_some_and(|t| std::time::Instant::now() >= t && self.can_checkpoint());
+            if reached || (due && r.is_none()) {
+                return Ok(Some(StopReason::EventReached));
+            }
+        }
+        Ok(r)
+    }
+
+    fn advance_inner(&mut self, mode: RunMode) -> Result<Option<StopReason>> {
         if let Some(stop) = self.deliver_async_signal_here()? {
             return Ok(Some(stop));
         }
@@ -561,7 +791,18 @@ impl ReplaySession {
             if dr6 & 0xf != 0 {
                 self.task.set_debugreg(6, 0)?;
                 let idx = (dr6 & 0xf).trailing_zeros() as usize;
-                return Ok(Some(StopReason::HwBreak(idx)));
+                let task = &self.task;
+                let read = |a: u64, l: usize| task.read_mem(a, l);
+                match self.hw.hit(&read, idx) {
+                    hw::Hit::Exec(a) => return Ok(Some(StopReason::HwExec(a))),
+                    hw::Hit::Watch { kind, addr, len } => {
+                        return Ok(Some(StopReason::Watch { addr, len, kind }))
+                    }
+                    hw::Hit::Filtered | hw::Hit::Unknown if mode == RunMode::Step => {
+                        return Ok(Some(StopReason::Step))
+                    }
+                    hw::Hit::Filtered | hw::Hit::Unknown => return Ok(None),
+                }
             }
             if mode == RunMode::Step {
                 return Ok(Some(StopReason::Step));
@@ -586,6 +827,7 @@ impl ReplaySession {
                 }
                 self.task.set_siginfo(&siginfo)?;
                 self.pending_signal = Some(sig);
+                self.pending_info = siginfo;
                 Ok(Some(StopReason::Signal(sig)))
             }
             other => {
@@ -662,6 +904,7 @@ impl ReplaySession {
     /// signal-delivery stop, else queued first and given its siginfo at its
     /// delivery stop.
     fn inject_signal(&mut self, sig: i32, siginfo: Vec<u8>) -> Result<()> {
+        self.pending_info = siginfo.clone();
         if self.at_signal_stop {
             self.task.set_siginfo(&siginfo)?;
         } else {

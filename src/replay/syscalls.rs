@@ -110,6 +110,16 @@ impl ReplaySession {
         let mut r = self.task.regs()?;
         r.set_result(ev.result);
         self.task.set_regs(&r)?;
+        // A watched range the kernel wrote: stop as a watchpoint would.
+        for (addr, len, kind) in self.hw.written_ranges() {
+            let hit = ev
+                .writes
+                .iter()
+                .any(|w| w.addr < addr + len && addr < w.addr + w.data.len() as u64);
+            if hit {
+                return Ok(Some(StopReason::Watch { addr, len, kind }));
+            }
+        }
         Ok(None)
     }
 

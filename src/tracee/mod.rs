@@ -321,6 +321,95 @@ impl Task {
         }
     }
 
+    /// Fork this process by running a fork syscall at `insn_addr` (the
+    /// process must be traced with PTRACE_O_TRACEFORK). Returns the child,
+    /// a stopped copy whose registers are this thread's at the time of the
+    /// call. Registers are restored afterwards.
+    pub fn inject_fork(&self, insn_addr: u64) -> Result<Task> {
+        let tid = self.tid.as_raw();
+        let saved = self.regs()?;
+        let Regs::X86_64(mut r) = saved else {
+            return Err(pt("fork (unsupported architecture)", self.tid)(
+                nix::errno::Errno::EINVAL,
+            ));
+        };
+        r.rip = insn_addr;
+        r.rax = libc::SYS_fork as u64;
+        r.orig_rax = u64::MAX;
+        self.set_regs(&Regs::X86_64(r))?;
+        self.resume(Resume::Syscall, None)?;
+        let mut stop = self.wait()?;
+        if stop == Stop::SyscallExit {
+            self.resume(Resume::Syscall, None)?;
+            stop = self.wait()?;
+        }
+        if stop != Stop::SyscallEntry {
+            let _ = self.set_regs(&saved);
+            return Err(TaskError::UnexpectedStop {
+                tid,
+                during: "an injected fork's entry",
+                stop,
+            });
+        }
+        self.resume(Resume::Syscall, None)?;
+        let child = match self.wait()? {
+            Stop::Event(ev) if ev == libc::PTRACE_EVENT_FORK => {
+                let pid = ptrace::getevent(self.tid).map_err(pt("GETEVENTMSG", self.tid))?;
+                Pid::from_raw(pid as i32)
+            }
+            stop => {
+                let _ = self.set_regs(&saved);
+                return Err(TaskError::UnexpectedStop {
+                    tid,
+                    during: "an injected fork",
+                    stop,
+                });
+            }
+        };
+        self.resume(Resume::Syscall, None)?;
+        match self.wait()? {
+            Stop::SyscallExit => {}
+            stop => {
+                return Err(TaskError::UnexpectedStop {
+                    tid,
+                    during: "an injected fork's exit",
+                    stop,
+                })
+            }
+        }
+        self.set_regs(&saved)?;
+        // The child starts stopped (traced from birth); wait for that stop.
+        let child_task = Task {
+            tid: child,
+            pid: child,
+            mem: self.mem.try_clone().map_err(|source| TaskError::Memory {
+                op: "open",
+                tid: child.as_raw(),
+                addr: 0,
+                source,
+            })?,
+        };
+        match child_task.wait()? {
+            Stop::Signal { .. } | Stop::Other(_) | Stop::Event(_) => {}
+            stop => {
+                return Err(TaskError::UnexpectedStop {
+                    tid: child.as_raw(),
+                    during: "a checkpoint's start",
+                    stop,
+                })
+            }
+        }
+        let child_task = Task::new(child, child)?;
+        child_task.set_regs(&saved)?;
+        Ok(child_task)
+    }
+
+    /// Kill this thread's process and reap it.
+    pub fn kill(&self) {
+        let _ = nix::sys::signal::kill(self.pid, Signal::SIGKILL);
+        let _ = self.wait();
+    }
+
     /// Set debug register `n` (0-7) on x86_64.
     pub fn set_debugreg(&self, n: usize, value: u64) -> Result<()> {
         let off = std::mem::offset_of!(libc::user, u_debugreg) + n * 8;

@@ -1,0 +1,221 @@
+//! Hardware breakpoints and watchpoints, kept on the x86 debug registers of
+//! the replayed thread. The replay owns them so that it can put them on
+//! every process it switches to (checkpoints are separate processes).
+
+use super::debugregs::{split_range, Condition, DebugRegError, DebugRegs, Slot, SLOTS};
+use crate::tracee::{Task, TaskError};
+
+/// What a hardware point watches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PointKind {
+    /// Execution of the instruction at the address.
+    Exec,
+    /// Writes to the range.
+    Write,
+    /// Reads of the range (x86 cannot watch reads alone: accesses are
+    /// watched and those that change the value are filtered out).
+    Read,
+    /// Reads or writes.
+    Access,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HwError {
+    #[error(transparent)]
+    DebugReg(#[from] DebugRegError),
+    #[error("cannot set the debug registers: {0}")]
+    Task(#[from] TaskError),
+}
+
+#[derive(Clone, Debug)]
+struct Request {
+    addr: u64,
+    len: u64,
+    kind: PointKind,
+    slots: Vec<usize>,
+    /// For read points: the watched bytes when last seen, to tell reads
+    /// (value unchanged) from writes.
+    snapshot: Vec<u8>,
+}
+
+/// What a debug-register hit means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hit {
+    Exec(u64),
+    Watch {
+        kind: PointKind,
+        addr: u64,
+        len: u64,
+    },
+    /// A write that changed a read point's value: not a read.
+    Filtered,
+    /// No request owns that register (removed meanwhile).
+    Unknown,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct HwPoints {
+    regs: DebugRegs,
+    requests: Vec<Request>,
+}
+
+impl HwPoints {
+    /// Add a point; Ok(false) when the debug registers are all taken.
+    pub fn add(
+        &mut self,
+        task: &Task,
+        now: &[u8],
+        addr: u64,
+        len: u64,
+        kind: PointKind,
+    ) -> Result<bool, HwError> {
+        let pieces: Vec<Slot> = match kind {
+            PointKind::Exec => vec![Slot {
+                addr,
+                len: 1,
+                cond: Condition::Exec,
+            }],
+            _ => {
+                let cond = match kind {
+                    PointKind::Write => Condition::Write,
+                    _ => Condition::Access,
+                };
+                if len == 0 || len > (SLOTS as u64) * 8 {
+                    return Err(DebugRegError::BadLength { addr, len }.into());
+                }
+                split_range(addr, len)
+                    .into_iter()
+                    .map(|(addr, len)| Slot { addr, len, cond })
+                    .collect()
+            }
+        };
+        let slots = match self.regs.alloc(&pieces) {
+            Ok(s) => s,
+            Err(DebugRegError::NoneFree) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        self.requests.push(Request {
+            addr,
+            len,
+            kind,
+            slots: slots.clone(),
+            snapshot: if kind == PointKind::Read {
+                now.to_vec()
+            } else {
+                Vec::new()
+            },
+        });
+        if let Err(e) = self.apply(task) {
+            self.regs.release(&slots);
+            self.requests.pop();
+            let _ = self.apply(task);
+            return Err(e);
+        }
+        Ok(true)
+    }
+
+    /// Remove a point; false when there was none like it.
+    pub fn remove(
+        &mut self,
+        task: &Task,
+        addr: u64,
+        len: u64,
+        kind: PointKind,
+    ) -> Result<bool, HwError> {
+        let Some(i) = self.requests.iter().position(|r| {
+            r.addr == addr && r.kind == kind && (kind == PointKind::Exec || r.len == len)
+        }) else {
+            return Ok(false);
+        };
+        let r = self.requests.remove(i);
+        self.regs.release(&r.slots);
+        self.apply(task)?;
+        Ok(true)
+    }
+
+    /// Write the debug registers of `task`: disable all (so that changing
+    /// an address is always valid), set the addresses, enable those in use.
+    pub fn apply(&self, task: &Task) -> Result<(), HwError> {
+        task.set_debugreg(7, 0)?;
+        for (i, addr) in self.regs.addresses() {
+            if self.regs.slot(i).is_some() {
+                task.set_debugreg(i, addr)?;
+            }
+        }
+        let dr7 = self.regs.dr7();
+        if dr7 != 0 {
+            task.set_debugreg(7, dr7)?;
+        }
+        Ok(())
+    }
+
+    /// Whether a point like this one is set.
+    pub fn has(&self, addr: u64, len: u64, kind: PointKind) -> bool {
+        self.requests
+            .iter()
+            .any(|r| r.addr == addr && r.kind == kind && (kind == PointKind::Exec || r.len == len))
+    }
+
+    /// Whether an execution point is set at `addr`.
+    pub fn has_exec(&self, addr: u64) -> bool {
+        self.requests
+            .iter()
+            .any(|r| r.kind == PointKind::Exec && r.addr == addr)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.requests.is_empty()
+    }
+
+    /// The write-watching ranges (Write and Access points), for writes the
+    /// kernel makes during replayed syscalls.
+    pub fn written_ranges(&self) -> Vec<(u64, u64, PointKind)> {
+        self.requests
+            .iter()
+            .filter(|r| matches!(r.kind, PointKind::Write | PointKind::Access))
+            .map(|r| (r.addr, r.len, r.kind))
+            .collect()
+    }
+
+    /// Note the current values under read points (memory may change
+    /// without a write the debug registers see, e.g. by a replayed
+    /// syscall).
+    pub fn refresh(&mut self, read: &dyn Fn(u64, usize) -> Vec<u8>) {
+        for r in &mut self.requests {
+            if r.kind == PointKind::Read {
+                r.snapshot = read(r.addr, r.len as usize);
+            }
+        }
+    }
+
+    /// Interpret a hit of debug register `idx`.
+    pub fn hit(&mut self, read: &dyn Fn(u64, usize) -> Vec<u8>, idx: usize) -> Hit {
+        let Some(slot) = self.regs.slot(idx).copied() else {
+            return Hit::Unknown;
+        };
+        let Some(r) = self.requests.iter_mut().find(|r| r.slots.contains(&idx)) else {
+            return Hit::Unknown;
+        };
+        match r.kind {
+            PointKind::Exec => Hit::Exec(slot.addr),
+            PointKind::Read => {
+                let now = read(r.addr, r.len as usize);
+                if now != r.snapshot {
+                    r.snapshot = now;
+                    Hit::Filtered
+                } else {
+                    Hit::Watch {
+                        kind: PointKind::Read,
+                        addr: slot.addr,
+                        len: slot.len,
+                    }
+                }
+            }
+            kind => Hit::Watch {
+                kind,
+                addr: slot.addr,
+                len: slot.len,
+            },
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The set of checkpoints: explicit ones the user asked for, and automatic
+//! ones thinned so that their number stays bounded.
+
+use crate::replay::{Position, Snapshot};
+
+/// Automatic checkpoints kept at most.
+pub const MAX_AUTO: usize = 32;
+/// The newest automatic checkpoints are never thinned.
+const KEEP_NEWEST: usize = 4;
+
+/// What `info checkpoints` shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckpointInfo {
+    pub id: u32,
+    pub event: u64,
+    pub description: String,
+}
+
+struct Entry {
+    id: u32,
+    snap: Snapshot,
+    explicit: bool,
+}
+
+#[derive(Default)]
+pub struct Checkpoints {
+    entries: Vec<Entry>,
+    next_id: u32,
+}
+
+impl Checkpoints {
+    fn insert(&mut self, snap: Snapshot, explicit: bool) -> u32 {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.entries.push(Entry { id, snap, explicit });
+        self.entries
+            .sort_by_key(|e| (e.snap.position().event, e.snap.position().chain.len()));
+        id
+    }
+
+    pub fn add_explicit(&mut self, snap: Snapshot) -> u32 {
+        self.insert(snap, true)
+    }
+
+    pub fn add_auto(&mut self, snap: Snapshot) {
+        self.insert(snap, false);
+        self.thin();
+    }
+
+    /// Drop automatic checkpoints, where they are densest, down to MAX_AUTO.
+    fn thin(&mut self) {
+        loop {
+            let autos: Vec<usize> = (0..self.entries.len())
+                .filter(|&i| !self.entries[i].explicit)
+                .collect();
+            if autos.len() <= MAX_AUTO {
+                return;
+            }
+            let thinnable = autos.len().saturating_sub(KEEP_NEWEST);
+            // Removing autos[j] merges the gaps on both sides of it: pick
+            // the one whose merged gap is smallest.
+            let ev = |i: usize| self.entries[i].snap.position().event;
+            let best = (1..thinnable)
+                .min_by_key(|&j| ev(autos[j + 1]) - ev(autos[j - 1]))
+                .map(|j| autos[j]);
+            match best {
+                Some(i) => {
+                    self.entries.remove(i);
+                }
+                None => return,
+            }
+        }
+    }
+
+    pub fn has_at(&self, pos: &Position) -> bool {
+        self.entries.iter().any(|e| &e.snap.position() == pos)
+    }
+
+    pub fn get(&self, id: u32) -> Option<&Snapshot> {
+        self.entries.iter().find(|e| e.id == id).map(|e| &e.snap)
+    }
+
+    pub fn delete(&mut self, id: u32) -> bool {
+        let before = self.entries.len();
+        self.entries.retain(|e| !(e.id == id && e.explicit));
+        self.entries.len() != before
+    }
+
+    pub fn explicit_infos(&self) -> Vec<CheckpointInfo> {
+        self.entries
+            .iter()
+            .filter(|e| e.explicit)
+            .map(|e| CheckpointInfo {
+                id: e.id,
+                event: e.snap.position().event,
+                description: e.snap.position().to_string(),
+            })
+            .collect()
+    }
+
+    /// The latest live checkpoint from which `target` is reached by going
+    /// forward, with its position.
+    pub fn best_for(&self, target: &Position) -> Option<(&Snapshot, Position)> {
+        self.entries
+            .iter()
+            .rev()
+            .map(|e| (&e.snap, e.snap.position()))
+            .find(|(s, p)| {
+                (p.event < target.event
+                    || (p.event == target.event && target.remainder_from(p).is_some()))
+                    && s.alive()
+            })
+    }
+}

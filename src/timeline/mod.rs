@@ -1,0 +1,419 @@
+//! Reverse execution on top of a replay session and checkpoints.
+//!
+//! Every stop of the replay is a [`Position`]: the number of events
+//! replayed, then a chain of counted segments (arrivals at an address,
+//! watchpoint hits, single steps) that leads from that event to the point.
+//! A position is reached again exactly by returning to a checkpoint before
+//! it (a paused fork of the replayed process, or a fresh start) and
+//! replaying forward: natively, with breakpoints out of the way, up to its
+//! event, then segment by segment.
+//!
+//! Reverse-continue scans forward from a point before the current one with
+//! the breakpoints and watchpoints armed, remembers the last hit before the
+//! current position, and goes there; when there is none it scans a window
+//! of earlier events, doubling it each time, down to the start of the
+//! trace. Reverse-step goes back one instruction: the last segment's count
+//! minus one, then single steps up to just before the current point.
+//!
+//! Automatic checkpoints are taken at event boundaries as the replay moves
+//! forward, every [`AUTO_INTERVAL`] of replay time, and thinned so that
+//! their number stays bounded while going back stays quick everywhere.
+
+mod checkpoints;
+mod reach;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::replay::{
+    Echo, Interrupter, PointKind, Position, ReplayError, ReplaySession, RunMode, Segment,
+    StopReason,
+};
+use crate::trace::Event;
+pub use checkpoints::CheckpointInfo;
+use checkpoints::Checkpoints;
+
+type Result<T> = std::result::Result<T, ReplayError>;
+
+/// Replay time between automatic checkpoints.
+pub const AUTO_INTERVAL: Duration = Duration::from_millis(100);
+/// Single steps a reverse-step may replay before giving up.
+pub const MAX_STEPS_BACK: u64 = 1_000_000;
+
+/// A replay that can go backwards.
+pub struct Timeline {
+    session: ReplaySession,
+    checkpoints: Checkpoints,
+    /// When the last automatic checkpoint was taken (replay time runs only
+    /// while going forward).
+    last_auto: Option<Instant>,
+}
+
+/// A point found while scanning, and how the debugger should hear of it.
+#[derive(Clone, Debug)]
+struct Hit {
+    position: Position,
+    stop: StopReason,
+}
+
+impl Timeline {
+    pub fn open(trace: &Path, echo: Echo) -> Result<Timeline> {
+        let session = ReplaySession::open(trace, echo)?;
+        Ok(Timeline {
+            session,
+            checkpoints: Checkpoints::default(),
+            last_auto: None,
+        })
+    }
+
+    pub fn session(&self) -> &ReplaySession {
+        &self.session
+    }
+
+    pub fn interrupter(&self) -> Interrupter {
+        self.session.interrupter()
+    }
+
+    /// The current event index.
+    pub fn when(&self) -> u64 {
+        self.session.event_index()
+    }
+
+    /// The current position.
+    pub fn position(&self) -> Position {
+        self.session.position()
+    }
+
+    /// Run forward.
+    pub fn run(&mut self, mode: RunMode) -> Result<StopReason> {
+        loop {
+            let due = match mode {
+                RunMode::Continue => Some(
+                    self.last_auto
+                        .map_or_else(Instant::now, |t| t + AUTO_INTERVAL),
+                ),
+                RunMode::Step => None,
+            };
+            self.session.set_checkpoint_due(due);
+            let stop = self.session.run(mode);
+            self.session.set_checkpoint_due(None);
+            match stop? {
+                StopReason::EventReached => {
+                    self.auto_checkpoint();
+                    continue;
+                }
+                stop => return Ok(stop),
+            }
+        }
+    }
+
+    fn auto_checkpoint(&mut self) {
+        self.last_auto = Some(Instant::now());
+        if !self.session.can_checkpoint() {
+            return;
+        }
+        let pos = self.session.position();
+        if self.checkpoints.has_at(&pos) {
+            return;
+        }
+        match self.session.snapshot() {
+            Ok(snap) => self.checkpoints.add_auto(snap),
+            Err(e) => log::debug!("no automatic checkpoint at {pos}: {e}"),
+        }
+    }
+
+    /// Run backward: to the last breakpoint or watchpoint hit before now
+    /// (Continue), or one instruction back (Step).
+    pub fn reverse(&mut self, mode: RunMode) -> Result<StopReason> {
+        self.session.interrupter_reset();
+        match mode {
+            RunMode::Continue => self.reverse_continue(),
+            RunMode::Step => self.reverse_step(),
+        }
+    }
+
+    fn start_position() -> Position {
+        Position::at_event(1)
+    }
+
+    fn reverse_continue(&mut self) -> Result<StopReason> {
+        let now = self.session.position();
+        if now == Self::start_position() {
+            return Ok(StopReason::HistoryStart);
+        }
+        // Hits in the current stretch, before now.
+        if !now.chain.is_empty() {
+            self.reach(&Position::at_event(now.event))?;
+            if let Some(hit) = self.scan_chain(&now.chain)? {
+                return self.land(hit);
+            }
+        }
+        // Then earlier stretches, in growing windows.
+        let mut hi = now.event;
+        let mut width = 1;
+        while hi > 1 {
+            let lo = hi.saturating_sub(width).max(1);
+            self.reach(&Position::at_event(lo))?;
+            if let Some(hit) = self.scan_to_event(hi)? {
+                return self.land(hit);
+            }
+            hi = lo;
+            width *= 2;
+        }
+        self.reach(&Self::start_position())?;
+        Ok(StopReason::HistoryStart)
+    }
+
+    /// Go to a hit found by a scan.
+    fn land(&mut self, hit: Hit) -> Result<StopReason> {
+        self.reach(&hit.position)?;
+        Ok(hit.stop)
+    }
+
+    /// From the current point, run with every trigger armed up to `event`
+    /// events; the last trigger hit on the way.
+    fn scan_to_event(&mut self, event: u64) -> Result<Option<Hit>> {
+        let mut last = None;
+        loop {
+            match self.session.run_to_event(event)? {
+                StopReason::EventReached | StopReason::End(_) => return Ok(last),
+                StopReason::Interrupted => return Err(interrupted()),
+                stop @ (StopReason::Breakpoint(_)
+                | StopReason::HwExec(_)
+                | StopReason::Watch { .. }) => {
+                    last = Some(Hit {
+                        position: self.session.position(),
+                        stop,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// From the current point (an event boundary), follow `chain` with
+    /// every trigger armed; the last trigger hit strictly before the end of
+    /// the chain.
+    fn scan_chain(&mut self, chain: &[Segment]) -> Result<Option<Hit>> {
+        let mut last = None;
+        for (i, seg) in chain.iter().enumerate() {
+            let final_seg = i + 1 == chain.len();
+            self.follow(seg, &mut |t: &mut Timeline,
+                                   stop: &StopReason,
+                                   is_end: bool| {
+                if is_end && final_seg {
+                    return;
+                }
+                let user = match *stop {
+                    StopReason::Breakpoint(a) | StopReason::HwExec(a) => {
+                        t.session.is_exec_trigger(a)
+                    }
+                    StopReason::Watch { .. } => true,
+                    StopReason::Step => {
+                        let ip = t.session.regs().map(|r| r.ip()).unwrap_or(0);
+                        if t.session.is_exec_trigger(ip) {
+                            last = Some(Hit {
+                                position: t.session.position(),
+                                stop: StopReason::Breakpoint(ip),
+                            });
+                        }
+                        false
+                    }
+                    _ => false,
+                };
+                if user {
+                    last = Some(Hit {
+                        position: t.session.position(),
+                        stop: stop.clone(),
+                    });
+                }
+            })?;
+        }
+        Ok(last)
+    }
+
+    fn reverse_step(&mut self) -> Result<StopReason> {
+        let now = self.session.position();
+        if now == Self::start_position() {
+            return Ok(StopReason::HistoryStart);
+        }
+        let target = match now.chain.last() {
+            Some(Segment::Steps(k)) => {
+                let mut chain = now.chain.clone();
+                let n = chain.len();
+                if *k > 1 {
+                    chain[n - 1] = Segment::Steps(k - 1);
+                } else {
+                    chain.pop();
+                }
+                Position {
+                    event: now.event,
+                    chain,
+                }
+            }
+            Some(seg) => {
+                let seg = seg.clone();
+                let mut base = now.chain.clone();
+                base.pop();
+                if seg.count() > 1 {
+                    base.push(seg.with_count(seg.count() - 1));
+                }
+                let base = Position {
+                    event: now.event,
+                    chain: base,
+                };
+                self.reach(&base)?;
+                let k = self.steps_until(&seg)?;
+                let mut chain = base.chain.clone();
+                crate::replay::position_push(&mut chain, Segment::Steps(k - 1));
+                Position {
+                    event: now.event,
+                    chain,
+                }
+            }
+            None => self.before_event(now.event)?,
+        };
+        self.reach(&target)?;
+        Ok(StopReason::Step)
+    }
+
+    /// Single-step from here until `seg`'s trigger fires once; the number
+    /// of steps taken.
+    fn steps_until(&mut self, seg: &Segment) -> Result<u64> {
+        for k in 1..=MAX_STEPS_BACK {
+            let before = self.session.event_index();
+            let stop = self.session.run(RunMode::Step)?;
+            if self.session.event_index() != before {
+                break;
+            }
+            let arrived = match (seg, &stop) {
+                (Segment::Exec { addr, .. }, _) => self.session.regs()?.ip() == *addr,
+                (Segment::Watch { addr, .. }, StopReason::Watch { addr: a, .. }) => a == addr,
+                _ => false,
+            };
+            if arrived {
+                return Ok(k);
+            }
+            if matches!(stop, StopReason::End(_) | StopReason::Interrupted) {
+                break;
+            }
+        }
+        Err(ReplayError::Unsupported(format!(
+            "cannot step back here: the previous instruction is more than {MAX_STEPS_BACK} \
+             instructions after the last known point; use reverse-continue with a breakpoint"
+        )))
+    }
+
+    /// The position just before the event that ended the stretch before
+    /// `event`: the arrival at the syscall (or time-counter, or signal)
+    /// instruction that produced it.
+    fn before_event(&mut self, event: u64) -> Result<Position> {
+        let prev = event - 1;
+        let addr = match self.session.events().get(prev as usize) {
+            Some(Event::Syscall(s)) => s.regs.ip() - 2,
+            Some(Event::TimeCounter { regs, .. }) | Some(Event::Signal { regs, .. }) => regs.ip(),
+            Some(Event::Exec { .. }) | None => return Ok(Self::start_position()),
+            Some(Event::Exit { .. }) => return Ok(Position::at_event(prev)),
+        };
+        // Count the arrivals at that instruction in the stretch, with only
+        // that breakpoint in place.
+        self.reach(&Position::at_event(prev))?;
+        let temp = !self.session.has_breakpoint(addr);
+        self.session.suspend_triggers()?;
+        if temp {
+            self.session.add_breakpoint(addr)?;
+        } else {
+            self.session.rearm_breakpoint(addr)?;
+        }
+        let mut count = 0;
+        let r = loop {
+            match self.session.run_to_event(event) {
+                Ok(StopReason::Breakpoint(a)) if a == addr => count += 1,
+                Ok(StopReason::EventReached) | Ok(StopReason::End(_)) => break Ok(()),
+                Ok(StopReason::Interrupted) => break Err(interrupted()),
+                Ok(_) => {}
+                Err(e) => break Err(e),
+            }
+        };
+        if temp {
+            self.session.remove_breakpoint(addr)?;
+        }
+        self.session.resume_triggers()?;
+        r?;
+        let mut chain = Vec::new();
+        crate::replay::position_push(&mut chain, Segment::Exec { addr, count });
+        Ok(Position { event: prev, chain })
+    }
+
+    // Breakpoints and watchpoints.
+
+    pub fn add_breakpoint(&mut self, addr: u64) -> Result<()> {
+        self.session.add_breakpoint(addr)
+    }
+
+    pub fn remove_breakpoint(&mut self, addr: u64) -> Result<()> {
+        self.session.remove_breakpoint(addr)
+    }
+
+    pub fn add_hw_point(&mut self, addr: u64, len: u64, kind: PointKind) -> Result<bool> {
+        self.session.add_hw_point(addr, len, kind)
+    }
+
+    pub fn remove_hw_point(&mut self, addr: u64, len: u64, kind: PointKind) -> Result<bool> {
+        self.session.remove_hw_point(addr, len, kind)
+    }
+
+    // Navigation.
+
+    /// Back to the program's first instruction.
+    pub fn restart(&mut self) -> Result<()> {
+        self.reach(&Self::start_position())
+    }
+
+    /// To the boundary just before event `event` is replayed.
+    pub fn goto_event(&mut self, event: u64) -> Result<()> {
+        let max = self.session.event_count();
+        if event < 1 || event >= max {
+            return Err(ReplayError::Unsupported(format!(
+                "event {event} is outside this trace (events 1 to {} can be reached)",
+                max.saturating_sub(1)
+            )));
+        }
+        self.reach(&Position::at_event(event))
+    }
+
+    /// An explicit checkpoint at the current point.
+    pub fn checkpoint(&mut self) -> Result<u32> {
+        let snap = self.session.snapshot()?;
+        Ok(self.checkpoints.add_explicit(snap))
+    }
+
+    pub fn checkpoints(&self) -> Vec<CheckpointInfo> {
+        self.checkpoints.explicit_infos()
+    }
+
+    pub fn delete_checkpoint(&mut self, id: u32) -> Result<()> {
+        if self.checkpoints.delete(id) {
+            Ok(())
+        } else {
+            Err(no_checkpoint(id))
+        }
+    }
+
+    pub fn restore_checkpoint(&mut self, id: u32) -> Result<()> {
+        let Some(snap) = self.checkpoints.get(id) else {
+            return Err(no_checkpoint(id));
+        };
+        self.session.restore(snap)
+    }
+}
+
+fn no_checkpoint(id: u32) -> ReplayError {
+    ReplayError::Unsupported(format!(
+        "there is no checkpoint {id} (`monitor info checkpoints` lists them)"
+    ))
+}
+
+fn interrupted() -> ReplayError {
+    ReplayError::Unsupported("interrupted".into())
+}

@@ -1,0 +1,164 @@
+//! Going to a position: from the best checkpoint (or the current point, or
+//! a fresh start), natively to its event, then segment by segment.
+
+use super::{interrupted, Result, Timeline};
+use crate::replay::{Position, ReplayError, RunMode, Segment, StopReason};
+
+/// Called for every stop while following a segment; `true` for the stop
+/// that completes it.
+pub type Observer<'a> = dyn FnMut(&mut Timeline, &StopReason, bool) + 'a;
+
+impl Timeline {
+    /// Make `target` the current position.
+    pub fn reach(&mut self, target: &Position) -> Result<()> {
+        let here = self.session.position();
+        let here_usable = here.event < target.event
+            || (here.event == target.event && target.remainder_from(&here).is_some());
+        let here_usable = here_usable && self.session.ended().is_none();
+        let best = self.checkpoints.best_for(target).map(|(_, p)| p);
+        let use_here = here_usable && best.as_ref().is_none_or(|b| !later(b, &here));
+        if !use_here {
+            match self.checkpoints.best_for(target) {
+                Some((snap, _)) => self.session.restore(snap)?,
+                None => self.session.restart()?,
+            }
+        }
+        if self.session.position().event < target.event {
+            self.session.suspend_triggers()?;
+            let r = self.run_natively_to(target.event);
+            self.session.resume_triggers()?;
+            r?;
+        }
+        let rest = target
+            .remainder_from(&self.session.position())
+            .ok_or_else(|| unreachable_position(target))?;
+        for seg in &rest {
+            self.follow(seg, &mut |_, _, _| {})?;
+        }
+        self.session.set_chain(target.chain.clone());
+        Ok(())
+    }
+
+    fn run_natively_to(&mut self, event: u64) -> Result<()> {
+        loop {
+            match self.session.run_to_event(event)? {
+                StopReason::EventReached => return Ok(()),
+                StopReason::End(_) if self.session.event_index() >= event => return Ok(()),
+                StopReason::End(e) => {
+                    return Err(ReplayError::Unsupported(format!(
+                        "the replay ended before event {event}: {e:?}"
+                    )))
+                }
+                StopReason::Interrupted => return Err(interrupted()),
+                _ => {}
+            }
+        }
+    }
+
+    /// Run one segment from the current point, with every trigger armed,
+    /// telling `observe` of each stop.
+    pub(super) fn follow(&mut self, seg: &Segment, observe: &mut Observer) -> Result<()> {
+        match *seg {
+            Segment::Steps(k) => {
+                for i in 1..=k {
+                    let stop = self.session.run(RunMode::Step)?;
+                    if !matches!(stop, StopReason::Step | StopReason::Watch { .. })
+                        && !matches!(stop, StopReason::Breakpoint(_) | StopReason::HwExec(_))
+                    {
+                        return Err(lost(seg, &stop));
+                    }
+                    observe(self, &stop, i == k);
+                }
+                Ok(())
+            }
+            Segment::Exec { addr, count } => {
+                let temp = !self.session.is_exec_trigger(addr);
+                if temp {
+                    self.session.add_breakpoint(addr)?;
+                }
+                let r = self.count_stops(seg, count, observe, |stop| {
+                    matches!(*stop, StopReason::Breakpoint(a) | StopReason::HwExec(a) if a == addr)
+                });
+                if temp {
+                    self.session.remove_breakpoint(addr)?;
+                }
+                r
+            }
+            Segment::Watch {
+                addr,
+                len,
+                kind,
+                count,
+            } => {
+                let temp = !self.session.has_hw_point(addr, len, kind);
+                if temp && !self.session.add_hw_point(addr, len, kind)? {
+                    return Err(ReplayError::Unsupported(
+                        "going to this point needs a free hardware debug register; \
+                         delete a watchpoint and try again"
+                            .into(),
+                    ));
+                }
+                let r = self.count_stops(
+                    seg,
+                    count,
+                    observe,
+                    |stop| matches!(*stop, StopReason::Watch { addr: a, .. } if a == addr),
+                );
+                if temp {
+                    self.session.remove_hw_point(addr, len, kind)?;
+                }
+                r
+            }
+        }
+    }
+
+    fn count_stops(
+        &mut self,
+        seg: &Segment,
+        count: u64,
+        observe: &mut Observer,
+        is_mine: impl Fn(&StopReason) -> bool,
+    ) -> Result<()> {
+        let mut n = 0;
+        loop {
+            let before = self.session.event_index();
+            let stop = self.session.run(RunMode::Continue)?;
+            if self.session.event_index() != before {
+                return Err(lost(seg, &stop));
+            }
+            match stop {
+                StopReason::Breakpoint(_) | StopReason::HwExec(_) | StopReason::Watch { .. } => {
+                    let mine = is_mine(&stop);
+                    if mine {
+                        n += 1;
+                    }
+                    let done = mine && n == count;
+                    observe(self, &stop, done);
+                    if done {
+                        return Ok(());
+                    }
+                }
+                StopReason::Signal(_) | StopReason::Step => {}
+                StopReason::Interrupted => return Err(interrupted()),
+                other => return Err(lost(seg, &other)),
+            }
+        }
+    }
+}
+
+/// Whether position `a` comes after `b` (only compared across events or
+/// along one chain).
+fn later(a: &Position, b: &Position) -> bool {
+    a.event > b.event || (a.event == b.event && a.chain.len() > b.chain.len())
+}
+
+fn lost(seg: &Segment, stop: &StopReason) -> ReplayError {
+    ReplayError::Unsupported(format!(
+        "could not go back to a recorded point: following {seg:?}, the replay stopped with \
+         {stop:?} instead; the session stays where it is"
+    ))
+}
+
+fn unreachable_position(target: &Position) -> ReplayError {
+    ReplayError::Unsupported(format!("cannot reach {target} from the nearest checkpoint"))
+}
