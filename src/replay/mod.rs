@@ -160,7 +160,8 @@ pub struct ReplaySession {
     /// Stop (with EventReached) at the first event boundary after this
     /// instant: when the next automatic checkpoint is due.
     checkpoint_due: Option<std::time::Instant>,
-    /// Whether the last `run` consumed an event.
+    /// Whether the last resume consumed an event (then a stop it reports
+    /// is at that event's boundary, not further on).
     consumed: bool,
 }
 
@@ -681,8 +682,8 @@ impl ReplaySession {
     fn advance(&mut self, mode: RunMode) -> Result<Option<StopReason>> {
         let before = self.next;
         let r = self.advance_inner(mode)?;
+        self.consumed = self.next != before;
         if self.next != before {
-            self.consumed = true;
             self.chain.clear();
             if let Some(stop @ StopReason::End(_)) = r {
                 return Ok(Some(stop));
@@ -870,7 +871,6 @@ impl ReplaySession {
         if self.pending_signal.is_none() && self.fatal_next() {
             if let Some(Event::Exit { kind, .. }) = self.events.get(self.next) {
                 let kind = *kind;
-                self.next += 1;
                 return Ok(Some(self.finish(EndKind::Exited(kind))));
             }
         }

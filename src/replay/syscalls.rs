@@ -66,10 +66,8 @@ impl ReplaySession {
             Action::Exit => {
                 // The end: the process stays as it is, for inspection.
                 let kind = match self.events.get(self.next) {
-                    Some(Event::Exit { kind, .. }) => {
-                        self.next += 1;
-                        EndKind::Exited(*kind)
-                    }
+                    // The end's position is the exit event itself.
+                    Some(Event::Exit { kind, .. }) => EndKind::Exited(*kind),
                     _ => EndKind::Truncated(self.trace_end.describe()),
                 };
                 return Ok(Some(self.finish(kind)));
