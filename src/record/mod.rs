@@ -31,6 +31,8 @@ pub enum RecordError {
     Spawn(#[from] SpawnError),
     #[error("while recording: {0}")]
     Task(#[from] TaskError),
+    #[error("cannot open the branch counter on the program: {0}; set REWIND_NO_PMU=1 to record without it")]
+    Counter(std::io::Error),
     #[error("cannot save {path} into the trace: {source}")]
     SaveFile {
         path: String,
@@ -232,6 +234,8 @@ impl Warnings {
 }
 
 struct Recorder {
+    /// The branch counter on the recorded thread, when the machine has one.
+    counter: Option<crate::ticks::pmu::Counter>,
     arch: Arch,
     task: Task,
     writer: TraceWriter,
@@ -302,6 +306,10 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
             .map(|d| d.as_secs())
             .unwrap_or(0),
     };
+    let counter_event = match &header.ticks {
+        crate::trace::TickMode::Pmu { event, .. } => Some(*event),
+        crate::trace::TickMode::Anchors => None,
+    };
     let writer = TraceWriter::create(&opts.trace_dir, &header)?;
     let task = spawn(&SpawnSpec {
         path: &exe_s,
@@ -314,7 +322,15 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
     // Ctrl-C at the terminal reaches the program, which is recorded
     // receiving it; rewind itself stays to finish the trace.
     sys::ignore_sigint();
+    let counter = match counter_event {
+        Some(ev) => Some(
+            crate::ticks::pmu::Counter::open(task.tid.as_raw(), ev)
+                .map_err(RecordError::Counter)?,
+        ),
+        None => None,
+    };
     let mut rec = Recorder {
+        counter,
         arch: Arch::host(),
         task,
         writer,
@@ -332,6 +348,11 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
 }
 
 impl Recorder {
+    /// The branch count so far, with a hardware counter.
+    fn ticks(&self) -> Option<u64> {
+        self.counter.as_ref().and_then(|c| c.read().ok())
+    }
+
     fn record_exec(&mut self) -> Result<(), RecordError> {
         let mut regs = self.task.regs()?;
         // At the exec stop execve has not returned yet; the program starts
@@ -459,7 +480,7 @@ impl Recorder {
             synchronous: is_synchronous(sig, code),
             regs,
             stack_crc,
-            ticks: None,
+            ticks: self.ticks(),
         })?;
         Ok(())
     }
@@ -532,7 +553,7 @@ impl Recorder {
             tid: self.task.tid.as_raw(),
             regs,
             after,
-            ticks: None,
+            ticks: self.ticks(),
         })?;
         Ok(true)
     }
@@ -585,7 +606,7 @@ impl Recorder {
                     writes: vec![],
                     map: None,
                     refused: false,
-                    ticks: None,
+                    ticks: self.ticks(),
                 }))?;
             }
         }
@@ -650,7 +671,7 @@ impl Recorder {
             writes,
             map,
             refused: refuse_why.is_some(),
-            ticks: None,
+            ticks: self.ticks(),
         }))?;
         Ok(None)
     }
@@ -695,7 +716,7 @@ impl Recorder {
             writes: answer.writes,
             map: None,
             refused: false,
-            ticks: None,
+            ticks: self.ticks(),
         }))?;
         Ok(None)
     }

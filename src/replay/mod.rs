@@ -140,6 +140,7 @@ pub struct ReplaySession {
     interrupt_flag: Arc<AtomicBool>,
     interrupt_pid: Arc<AtomicI32>,
     warned_cpuid: bool,
+    warned_counter: bool,
     /// A breakpoint of our own at the anchor of the next event (an
     /// asynchronous signal): its address and the byte under it.
     anchor: Option<(u64, u8)>,
@@ -160,6 +161,9 @@ pub struct ReplaySession {
     /// Stop (with EventReached) at the first event boundary after this
     /// instant: when the next automatic checkpoint is due.
     checkpoint_due: Option<std::time::Instant>,
+    /// The branch counter on the replayed thread and the count it started
+    /// from, when the trace has ticks and this machine a counter.
+    counter: Option<(crate::ticks::pmu::Counter, u64)>,
     /// Whether the last resume consumed an event (then a stop it reports
     /// is at that event's boundary, not further on).
     consumed: bool,
@@ -197,6 +201,7 @@ impl ReplaySession {
             interrupt_flag: Arc::new(AtomicBool::new(false)),
             interrupt_pid: Arc::new(AtomicI32::new(pid)),
             warned_cpuid: false,
+            warned_counter: false,
             anchor: None,
             at_signal_stop: false,
             injecting: None,
@@ -206,7 +211,9 @@ impl ReplaySession {
             stop_at_event: None,
             checkpoint_due: None,
             consumed: false,
+            counter: None,
         };
+        s.open_counter(0);
         s.enable_fork_tracing()?;
         s.check_cpuid();
         Ok(s)
@@ -226,6 +233,7 @@ impl ReplaySession {
         self.at_signal_stop = false;
         self.injecting = None;
         self.chain.clear();
+        self.open_counter(0);
         self.enable_fork_tracing()?;
         self.hw
             .apply(&self.task)
@@ -444,6 +452,50 @@ impl ReplaySession {
                 .write_mem(addr, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
         }
         Ok(())
+    }
+
+    /// Count branches on the current task from `base`, when the trace was
+    /// recorded with a counter and this machine has the same one.
+    fn open_counter(&mut self, base: u64) {
+        self.counter = None;
+        if let crate::trace::TickMode::Pmu { event, .. } = self.reader.header().ticks {
+            match crate::ticks::pmu::Counter::open(self.task.tid.as_raw(), event) {
+                Ok(c) => self.counter = Some((c, base)),
+                Err(e) => {
+                    if !self.warned_counter {
+                        self.warned_counter = true;
+                        eprintln!(
+                            "rewind: warning: the trace counted branches (event {event:#x}) but                              the counter cannot be opened here ({e}); replay positions are                              checked by registers only"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The branch count so far, with a counter.
+    pub fn ticks(&self) -> Option<u64> {
+        let (c, base) = self.counter.as_ref()?;
+        c.read().ok().map(|v| v + base)
+    }
+
+    /// Compare the replay's branch count with the recorded one at event
+    /// `idx`: a difference is a divergence.
+    fn check_ticks(&self, idx: usize, recorded: Option<u64>) -> Result<()> {
+        let (Some(expected), Some(found)) = (recorded, self.ticks()) else {
+            return Ok(());
+        };
+        if expected == found {
+            return Ok(());
+        }
+        let d = crate::ticks::pmu::TickDivergence {
+            event: idx as u64,
+            expected,
+            found,
+        };
+        Err(Divergence::new(&self.events, idx, self.arch, d.to_string())
+            .diff("ticks", expected.to_string(), found.to_string())
+            .into())
     }
 
     /// Forget a pending interrupt request.

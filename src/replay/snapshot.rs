@@ -17,6 +17,8 @@ pub struct Snapshot {
     ended: Option<EndKind>,
     /// Software breakpoints present in the copy's memory.
     breakpoints: BTreeMap<u64, u8>,
+    /// The branch count at the snapshot, with a counter.
+    ticks: Option<u64>,
 }
 
 impl Snapshot {
@@ -80,6 +82,7 @@ impl ReplaySession {
             pending_info: self.pending_info.clone(),
             ended: self.ended.clone(),
             breakpoints: self.breakpoints.clone(),
+            ticks: self.ticks(),
         })
     }
 
@@ -126,6 +129,9 @@ impl ReplaySession {
             }
         }
         self.enable_fork_tracing()?;
+        if let Some(t) = snap.ticks {
+            self.open_counter(t);
+        }
         self.hw
             .apply(&self.task)
             .map_err(|e| ReplayError::Unsupported(e.to_string()))?;

@@ -51,6 +51,7 @@ impl ReplaySession {
             );
             return Err(self.regs_divergence(idx, &what, diffs));
         }
+        self.check_ticks(idx, ev.ticks)?;
         self.syscall_insn.get_or_insert(regs.ip() - 2);
         self.next += 1;
         let nr = regs.syscall_nr();
