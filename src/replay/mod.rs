@@ -164,6 +164,8 @@ pub struct ReplaySession {
     /// The branch counter on the replayed thread and the count it started
     /// from, when the trace has ticks and this machine a counter.
     counter: Option<(crate::ticks::pmu::Counter, u64)>,
+    /// Whether `suspend_triggers` took the breakpoints out of memory.
+    triggers_suspended: bool,
     /// Whether the last resume consumed an event (then a stop it reports
     /// is at that event's boundary, not further on).
     consumed: bool,
@@ -212,6 +214,7 @@ impl ReplaySession {
             checkpoint_due: None,
             consumed: false,
             counter: None,
+            triggers_suspended: false,
         };
         s.open_counter(0);
         s.enable_fork_tracing()?;
@@ -425,6 +428,7 @@ impl ReplaySession {
     /// Take every breakpoint and watchpoint out (their settings are kept),
     /// to run fast to a known point.
     pub fn suspend_triggers(&mut self) -> Result<()> {
+        self.triggers_suspended = true;
         for (&a, &orig) in &self.breakpoints {
             if self.anchor.map(|(x, _)| x) != Some(a) {
                 self.task.write_mem(a, &[orig])?;
@@ -436,6 +440,7 @@ impl ReplaySession {
 
     /// Put back what `suspend_triggers` took out.
     pub fn resume_triggers(&mut self) -> Result<()> {
+        self.triggers_suspended = false;
         for &a in self.breakpoints.keys() {
             self.task
                 .write_mem(a, &[crate::arch::x86_64::BREAKPOINT_INSN])?;

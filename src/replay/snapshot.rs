@@ -81,7 +81,11 @@ impl ReplaySession {
             pending_signal: self.pending_signal,
             pending_info: self.pending_info.clone(),
             ended: self.ended.clone(),
-            breakpoints: self.breakpoints.clone(),
+            breakpoints: if self.triggers_suspended {
+                BTreeMap::new()
+            } else {
+                self.breakpoints.clone()
+            },
             ticks: self.ticks(),
         })
     }

@@ -107,7 +107,7 @@ impl Timeline {
         }
     }
 
-    fn auto_checkpoint(&mut self) {
+    pub(super) fn auto_checkpoint(&mut self) {
         self.last_auto = Some(Instant::now());
         if !self.session.can_checkpoint() {
             return;

@@ -41,7 +41,17 @@ impl Timeline {
 
     fn run_natively_to(&mut self, event: u64) -> Result<()> {
         loop {
-            match self.session.run_to_event(event)? {
+            // Checkpoints on the way keep later trips short.
+            let due = self
+                .last_auto
+                .map_or_else(std::time::Instant::now, |t| t + super::AUTO_INTERVAL);
+            self.session.set_checkpoint_due(Some(due));
+            let stop = self.session.run_to_event(event);
+            self.session.set_checkpoint_due(None);
+            match stop? {
+                StopReason::EventReached if self.session.event_index() < event => {
+                    self.auto_checkpoint();
+                }
                 StopReason::EventReached => return Ok(()),
                 StopReason::End(_) if self.session.event_index() >= event => return Ok(()),
                 StopReason::End(e) => {
