@@ -3,7 +3,8 @@
 use std::net::TcpListener;
 use std::path::Path;
 
-use crate::replay::{Echo, ReplaySession};
+use crate::replay::Echo;
+use crate::timeline::Timeline;
 
 pub fn replay_debug(
     dir: &Path,
@@ -11,7 +12,7 @@ pub fn replay_debug(
     host: &str,
     debugger: &str,
 ) -> Result<i32, String> {
-    let session = ReplaySession::open(dir, Echo::Off).map_err(|e| e.to_string())?;
+    let session = Timeline::open(dir, Echo::Off).map_err(|e| e.to_string())?;
     if let Some(port) = port {
         crate::gdb::serve_on(session, host, port).map_err(|e| e.to_string())?;
         return Ok(0);
@@ -21,7 +22,7 @@ pub fn replay_debug(
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read the local port: {e}"))?;
-    let exe = session.exe_path();
+    let exe = session.session().exe_path();
     let mut cmd = std::process::Command::new(debugger);
     cmd.arg("-q");
     if let Some(script) = gdb_script() {

@@ -4,23 +4,23 @@
 //!
 //! - [`arch`], [`regs`], [`tdesc`]: our own x86_64 `Arch` for gdbstub, with
 //!   the full register file and target description.
-//! - [`target`]: the gdbstub target over a [`ReplaySession`].
-//! - [`debugregs`], [`hwpoints`]: hardware breakpoints and watchpoints.
+//! - [`target`]: the gdbstub target over a [`Timeline`] (a replay that
+//!   can go backwards); [`reverse`]: gdb's reverse-continue and
+//!   reverse-step.
 //! - [`conn`], [`packets`]: the connection and the packets we answer in
 //!   front of gdbstub.
 //! - [`server`], [`interrupt`]: the event loop and Ctrl-C.
-//! - [`monitor`]: `monitor` commands.
+//! - [`monitor`]: `monitor` commands (when, checkpoints, goto).
 //!
-//! [`ReplaySession`]: crate::replay::ReplaySession
+//! [`Timeline`]: crate::timeline::Timeline
 
 pub mod arch;
 pub mod conn;
-pub mod debugregs;
-pub mod hwpoints;
 pub mod interrupt;
 pub mod monitor;
 pub mod packets;
 pub mod regs;
+pub mod reverse;
 pub mod server;
 pub mod signals;
 pub mod target;

@@ -7,21 +7,27 @@
 //! - `qXfer:threads:read`: thread list with names (advertised in
 //!   `qSupported` by appending to gdbstub's reply).
 //! - Requests gdbstub would treat as fatal protocol errors (`Hg-1`, other
-//!   target description annexes) get an error reply instead.
+//!   target description annexes) get an error reply instead; `Hc-1`
+//!   (resume all threads, which gdbstub refuses for a later `bs`) is passed
+//!   on as `Hc0`.
+//! - `bc` and `bs` (reverse-continue, reverse-step, as gdb and lldb's
+//!   `process plugin packet send` send them) go to gdbstub, which
+//!   advertises `ReverseContinue+;ReverseStep+`; see [`super::reverse`].
 //! - `qHostInfo`, `qProcessInfo`, `qGDBServerVersion`,
 //!   `qWatchpointSupportInfo`: lldb's queries; seeing them also switches
 //!   stop replies to Linux signal numbers, which lldb expects.
 
 use super::conn::Conn;
-use super::debugregs::SLOTS;
-use super::signals::Numbering;
 use super::target::ReplayTarget;
+use crate::replay::debugregs::SLOTS;
 
 /// What to do with a packet.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action {
     /// Let gdbstub handle it.
     Forward,
+    /// Let gdbstub handle this packet (unescaped body) instead.
+    ForwardAs(Vec<u8>),
     /// Send this reply body.
     Reply(Vec<u8>),
 }
@@ -46,7 +52,7 @@ impl Front {
         let text = String::from_utf8_lossy(body);
         if let Some(cmd) = text.strip_prefix("qRcmd,") {
             let line = String::from_utf8_lossy(&unhex(cmd)).into_owned();
-            let out = super::monitor::run(target.session(), &line);
+            let out = target.monitor(&line);
             return Action::Reply(if out.is_empty() {
                 b"OK".to_vec()
             } else {
@@ -87,8 +93,12 @@ impl Front {
             _ if text.starts_with("Hg-1") || text.starts_with("Hgp-1.-1") => {
                 Action::Reply(b"E01".to_vec())
             }
+            // "Resume all threads" would make gdbstub end the session on a
+            // following `bs` (it steps one thread only). Threads run one at
+            // a time anyway: resume "any thread", i.e. the one that stopped.
+            _ if resumes_all_threads(&text) => Action::ForwardAs(b"Hc0".to_vec()),
             "qHostInfo" => {
-                target.set_numbering(Numbering::Linux);
+                target.set_lldb();
                 Action::Reply(
                     format!(
                         "triple:{};ptrsize:8;endian:little;ostype:linux;vendor:pc;\
@@ -99,7 +109,7 @@ impl Front {
                 )
             }
             "qProcessInfo" => {
-                target.set_numbering(Numbering::Linux);
+                target.set_lldb();
                 Action::Reply(
                     format!(
                         "pid:{:x};triple:{};ostype:linux;endian:little;ptrsize:8;",
@@ -152,6 +162,14 @@ impl Front {
     }
 }
 
+/// `Hc` naming all threads: `Hc-1`, or with multiprocess ids `Hcp<pid>.-1`.
+fn resumes_all_threads(packet: &str) -> bool {
+    let Some(id) = packet.strip_prefix("Hc") else {
+        return false;
+    };
+    id == "-1" || (id.starts_with('p') && id.ends_with(".-1"))
+}
+
 /// The `m`/`l` reply to a `qXfer` read of `OFFSET,LENGTH` over `data`.
 pub fn xfer_window(data: &[u8], window: &str) -> Vec<u8> {
     let mut parts = window.split(',');
@@ -194,6 +212,17 @@ mod tests {
         assert_eq!(xfer_window(b"abcdef", "3,100"), b"ldef");
         assert_eq!(xfer_window(b"abcdef", "6,10"), b"l");
         assert_eq!(xfer_window(b"abcdef", "zz"), b"E00");
+    }
+
+    #[test]
+    fn recognizes_resume_all_threads() {
+        assert!(resumes_all_threads("Hc-1"));
+        assert!(resumes_all_threads("Hcp1f.-1"));
+        assert!(resumes_all_threads("Hcp-1.-1"));
+        assert!(!resumes_all_threads("Hc0"));
+        assert!(!resumes_all_threads("Hc1f"));
+        assert!(!resumes_all_threads("Hcp1f.1f"));
+        assert!(!resumes_all_threads("Hg-1"));
     }
 
     #[test]

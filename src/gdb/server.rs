@@ -1,6 +1,6 @@
 //! The event loop: packets in, through our front layer, into gdbstub's state
-//! machine; forward runs of the replay while the debugger waits, with
-//! Ctrl-C watched for.
+//! machine; runs of the replay (forward or reverse) while the debugger
+//! waits, with Ctrl-C watched for.
 
 use std::net::{TcpListener, TcpStream};
 
@@ -8,11 +8,11 @@ use gdbstub::common::Signal;
 use gdbstub::stub::state_machine::GdbStubStateMachine;
 use gdbstub::stub::{DisconnectReason, GdbStub, GdbStubError, MultiThreadStopReason};
 
-use super::conn::{Conn, Incoming, PacketReader};
+use super::conn::{frame, Conn, Incoming, PacketReader};
 use super::packets::{Action, Front};
 use super::target::{Fatal, ReplayTarget};
 use super::GdbError;
-use crate::replay::ReplaySession;
+use crate::timeline::Timeline;
 
 /// Room for the largest packet: gdb sizes its memory reads and register
 /// writes by the `PacketSize` this implies.
@@ -22,34 +22,34 @@ type Machine<'a> = GdbStubStateMachine<'a, ReplayTarget, Conn>;
 type StubError = GdbStubError<Fatal, std::io::Error>;
 
 /// Bind `host:port`, say how to connect, and serve one debugger.
-pub fn serve_on(session: ReplaySession, host: &str, port: u16) -> Result<(), GdbError> {
+pub fn serve_on(timeline: Timeline, host: &str, port: u16) -> Result<(), GdbError> {
     let addr = format!("{host}:{port}");
     let listener = TcpListener::bind(&addr).map_err(|source| GdbError::Bind {
         addr: addr.clone(),
         source,
     })?;
-    let exe = session.exe_path();
+    let exe = timeline.session().exe_path();
     println!("Listening on {addr}. Connect with: gdb -ex 'target extended-remote {addr}' {exe}");
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    serve(session, listener)
+    serve(timeline, listener)
 }
 
 /// Accept one debugger connection on `listener` and serve the replay to it
 /// until it detaches, kills the session or disconnects. The replayed
 /// process goes away with the session.
-pub fn serve(session: ReplaySession, listener: TcpListener) -> Result<(), GdbError> {
+pub fn serve(timeline: Timeline, listener: TcpListener) -> Result<(), GdbError> {
     let (stream, peer) = listener.accept().map_err(GdbError::Accept)?;
     drop(listener);
     log::info!("debugger connected from {peer}");
-    serve_stream(session, stream)
+    serve_stream(timeline, stream)
 }
 
-fn serve_stream(session: ReplaySession, stream: TcpStream) -> Result<(), GdbError> {
+fn serve_stream(timeline: Timeline, stream: TcpStream) -> Result<(), GdbError> {
     let reader = stream.try_clone().map_err(GdbError::Connection)?;
     let watched = stream.try_clone().map_err(GdbError::Connection)?;
     let mut reader = PacketReader::new(reader);
-    let mut target = ReplayTarget::new(session);
+    let mut target = ReplayTarget::new(timeline);
     let stub = GdbStub::<ReplayTarget, Conn>::builder(Conn::new(stream))
         .packet_buffer_size(PACKET_BUFFER)
         .build()
@@ -128,6 +128,10 @@ fn event_loop(
                                 GdbStubStateMachine::Idle(gdb)
                             }
                             Action::Forward => feed(GdbStubStateMachine::Idle(gdb), target, raw)?,
+                            Action::ForwardAs(body) => {
+                                log::trace!("<- (as) {}", String::from_utf8_lossy(&body));
+                                feed(GdbStubStateMachine::Idle(gdb), target, &frame(&body))?
+                            }
                         }
                     }
                 }
@@ -141,8 +145,9 @@ fn event_loop(
                     let interrupter = target.interrupter();
                     super::interrupt::run_watched(watched, interrupter, || target.run_pending())
                 };
-                if let Some(note) = &out.note {
-                    gdb.borrow_conn().send_console(note).map_err(conn_write)?;
+                log::debug!("stop: {:?}", out.stop);
+                if let Some(note) = target.for_console(out.note) {
+                    gdb.borrow_conn().send_console(&note).map_err(conn_write)?;
                 }
                 gdb.report_stop(target, out.stop)?
             }

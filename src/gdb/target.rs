@@ -1,6 +1,7 @@
-//! The gdbstub target over a replay session: registers and memory (read
-//! only), forward execution, breakpoints and watchpoints, restarting, and
-//! the extras gdb asks for (auxv, executable).
+//! The gdbstub target over a replay timeline: registers and memory (read
+//! only), forward and reverse execution, breakpoints and watchpoints,
+//! restarting, and the extras gdb asks for (auxv, executable). The reverse
+//! commands themselves are in [`super::reverse`].
 
 use std::collections::BTreeSet;
 use std::num::NonZeroUsize;
@@ -11,6 +12,7 @@ use gdbstub::target::ext::base::multithread::{
     MultiThreadBase, MultiThreadResume, MultiThreadResumeOps, MultiThreadSchedulerLocking,
     MultiThreadSchedulerLockingOps, MultiThreadSingleStep, MultiThreadSingleStepOps,
 };
+use gdbstub::target::ext::base::reverse_exec::{ReplayLogPosition, ReverseContOps, ReverseStepOps};
 use gdbstub::target::ext::base::single_register_access::{
     SingleRegisterAccess, SingleRegisterAccessOps,
 };
@@ -26,11 +28,12 @@ use gdbstub::target::ext::extended_mode::{
 use gdbstub::target::{Target, TargetError, TargetResult};
 
 use super::arch::{X86_64RegId, X86_64};
+use super::monitor::Monitor;
 use super::regs::{table, X86_64Registers};
 use super::signals::Numbering;
 use crate::arch::regs::Regs;
-use crate::replay::PointKind;
-use crate::replay::{EndKind, Interrupter, ReplaySession, RunMode, StopReason};
+use crate::replay::{EndKind, Interrupter, PointKind, ReplaySession, RunMode, StopReason};
+use crate::timeline::Timeline;
 use crate::trace::ExitKind;
 
 /// The message for refused writes.
@@ -45,9 +48,24 @@ pub struct Fatal(pub String);
 /// errno values sent back in `E` replies.
 const EPERM: u8 = 1;
 const EFAULT: u8 = 14;
+const EINVAL: u8 = 22;
 const ENOSPC: u8 = 28;
 
-/// What a forward run ended with, for the debugger.
+/// Which way the next run goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Forward,
+    Reverse,
+}
+
+/// A run the debugger asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Motion {
+    pub direction: Direction,
+    pub mode: RunMode,
+}
+
+/// What a run ended with, for the debugger.
 pub struct Outcome {
     pub stop: MultiThreadStopReason<u64>,
     /// Text for the debugger's console, shown before the stop.
@@ -56,11 +74,13 @@ pub struct Outcome {
 
 /// The replay, as the debugger sees it.
 pub struct ReplayTarget {
-    session: ReplaySession,
+    timeline: Timeline,
     /// The software breakpoints the debugger inserted.
     sw: BTreeSet<u64>,
+    /// The hardware breakpoints and watchpoints the debugger inserted.
+    hw: Vec<(u64, u64, PointKind)>,
     /// How the next run goes (set by the debugger's resume actions).
-    pending: Option<RunMode>,
+    pending: Option<Motion>,
     numbering: Numbering,
     /// The Linux signal of the last stop (for `?`).
     last_signal: i32,
@@ -70,32 +90,51 @@ pub struct ReplayTarget {
     killed: bool,
     /// The end of the trace was announced already.
     end_announced: bool,
+    /// Whether the debugger shows `O` console packets while it waits for a
+    /// stop (gdb does; lldb's raw `process plugin packet send` would take
+    /// one for the reply).
+    console_notes: bool,
+    monitor: Monitor,
 }
 
 impl ReplayTarget {
-    pub fn new(session: ReplaySession) -> ReplayTarget {
+    pub fn new(timeline: Timeline) -> ReplayTarget {
         ReplayTarget {
-            session,
+            timeline,
             sw: BTreeSet::new(),
+            hw: Vec::new(),
             pending: None,
             numbering: Numbering::Gdb,
             last_signal: libc::SIGTRAP,
             failed: None,
             killed: false,
             end_announced: false,
+            console_notes: true,
+            monitor: Monitor::default(),
         }
     }
 
     pub fn session(&self) -> &ReplaySession {
-        &self.session
+        self.timeline.session()
+    }
+
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
     }
 
     pub fn interrupter(&self) -> Interrupter {
-        self.session.interrupter()
+        self.timeline.interrupter()
     }
 
-    pub fn set_numbering(&mut self, n: Numbering) {
-        self.numbering = n;
+    /// The debugger is lldb: Linux signal numbers, no console packets.
+    pub fn set_lldb(&mut self) {
+        self.numbering = Numbering::Linux;
+        self.console_notes = false;
+    }
+
+    /// Drop a note the debugger would not show properly.
+    pub fn for_console(&self, note: Option<String>) -> Option<String> {
+        note.filter(|_| self.console_notes)
     }
 
     pub fn numbering(&self) -> Numbering {
@@ -103,7 +142,7 @@ impl ReplayTarget {
     }
 
     pub fn pid(&self) -> Pid {
-        to_id(self.session.recorded_pid())
+        to_id(self.session().recorded_pid())
     }
 
     /// The live threads' ids; empty once the debugger killed the program.
@@ -111,12 +150,12 @@ impl ReplayTarget {
         if self.killed {
             return Vec::new();
         }
-        self.session.threads().into_iter().map(to_id).collect()
+        self.session().threads().into_iter().map(to_id).collect()
     }
 
     /// The thread that stopped (the one stop replies name).
     pub fn current_tid(&self) -> Tid {
-        to_id(self.session.threads().first().copied().unwrap_or(1))
+        to_id(self.session().threads().first().copied().unwrap_or(1))
     }
 
     /// The last stop's signal, numbered for the debugger (for `?`).
@@ -132,7 +171,7 @@ impl ReplayTarget {
     /// shows it: at most 15 bytes).
     pub fn thread_name(&self) -> String {
         let argv0 = self
-            .session
+            .session()
             .header()
             .argv
             .first()
@@ -167,47 +206,94 @@ impl ReplayTarget {
         }
     }
 
-    /// Run as the debugger asked (continue or step) until something it
-    /// must see. Never fails: a replay error is printed on rewind's stderr,
-    /// shown in the debugger and reported as the program being killed.
+    /// Note how the next run goes (from the debugger's resume actions).
+    pub fn set_pending(&mut self, direction: Direction, mode: RunMode) {
+        self.pending = Some(Motion { direction, mode });
+    }
+
+    /// Run as the debugger asked (continue or step, forward or reverse)
+    /// until something it must see. Never fails: a replay error is printed
+    /// on rewind's stderr, shown in the debugger, and reported as a stop
+    /// (see [`Self::failed_run`]).
     pub fn run_pending(&mut self) -> Outcome {
-        let mode = self.pending.take().unwrap_or(RunMode::Continue);
-        if self.failed.is_some() {
-            let note = "rewind: the replay stopped at the error shown above and cannot go on; \
-                        use 'run' to start again\n"
-                .to_string();
-            return Outcome {
-                stop: self.signal_stop(libc::SIGKILL),
-                note: Some(note),
-            };
-        }
+        let motion = self.pending.take().unwrap_or(Motion {
+            direction: Direction::Forward,
+            mode: RunMode::Continue,
+        });
         if self.killed {
             return Outcome {
                 stop: self.signal_stop(libc::SIGKILL),
                 note: Some("rewind: the program was killed; use 'run' to start again\n".into()),
             };
         }
-        loop {
-            let stop = match self.session.run(mode) {
-                Ok(s) => s,
-                Err(e) => {
-                    let msg = e.to_string();
-                    eprintln!("rewind: {msg}");
-                    self.failed = Some(msg.clone());
-                    return Outcome {
-                        stop: self.signal_stop(libc::SIGKILL),
-                        note: Some(format!("rewind: {msg}\n")),
-                    };
-                }
+        if self.failed.is_some() && motion.direction == Direction::Forward {
+            let note = "rewind: the replay cannot go forward from here (see the error above); \
+                        go back (reverse-continue, 'monitor goto', 'monitor restart') or use \
+                        'run' to start again\n"
+                .to_string();
+            return Outcome {
+                stop: self.signal_stop(libc::SIGKILL),
+                note: Some(note),
             };
-            if let Some(out) = self.report(stop, mode) {
+        }
+        loop {
+            let r = match motion.direction {
+                Direction::Forward => self.timeline.run(motion.mode),
+                Direction::Reverse => self.timeline.reverse(motion.mode),
+            };
+            let stop = match r {
+                Ok(s) => s,
+                Err(e) => return self.failed_run(motion, &e.to_string()),
+            };
+            if motion.direction == Direction::Reverse {
+                // Wherever a reverse run stops, the replay can go forward.
+                self.failed = None;
+                self.end_announced = false;
+            }
+            if let Some(out) = self.report(stop) {
                 return out;
             }
         }
     }
 
+    /// A run that failed. Forward, the replay cannot go on past the error
+    /// (a divergence...): the program is shown as killed there, as at the
+    /// end of the trace. Backward, the target could not be reached (a
+    /// checkpoint process gone...): the program stops where the replay is
+    /// with no signal ("stopped"), and the session goes on.
+    fn failed_run(&mut self, motion: Motion, msg: &str) -> Outcome {
+        eprintln!("rewind: {msg}");
+        let note = Some(format!("rewind: {msg}\n"));
+        match motion.direction {
+            Direction::Forward => {
+                self.failed = Some(msg.to_string());
+                Outcome {
+                    stop: self.signal_stop(libc::SIGKILL),
+                    note,
+                }
+            }
+            Direction::Reverse => {
+                self.last_signal = 0;
+                Outcome {
+                    stop: MultiThreadStopReason::SignalWithThread {
+                        tid: self.current_tid(),
+                        signal: Signal(0),
+                    },
+                    note,
+                }
+            }
+        }
+    }
+
     /// The debugger's view of a replay stop; None to keep running.
-    fn report(&mut self, stop: StopReason, mode: RunMode) -> Option<Outcome> {
+    fn report(&mut self, stop: StopReason) -> Option<Outcome> {
+        if log::log_enabled!(log::Level::Debug) {
+            let pc = self.session().regs().map(|r| r.ip()).unwrap_or(0);
+            log::debug!(
+                "replay stop {stop:?} at pc {pc:#x}, event {}",
+                self.timeline.when()
+            );
+        }
         let tid = self.current_tid();
         let stop = match stop {
             StopReason::Step => self.signal_stop(libc::SIGTRAP),
@@ -224,17 +310,24 @@ impl ReplayTarget {
                 let kind = match kind {
                     PointKind::Read => WatchKind::Read,
                     PointKind::Access => WatchKind::ReadWrite,
-                    _ => WatchKind::Write,
+                    PointKind::Write | PointKind::Exec => WatchKind::Write,
                 };
                 MultiThreadStopReason::Watch { tid, kind, addr }
             }
-            StopReason::HistoryStart | StopReason::EventReached => {
-                let _ = mode;
-                self.signal_stop(libc::SIGTRAP)
+            StopReason::HistoryStart => {
+                self.last_signal = libc::SIGTRAP;
+                MultiThreadStopReason::ReplayLog {
+                    tid: Some(tid),
+                    pos: ReplayLogPosition::Begin,
+                }
             }
+            // The engine's own bookkeeping stop: not for the debugger.
+            StopReason::EventReached => return None,
             StopReason::Signal(sig) => self.signal_stop(sig),
             StopReason::Interrupted => self.signal_stop(libc::SIGINT),
             StopReason::End(kind) => {
+                // As the program stays inspectable (and can go back), the
+                // end is a stop with SIGKILL, not an exit.
                 let note = (!self.end_announced).then(|| end_note(&kind));
                 self.end_announced = true;
                 return Some(Outcome {
@@ -248,25 +341,46 @@ impl ReplayTarget {
 
     /// Start the replay again from the beginning (gdb's `run`).
     fn restart_replay(&mut self) -> Result<(), String> {
-        self.session.restart().map_err(|e| e.to_string())?;
-        // The debugger inserts its breakpoints again into the new process.
+        self.timeline.restart().map_err(|e| e.to_string())?;
+        // The debugger inserts its breakpoints again.
         for addr in std::mem::take(&mut self.sw) {
-            let _ = self.session.remove_breakpoint(addr);
+            let _ = self.timeline.remove_breakpoint(addr);
         }
-        let _ = self.session.clear_hw_points();
+        for (addr, len, kind) in std::mem::take(&mut self.hw) {
+            let _ = self.timeline.remove_hw_point(addr, len, kind);
+        }
+        self.reset_stop_state();
+        self.killed = false;
+        Ok(())
+    }
+
+    /// After the replay moved without a run (restart, goto).
+    fn reset_stop_state(&mut self) {
         self.pending = None;
         self.last_signal = libc::SIGTRAP;
         self.failed = None;
-        self.killed = false;
         self.end_announced = false;
-        Ok(())
+    }
+
+    /// Run a `monitor` command line; the text to show.
+    pub fn monitor(&mut self, line: &str) -> String {
+        let moves = super::monitor::parse(line).is_ok_and(|c| c.moves());
+        if moves && self.killed {
+            return super::monitor::error_line(&super::monitor::MonitorError::NotRunning);
+        }
+        let before = self.timeline.position();
+        let text = self.monitor.run(&mut self.timeline, line);
+        if self.timeline.position() != before {
+            self.reset_stop_state();
+        }
+        text
     }
 
     fn gp_regs(&self) -> TargetResult<crate::arch::x86_64::regs::Regs, Self> {
         if self.killed {
             return Err(TargetError::Errno(EPERM));
         }
-        match self.session.regs() {
+        match self.session().regs() {
             Ok(Regs::X86_64(r)) => Ok(r),
             Ok(_) => Err(TargetError::NonFatal),
             Err(e) => {
@@ -278,7 +392,7 @@ impl ReplayTarget {
 
     fn all_regs(&self) -> TargetResult<X86_64Registers, Self> {
         let gp = self.gp_regs()?;
-        let xstate = match self.session.xstate() {
+        let xstate = match self.session().xstate() {
             Ok(x) => Some(x),
             Err(e) => {
                 log::warn!("reading the floating-point registers: {e}");
@@ -288,16 +402,33 @@ impl ReplayTarget {
         Ok(X86_64Registers::from_parts(gp, xstate.as_deref()))
     }
 
-    fn hw_result(&self, r: Result<bool, crate::replay::ReplayError>) -> TargetResult<bool, Self> {
-        match r {
-            Ok(true) => Ok(true),
+    /// Insert a hardware breakpoint or watchpoint.
+    fn add_hw(&mut self, addr: u64, len: u64, kind: PointKind) -> TargetResult<bool, Self> {
+        match self.timeline.add_hw_point(addr, len, kind) {
+            Ok(true) => {
+                self.hw.push((addr, len, kind));
+                Ok(true)
+            }
             Ok(false) => {
-                log::info!("hardware breakpoint or watchpoint refused: no free debug register");
+                log::info!("{kind:?} point at {addr:#x} refused: no free debug register");
                 Err(TargetError::Errno(ENOSPC))
             }
             Err(e) => {
-                log::info!("hardware breakpoint or watchpoint refused: {e}");
-                Err(TargetError::Errno(ENOSPC))
+                eprintln!("rewind: {e}");
+                Err(TargetError::Errno(EINVAL))
+            }
+        }
+    }
+
+    fn remove_hw(&mut self, addr: u64, len: u64, kind: PointKind) -> TargetResult<bool, Self> {
+        if let Some(i) = self.hw.iter().position(|&p| p == (addr, len, kind)) {
+            self.hw.remove(i);
+        }
+        match self.timeline.remove_hw_point(addr, len, kind) {
+            Ok(found) => Ok(found),
+            Err(e) => {
+                log::info!("removing the {kind:?} point at {addr:#x}: {e}");
+                Err(TargetError::Errno(EFAULT))
             }
         }
     }
@@ -417,7 +548,7 @@ impl MultiThreadBase for ReplayTarget {
         if self.killed {
             return Err(TargetError::Errno(EFAULT));
         }
-        let got = self.session.read_mem(start, data.len());
+        let got = self.session().read_mem(start, data.len());
         if got.is_empty() && !data.is_empty() {
             return Err(TargetError::Errno(EFAULT));
         }
@@ -503,7 +634,7 @@ impl MultiThreadResume for ReplayTarget {
         // The replay delivers the recorded signals; the debugger's choice of
         // signal cannot change the recording.
         if self.pending.is_none() {
-            self.pending = Some(RunMode::Continue);
+            self.set_pending(Direction::Forward, RunMode::Continue);
         }
         Ok(())
     }
@@ -515,11 +646,19 @@ impl MultiThreadResume for ReplayTarget {
     fn support_scheduler_locking(&mut self) -> Option<MultiThreadSchedulerLockingOps<'_, Self>> {
         Some(self)
     }
+
+    fn support_reverse_cont(&mut self) -> Option<ReverseContOps<'_, Tid, Self>> {
+        Some(self)
+    }
+
+    fn support_reverse_step(&mut self) -> Option<ReverseStepOps<'_, Tid, Self>> {
+        Some(self)
+    }
 }
 
 impl MultiThreadSingleStep for ReplayTarget {
     fn set_resume_action_step(&mut self, _tid: Tid, _signal: Option<Signal>) -> Result<(), Fatal> {
-        self.pending = Some(RunMode::Step);
+        self.set_pending(Direction::Forward, RunMode::Step);
         Ok(())
     }
 }
@@ -547,7 +686,7 @@ impl Breakpoints for ReplayTarget {
 
 impl SwBreakpoint for ReplayTarget {
     fn add_sw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        match self.session.add_breakpoint(addr) {
+        match self.timeline.add_breakpoint(addr) {
             Ok(()) => {
                 self.sw.insert(addr);
                 Ok(true)
@@ -561,7 +700,7 @@ impl SwBreakpoint for ReplayTarget {
 
     fn remove_sw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
         self.sw.remove(&addr);
-        match self.session.remove_breakpoint(addr) {
+        match self.timeline.remove_breakpoint(addr) {
             Ok(()) => Ok(true),
             Err(e) => {
                 log::info!("removing the breakpoint at {addr:#x}: {e}");
@@ -573,15 +712,11 @@ impl SwBreakpoint for ReplayTarget {
 
 impl HwBreakpoint for ReplayTarget {
     fn add_hw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        let r = self.session.add_hw_point(addr, 1, PointKind::Exec);
-        self.hw_result(r)
+        self.add_hw(addr, 1, PointKind::Exec)
     }
 
     fn remove_hw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        match self.session.remove_hw_point(addr, 1, PointKind::Exec) {
-            Ok(found) => Ok(found),
-            Err(e) => self.hw_result(Err(e)),
-        }
+        self.remove_hw(addr, 1, PointKind::Exec)
     }
 }
 
@@ -592,8 +727,7 @@ impl HwWatchpoint for ReplayTarget {
         len: u64,
         kind: WatchKind,
     ) -> TargetResult<bool, Self> {
-        let r = self.session.add_hw_point(addr, len, point_kind(kind));
-        self.hw_result(r)
+        self.add_hw(addr, len, point_kind(kind))
     }
 
     fn remove_hw_watchpoint(
@@ -602,10 +736,7 @@ impl HwWatchpoint for ReplayTarget {
         len: u64,
         kind: WatchKind,
     ) -> TargetResult<bool, Self> {
-        match self.session.remove_hw_point(addr, len, point_kind(kind)) {
-            Ok(found) => Ok(found),
-            Err(e) => self.hw_result(Err(e)),
-        }
+        self.remove_hw(addr, len, point_kind(kind))
     }
 }
 
@@ -667,7 +798,7 @@ fn copy_window(data: &[u8], offset: u64, length: usize, buf: &mut [u8]) -> usize
 
 impl gdbstub::target::ext::auxv::Auxv for ReplayTarget {
     fn get_auxv(&self, offset: u64, length: usize, buf: &mut [u8]) -> TargetResult<usize, Self> {
-        Ok(copy_window(&self.session.auxv(), offset, length, buf))
+        Ok(copy_window(&self.session().auxv(), offset, length, buf))
     }
 }
 
@@ -680,7 +811,7 @@ impl gdbstub::target::ext::exec_file::ExecFile for ReplayTarget {
         buf: &mut [u8],
     ) -> TargetResult<usize, Self> {
         Ok(copy_window(
-            self.session.exe_path().as_bytes(),
+            self.session().exe_path().as_bytes(),
             offset,
             length,
             buf,
