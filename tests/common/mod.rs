@@ -863,9 +863,18 @@ impl GdbRun {
 /// user would); without it gdb must learn the program from the server. The
 /// server and everything it started are killed afterwards.
 pub fn run_gdb(dir: &TestDir, trace: &Path, exe: Option<&Path>, script: &str) -> GdbRun {
+    run_gdb_scripts(dir, trace, exe, &[script])
+}
+
+/// Like [`run_gdb`], with several scripts from `gdb-scripts/` run in order
+/// in the same session (helpers first, then the session itself).
+pub fn run_gdb_scripts(
+    dir: &TestDir,
+    trace: &Path,
+    exe: Option<&Path>,
+    scripts: &[&str],
+) -> GdbRun {
     let server = GdbServer::start(dir, trace);
-    let script = Path::new(ROOT).join("gdb-scripts").join(script);
-    assert!(script.is_file(), "missing {}", script.display());
     let mut cmd = Command::new("gdb");
     cmd.arg("-batch")
         .arg("-nx")
@@ -874,10 +883,13 @@ pub fn run_gdb(dir: &TestDir, trace: &Path, exe: Option<&Path>, script: &str) ->
         .args(["-iex", "set width 0"])
         .arg("-ex")
         .arg(format!("target extended-remote 127.0.0.1:{}", server.port))
-        .arg("-x")
-        .arg(&script)
         .env_remove("DEBUGINFOD_URLS")
         .env("TERM", "dumb");
+    for script in scripts {
+        let script = Path::new(ROOT).join("gdb-scripts").join(script);
+        assert!(script.is_file(), "missing {}", script.display());
+        cmd.arg("-x").arg(script);
+    }
     if let Some(exe) = exe {
         cmd.arg(exe);
     }
@@ -903,4 +915,530 @@ pub fn gdb_line(file: &str, needle: &str) -> String {
     let mut s = String::new();
     let _ = write!(s, "{n}\t{text}");
     s
+}
+
+// ---------------------------------------------------------------------------
+// Marked source lines
+// ---------------------------------------------------------------------------
+
+/// The line number of the line of `tests/programs/FILE` marked
+/// `/* LINE: name */` (the reverse-execution programs mark the lines that
+/// tests stop at this way; `gdb-scripts/reverse_markers.gdb` reads the same
+/// markers).
+pub fn marker_line(file: &str, name: &str) -> usize {
+    source_line(file, &format!("/* LINE: {name} */")).0
+}
+
+/// gdb's rendering of the marked line as the current line: its number, a
+/// tab and its text.
+pub fn marker_gdb_line(file: &str, name: &str) -> String {
+    gdb_line(file, &format!("/* LINE: {name} */"))
+}
+
+// ---------------------------------------------------------------------------
+// The reverse-execution demo program and what its recording printed
+// ---------------------------------------------------------------------------
+
+/// The values a recording of `tests/programs/reverse_demo.c` printed. They
+/// come from recorded inputs (getrandom, the clock, /dev/urandom), so every
+/// recording differs, and a replay must show exactly these.
+#[derive(Debug, Clone)]
+pub struct DemoValues {
+    /// The seed from getrandom().
+    pub seed0: u32,
+    /// Nanoseconds of the realtime clock.
+    pub stamp: i64,
+    /// The 16 bytes read from /dev/urandom, as two words.
+    pub rbuf: [u64; 2],
+    /// `seeds[i]`: the seed after step i (`seeds[0]` = `seed0`).
+    pub seeds: Vec<u32>,
+    /// `totals[i]`: the total after step i (`totals[0]` = 0).
+    pub totals: Vec<i64>,
+}
+
+/// How many steps reverse_demo runs.
+pub const DEMO_STEPS: usize = 10;
+
+impl DemoValues {
+    /// Parses the recording's stdout.
+    pub fn parse(stdout: &str) -> DemoValues {
+        let field = |line: &str, key: &str| -> String {
+            let at = line
+                .find(&format!("{key}="))
+                .unwrap_or_else(|| panic!("no {key}= in {line:?}\n{stdout}"));
+            line[at + key.len() + 1..]
+                .split(|c: char| c.is_whitespace())
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        let mut lines = stdout.lines();
+        let first = lines.next().expect("reverse_demo printed nothing");
+        let seed0: u32 = field(first, "seed").parse().unwrap();
+        let stamp: i64 = field(first, "stamp").parse().unwrap();
+        let second = lines.next().expect("reverse_demo printed no read= line");
+        assert_eq!(field(second, "read"), "16", "{stdout}");
+        let rbuf = [
+            field(second, "rbuf0").parse().unwrap(),
+            field(second, "rbuf1").parse().unwrap(),
+        ];
+        let mut seeds = vec![seed0];
+        let mut totals = vec![0];
+        for i in 1..=DEMO_STEPS {
+            let l = lines
+                .next()
+                .unwrap_or_else(|| panic!("no line for step {i}\n{stdout}"));
+            assert!(l.starts_with(&format!("step {i}: ")), "{l:?}\n{stdout}");
+            seeds.push(field(l, "seed").parse().unwrap());
+            totals.push(field(l, "total").parse().unwrap());
+        }
+        let v = DemoValues {
+            seed0,
+            stamp,
+            rbuf,
+            seeds,
+            totals,
+        };
+        // The program's own arithmetic, as a check on the parsing.
+        for i in 1..=DEMO_STEPS {
+            assert_eq!(
+                v.seeds[i],
+                v.seeds[i - 1].wrapping_mul(1103515245).wrapping_add(12345),
+                "{stdout}"
+            );
+            assert_eq!(v.totals[i], v.totals[i - 1] + v.term(i), "{stdout}");
+        }
+        v
+    }
+
+    /// The number mix() returned in step i.
+    pub fn r(&self, i: usize) -> u32 {
+        (self.seeds[i] >> 16) % 100
+    }
+
+    /// The term add() added in step i.
+    pub fn term(&self, i: usize) -> i64 {
+        i as i64 * 1000 + self.r(i) as i64
+    }
+}
+
+/// Records `tests/programs/reverse_demo.c` in `dir`; returns the trace, the
+/// executable and the values the recording printed.
+pub fn record_reverse_demo(dir: &TestDir) -> (PathBuf, PathBuf, DemoValues) {
+    let exe = c_program("reverse_demo");
+    let trace = dir.join("trace");
+    let rec = record(dir, &trace, &exe, &[]);
+    rec.assert_code(0);
+    let values = DemoValues::parse(&rec.stdout_str());
+    (trace, exe, values)
+}
+
+// ---------------------------------------------------------------------------
+// Interactive sessions (gdb/MI, gdb reading commands from a pipe)
+// ---------------------------------------------------------------------------
+
+/// A child driven through its stdin, whose stdout and stderr (merged) are
+/// read line by line. Every wait has the test deadline, so a hang becomes a
+/// failure that shows the whole conversation. Dropping it kills the child's
+/// process group.
+pub struct Driven {
+    pub what: String,
+    child: Child,
+    pgid: i32,
+    stdin: Option<std::process::ChildStdin>,
+    lines: std::sync::mpsc::Receiver<String>,
+    /// Everything sent ("> ...") and received so far.
+    transcript: Vec<String>,
+}
+
+impl Driven {
+    pub fn start(mut cmd: Command) -> Driven {
+        let what = command_line(&cmd);
+        let (reader, writer) = std::io::pipe().expect("create a pipe");
+        cmd.stdout(writer.try_clone().expect("dup a pipe"))
+            .stderr(writer)
+            .stdin(Stdio::piped())
+            .process_group(0);
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        drop(cmd);
+        let stdin = child.stdin.take();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut r = std::io::BufReader::new(reader);
+            let mut buf = Vec::new();
+            loop {
+                buf.clear();
+                match r.read_until(b'\n', &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        let line = String::from_utf8_lossy(&buf);
+                        let line = line.trim_end_matches(['\n', '\r']).to_string();
+                        if tx.send(line).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        let pgid = child.id() as i32;
+        Driven {
+            what,
+            child,
+            pgid,
+            stdin,
+            lines: rx,
+            transcript: Vec::new(),
+        }
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Writes one line to the child's stdin.
+    pub fn send(&mut self, line: &str) {
+        self.transcript.push(format!("> {line}"));
+        let stdin = self.stdin.as_mut().expect("stdin already closed");
+        if let Err(e) = stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .and_then(|_| stdin.flush())
+        {
+            panic!(
+                "cannot write {line:?} to {}: {e}\n{}",
+                self.what,
+                self.tail()
+            );
+        }
+    }
+
+    /// Reads lines until one satisfies `pred`; returns all lines read, the
+    /// matching one last. Panics with the conversation so far if the child
+    /// goes away or the deadline passes first.
+    pub fn read_until(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> Vec<String> {
+        let start = Instant::now();
+        let mut got = Vec::new();
+        loop {
+            let left = deadline().saturating_sub(start.elapsed());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.transcript.push(line.clone());
+                    let done = pred(&line);
+                    got.push(line);
+                    if done {
+                        return got;
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!(
+                    "gave up waiting for {what} from {} after {:?}\n{}",
+                    self.what,
+                    deadline(),
+                    self.tail()
+                ),
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!(
+                    "{} closed its output ({}) before {what}\n{}",
+                    self.what,
+                    self.child
+                        .try_wait()
+                        .ok()
+                        .flatten()
+                        .map(describe_status)
+                        .unwrap_or_else(|| "still running".into()),
+                    self.tail()
+                ),
+            }
+        }
+    }
+
+    /// The lines already received, without waiting.
+    pub fn drain(&mut self) -> Vec<String> {
+        let mut got = Vec::new();
+        while let Ok(line) = self.lines.try_recv() {
+            self.transcript.push(line.clone());
+            got.push(line);
+        }
+        got
+    }
+
+    /// The conversation so far (the last 400 lines), for messages.
+    pub fn tail(&self) -> String {
+        let from = self.transcript.len().saturating_sub(400);
+        format!(
+            "--- conversation with {} (last {} lines) ---\n{}\n---",
+            self.what,
+            self.transcript.len() - from,
+            self.transcript[from..].join("\n")
+        )
+    }
+
+    /// Kills the child itself with SIGKILL (not its group) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Closes stdin and waits for the child to exit.
+    pub fn finish(&mut self) -> ExitStatus {
+        self.stdin = None;
+        let start = Instant::now();
+        loop {
+            if let Some(st) = self.child.try_wait().expect("try_wait") {
+                return st;
+            }
+            if start.elapsed() > deadline() {
+                panic!("{} did not exit\n{}", self.what, self.tail());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl Drop for Driven {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on the process group this value created.
+        unsafe {
+            libc::kill(-self.pgid, libc::SIGKILL);
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// gdb's command line interpreter reading commands from a pipe, connected to
+/// a replay server. Each command is followed by an `echo` of a numbered
+/// marker, so that [`GdbCli::cmd`] knows where its output ends; an error in
+/// one command does not stop the session.
+pub struct GdbCli {
+    pub gdb: Driven,
+    n: usize,
+}
+
+impl GdbCli {
+    /// Starts gdb on `exe`, connected to `server`, with `gdb-scripts/SCRIPTS`
+    /// sourced first.
+    pub fn connect(server: &GdbServer, exe: &Path, scripts: &[&str]) -> GdbCli {
+        let mut cmd = Command::new("gdb");
+        cmd.arg("-nx")
+            .arg("-q")
+            .args(["-iex", "set debuginfod enabled off"])
+            .args(["-iex", "set pagination off"])
+            .args(["-iex", "set width 0"])
+            .args(["-iex", "set confirm off"])
+            .env_remove("DEBUGINFOD_URLS")
+            .env("TERM", "dumb");
+        for s in scripts {
+            cmd.arg("-x")
+                .arg(Path::new(ROOT).join("gdb-scripts").join(s));
+        }
+        cmd.arg(exe);
+        let mut cli = GdbCli {
+            gdb: Driven::start(cmd),
+            n: 0,
+        };
+        cli.cmd(&format!("target extended-remote 127.0.0.1:{}", server.port));
+        cli
+    }
+
+    /// Runs one command and returns what gdb printed for it (prompts
+    /// removed).
+    pub fn cmd(&mut self, command: &str) -> String {
+        self.n += 1;
+        let marker = format!("MARK-DONE-{}", self.n);
+        self.gdb.send(command);
+        self.gdb.send(&format!("echo \\n{marker}\\n"));
+        let lines = self
+            .gdb
+            .read_until(&format!("the end of `{command}`"), |l| l.ends_with(&marker));
+        let mut out = String::new();
+        for l in &lines[..lines.len() - 1] {
+            let mut l = l.as_str();
+            while let Some(rest) = l.strip_prefix("(gdb) ") {
+                l = rest;
+            }
+            out.push_str(l);
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The value gdb prints for `expr` (the text after " = ").
+    pub fn value(&mut self, expr: &str) -> String {
+        let out = self.cmd(&format!("print {expr}"));
+        match out.lines().find_map(|l| l.split_once(" = ")) {
+            Some((_, v)) => v.trim().to_string(),
+            None => panic!(
+                "`print {expr}` printed no value: {out:?}\n{}",
+                self.gdb.tail()
+            ),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Processes, from /proc
+// ---------------------------------------------------------------------------
+
+/// One process, as /proc/PID/stat describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcInfo {
+    pub pid: i32,
+    pub ppid: i32,
+    /// R, S, D, T (stopped), t (tracing stop), Z (zombie)...
+    pub state: char,
+    /// Start time in clock ticks since boot: with the pid, names a process
+    /// even if the pid is reused.
+    pub start: u64,
+    pub comm: String,
+}
+
+/// Reads /proc/PID/stat.
+pub fn proc_info(pid: i32) -> Option<ProcInfo> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    let comm = text[open + 1..close].to_string();
+    let rest: Vec<&str> = text[close + 1..].split_whitespace().collect();
+    // rest[0] is field 3 (state); field 4 is the ppid, field 22 the start
+    // time.
+    Some(ProcInfo {
+        pid,
+        ppid: rest.get(1)?.parse().ok()?,
+        state: rest.first()?.chars().next()?,
+        start: rest.get(19)?.parse().ok()?,
+        comm,
+    })
+}
+
+/// Every process on the system.
+pub fn all_processes() -> Vec<ProcInfo> {
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    rd.filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(proc_info)
+        .collect()
+}
+
+/// The descendants of `root` (children, their children...), not `root`.
+pub fn descendants(root: i32) -> Vec<ProcInfo> {
+    let all = all_processes();
+    let mut out: Vec<ProcInfo> = Vec::new();
+    let mut frontier = vec![root];
+    while let Some(p) = frontier.pop() {
+        for c in all.iter().filter(|c| c.ppid == p) {
+            if !out.iter().any(|o| o.pid == c.pid) {
+                frontier.push(c.pid);
+                out.push(c.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Is this process (same pid and start time) still there and not a zombie?
+pub fn still_running(p: &ProcInfo) -> bool {
+    proc_info(p.pid).is_some_and(|now| now.start == p.start && now.state != 'Z')
+}
+
+/// /proc/PID/syscall: for a stopped process, its syscall state followed by
+/// its stack pointer and program counter.
+pub fn proc_syscall(pid: i32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/syscall"))
+        .ok()
+        .map(|s| s.trim().to_string())
+}
+
+/// The program counter (last field) in a /proc/PID/syscall line.
+pub fn syscall_pc(line: &str) -> Option<u64> {
+    let last = line.split_whitespace().last()?;
+    u64::from_str_radix(last.trim_start_matches("0x"), 16).ok()
+}
+
+/// Sends `sig` to `pid`.
+pub fn send_signal(pid: i32, sig: i32) {
+    // SAFETY: plain kill(2); the caller names a process it found under a
+    // server this test started.
+    unsafe {
+        libc::kill(pid, sig);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Collected checks
+// ---------------------------------------------------------------------------
+
+/// Where `needles` stop appearing in `text` in order: None if all appear,
+/// else a message naming the first missing one.
+pub fn missing_in_order(text: &str, needles: &[String]) -> Option<String> {
+    let mut pos = 0;
+    for n in needles {
+        match text[pos..].find(n.as_str()) {
+            Some(i) => pos += i + n.len(),
+            None => {
+                let earlier = text.contains(n.as_str());
+                let before = needles
+                    .iter()
+                    .take_while(|x| *x != n)
+                    .last()
+                    .map(|p| format!(" (after {p:?})"))
+                    .unwrap_or_default();
+                return Some(format!(
+                    "lacks {n:?}{before}{}",
+                    if earlier {
+                        "; it appears only earlier"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Several independent checks of one session, reported together: a
+/// session that goes wrong in two ways says so at once.
+#[derive(Default)]
+pub struct Checks {
+    failures: Vec<String>,
+}
+
+impl Checks {
+    pub fn new() -> Checks {
+        Checks::default()
+    }
+
+    /// Records a failure unless `ok`.
+    pub fn that(&mut self, ok: bool, what: impl FnOnce() -> String) {
+        if !ok {
+            self.failures.push(what());
+        }
+    }
+
+    /// Records a failure unless `needles` appear in `text` in this order.
+    pub fn in_order(&mut self, what: &str, text: &str, needles: &[String]) {
+        if let Some(m) = missing_in_order(text, needles) {
+            self.failures.push(format!("{what}: output {m}"));
+        }
+    }
+
+    /// Panics with every recorded failure, followed by `context`.
+    pub fn finish(self, context: &str) {
+        if !self.failures.is_empty() {
+            let list: Vec<String> = self
+                .failures
+                .iter()
+                .enumerate()
+                .map(|(i, f)| format!("{}. {f}", i + 1))
+                .collect();
+            panic!(
+                "{} check(s) failed:\n{}\n{context}",
+                list.len(),
+                list.join("\n")
+            );
+        }
+    }
 }
