@@ -36,6 +36,9 @@ struct Request {
     /// For read points: the watched bytes when last seen, to tell reads
     /// (value unchanged) from writes.
     snapshot: Vec<u8>,
+    /// A debug register standing in for a software breakpoint (one stop
+    /// per hit instead of two); given up when the debugger needs it.
+    backs_sw: bool,
 }
 
 /// What a debug-register hit means.
@@ -104,6 +107,7 @@ impl HwPoints {
             } else {
                 Vec::new()
             },
+            backs_sw: false,
         });
         if let Err(e) = self.apply(task) {
             self.regs.release(&slots);
@@ -123,7 +127,10 @@ impl HwPoints {
         kind: PointKind,
     ) -> Result<bool, HwError> {
         let Some(i) = self.requests.iter().position(|r| {
-            r.addr == addr && r.kind == kind && (kind == PointKind::Exec || r.len == len)
+            !r.backs_sw
+                && r.addr == addr
+                && r.kind == kind
+                && (kind == PointKind::Exec || r.len == len)
         }) else {
             return Ok(false);
         };
@@ -151,16 +158,107 @@ impl HwPoints {
 
     /// Whether a point like this one is set.
     pub fn has(&self, addr: u64, len: u64, kind: PointKind) -> bool {
+        self.requests.iter().any(|r| {
+            !r.backs_sw
+                && r.addr == addr
+                && r.kind == kind
+                && (kind == PointKind::Exec || r.len == len)
+        })
+    }
+
+    /// Back a software breakpoint at `addr` with a free debug register;
+    /// false when none is free.
+    pub fn add_backing(&mut self, task: &Task, addr: u64) -> Result<bool, HwError> {
+        let piece = Slot {
+            addr,
+            len: 1,
+            cond: Condition::Exec,
+        };
+        let slots = match self.regs.alloc(&[piece]) {
+            Ok(s) => s,
+            Err(_) => return Ok(false),
+        };
+        self.requests.push(Request {
+            addr,
+            len: 1,
+            kind: PointKind::Exec,
+            slots,
+            snapshot: Vec::new(),
+            backs_sw: true,
+        });
+        self.apply(task)?;
+        Ok(true)
+    }
+
+    /// Stop backing the software breakpoint at `addr`; false if it was not.
+    pub fn remove_backing(&mut self, task: &Task, addr: u64) -> Result<bool, HwError> {
+        let Some(i) = self
+            .requests
+            .iter()
+            .position(|r| r.backs_sw && r.addr == addr)
+        else {
+            return Ok(false);
+        };
+        let r = self.requests.remove(i);
+        self.regs.release(&r.slots);
+        self.apply(task)?;
+        Ok(true)
+    }
+
+    /// One software breakpoint backed by a register, to give it up.
+    pub fn any_backing(&self) -> Option<u64> {
+        self.requests.iter().find(|r| r.backs_sw).map(|r| r.addr)
+    }
+
+    /// The addresses of every execution register, backing or not.
+    pub fn exec_addrs_all(&self) -> Vec<u64> {
         self.requests
             .iter()
-            .any(|r| r.addr == addr && r.kind == kind && (kind == PointKind::Exec || r.len == len))
+            .filter(|r| r.kind == PointKind::Exec)
+            .map(|r| r.addr)
+            .collect()
+    }
+
+    /// Enable only the execution register at `addr` (the others off).
+    pub fn apply_only(&self, task: &Task, addr: u64) -> Result<(), HwError> {
+        task.set_debugreg(7, 0)?;
+        let mut dr7 = 0;
+        for r in self
+            .requests
+            .iter()
+            .filter(|r| r.kind == PointKind::Exec && r.addr == addr)
+        {
+            for &i in &r.slots {
+                task.set_debugreg(i, addr)?;
+                dr7 |= super::debugregs::dr7_bits(i, Condition::Exec, 1)?;
+            }
+        }
+        if dr7 != 0 {
+            task.set_debugreg(7, dr7)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the register hit for an execution at `addr` backs a
+    /// software breakpoint.
+    pub fn is_backing(&self, addr: u64) -> bool {
+        self.requests.iter().any(|r| r.backs_sw && r.addr == addr)
+    }
+
+    /// The addresses of execution points.
+    pub fn exec_addrs(&self) -> Vec<u64> {
+        self.requests
+            .iter()
+            .filter(|r| r.kind == PointKind::Exec && !r.backs_sw)
+            .map(|r| r.addr)
+            .collect()
     }
 
     /// Whether an execution point is set at `addr`.
     pub fn has_exec(&self, addr: u64) -> bool {
         self.requests
             .iter()
-            .any(|r| r.kind == PointKind::Exec && r.addr == addr)
+            .any(|r| r.kind == PointKind::Exec && r.addr == addr && !r.backs_sw)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -354,8 +354,15 @@ impl ReplaySession {
             .into_owned()
     }
 
+    /// The registers as the program has them. The resume flag (RF), which
+    /// the kernel sets after a debug-register breakpoint so that the
+    /// instruction can run, is not the program's state and is left out.
     pub fn regs(&self) -> Result<Regs> {
-        Ok(self.task.regs()?)
+        let mut r = self.task.regs()?;
+        if let Regs::X86_64(x) = &mut r {
+            x.eflags &= !(1 << 16);
+        }
+        Ok(r)
     }
 
     pub fn xstate(&self) -> Result<Vec<u8>> {
@@ -378,10 +385,19 @@ impl ReplaySession {
     }
 
     pub fn add_breakpoint(&mut self, addr: u64) -> Result<()> {
-        if self.breakpoints.contains_key(&addr) {
+        if self.breakpoints.contains_key(&addr) || self.hw.is_backing(addr) {
             return Ok(());
         }
         let orig = self.task.read_mem_exact(addr, 1)?[0];
+        // A free debug register makes each hit one stop instead of two.
+        if self.anchor.map(|(a, _)| a) != Some(addr)
+            && self
+                .hw
+                .add_backing(&self.task, addr)
+                .map_err(|e| ReplayError::Unsupported(e.to_string()))?
+        {
+            return Ok(());
+        }
         self.task
             .write_mem(addr, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
         self.breakpoints.insert(addr, orig);
@@ -389,6 +405,13 @@ impl ReplaySession {
     }
 
     pub fn remove_breakpoint(&mut self, addr: u64) -> Result<()> {
+        if self
+            .hw
+            .remove_backing(&self.task, addr)
+            .map_err(|e| ReplayError::Unsupported(e.to_string()))?
+        {
+            return Ok(());
+        }
         if let Some(orig) = self.breakpoints.remove(&addr) {
             if self.anchor.map(|(a, _)| a) != Some(addr) {
                 self.task.write_mem(addr, &[orig])?;
@@ -406,9 +429,28 @@ impl ReplaySession {
     /// debug registers are taken.
     pub fn add_hw_point(&mut self, addr: u64, len: u64, kind: PointKind) -> Result<bool> {
         let now = self.read_mem(addr, len as usize);
-        self.hw
-            .add(&self.task, &now, addr, len, kind)
-            .map_err(|e| ReplayError::Unsupported(e.to_string()))
+        loop {
+            let added = self
+                .hw
+                .add(&self.task, &now, addr, len, kind)
+                .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
+            if added {
+                return Ok(true);
+            }
+            // Give the debugger a register that backs a software breakpoint.
+            let Some(b) = self.hw.any_backing() else {
+                return Ok(false);
+            };
+            self.hw
+                .remove_backing(&self.task, b)
+                .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
+            let orig = self.task.read_mem_exact(b, 1)?[0];
+            if !self.triggers_suspended {
+                self.task
+                    .write_mem(b, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
+            }
+            self.breakpoints.insert(b, orig);
+        }
     }
 
     pub fn remove_hw_point(&mut self, addr: u64, len: u64, kind: PointKind) -> Result<bool> {
@@ -452,6 +494,12 @@ impl ReplaySession {
 
     /// Put one breakpoint back in place (after `suspend_triggers`).
     pub fn rearm_breakpoint(&mut self, addr: u64) -> Result<()> {
+        if self.hw.is_backing(addr) {
+            // Only this one of the debug registers.
+            self.hw
+                .apply_only(&self.task, addr)
+                .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
+        }
         if self.breakpoints.contains_key(&addr) {
             self.task
                 .write_mem(addr, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
@@ -510,7 +558,7 @@ impl ReplaySession {
 
     /// Whether a software breakpoint is set at `addr`.
     pub fn has_breakpoint(&self, addr: u64) -> bool {
-        self.breakpoints.contains_key(&addr)
+        self.breakpoints.contains_key(&addr) || self.hw.is_backing(addr)
     }
 
     /// Whether a hardware point like this one is set.
@@ -518,15 +566,33 @@ impl ReplaySession {
         self.hw.has(addr, len, kind)
     }
 
+    /// Whether the last stop came with an event being replayed (a watched
+    /// range written by a syscall): it is at that event's boundary.
+    pub fn stopped_at_event(&self) -> bool {
+        self.consumed
+    }
+
+    /// The addresses of hardware execution breakpoints.
+    pub fn hw_exec_addrs(&self) -> Vec<u64> {
+        self.hw.exec_addrs()
+    }
+
     /// The software breakpoints set.
     pub fn breakpoint_addrs(&self) -> Vec<u64> {
-        self.breakpoints.keys().copied().collect()
+        let mut v: Vec<u64> = self.breakpoints.keys().copied().collect();
+        v.extend(
+            self.hw
+                .exec_addrs_all()
+                .into_iter()
+                .filter(|&a| self.hw.is_backing(a)),
+        );
+        v
     }
 
     /// Whether execution arriving at `addr` is a breakpoint hit (software
     /// or hardware).
     pub fn is_exec_trigger(&self, addr: u64) -> bool {
-        self.breakpoints.contains_key(&addr) || self.hw.has_exec(addr)
+        self.breakpoints.contains_key(&addr) || self.hw.has_exec(addr) || self.hw.is_backing(addr)
     }
 
     /// With PTRACE_O_TRACEFORK a fork injected for a checkpoint leaves the
@@ -845,13 +911,20 @@ impl ReplaySession {
                 return self.step_over_breakpoint(mode);
             }
             // Hardware breakpoint or watchpoint: DR6 bits 0-3.
-            let dr6 = self.task.debugreg(6)?;
+            let dr6 = if self.hw.is_empty() {
+                0
+            } else {
+                self.task.debugreg(6)?
+            };
             if dr6 & 0xf != 0 {
                 self.task.set_debugreg(6, 0)?;
                 let idx = (dr6 & 0xf).trailing_zeros() as usize;
                 let task = &self.task;
                 let read = |a: u64, l: usize| task.read_mem(a, l);
                 match self.hw.hit(&read, idx) {
+                    hw::Hit::Exec(a) if self.hw.is_backing(a) => {
+                        return Ok(Some(StopReason::Breakpoint(a)))
+                    }
                     hw::Hit::Exec(a) => return Ok(Some(StopReason::HwExec(a))),
                     hw::Hit::Watch { kind, addr, len } => {
                         return Ok(Some(StopReason::Watch { addr, len, kind }))

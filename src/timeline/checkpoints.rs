@@ -72,6 +72,23 @@ impl Checkpoints {
         }
     }
 
+    /// The latest live checkpoint strictly inside the stretch of `pos`
+    /// and before it, from which `pos` is reached going forward.
+    pub fn latest_within(&self, pos: &Position) -> Option<Position> {
+        self.entries
+            .iter()
+            .rev()
+            .map(|e| (&e.snap, e.snap.position()))
+            .find(|(s, p)| {
+                p.event == pos.event
+                    && !p.chain.is_empty()
+                    && p != pos
+                    && pos.remainder_from(p).is_some()
+                    && s.alive()
+            })
+            .map(|(_, p)| p)
+    }
+
     pub fn has_at(&self, pos: &Position) -> bool {
         self.entries.iter().any(|e| &e.snap.position() == pos)
     }

@@ -109,6 +109,11 @@ impl Timeline {
 
     pub(super) fn auto_checkpoint(&mut self) {
         self.last_auto = Some(Instant::now());
+        self.auto_checkpoint_here();
+    }
+
+    /// An automatic checkpoint at the current position, unless there is one.
+    fn auto_checkpoint_here(&mut self) {
         if !self.session.can_checkpoint() {
             return;
         }
@@ -141,7 +146,16 @@ impl Timeline {
         if now == Self::start_position() {
             return Ok(StopReason::HistoryStart);
         }
-        // Hits in the current stretch, before now.
+        // Hits in the current stretch, before now: first after the latest
+        // checkpoint in it, then from its start.
+        if let Some(from) = self.checkpoints.latest_within(&now) {
+            self.reach(&from)?;
+            if let Some(rest) = now.remainder_from(&from) {
+                if let Some(hit) = self.scan_chain(&rest)? {
+                    return self.land(hit);
+                }
+            }
+        }
         if !now.chain.is_empty() {
             self.reach(&Position::at_event(now.event))?;
             if let Some(hit) = self.scan_chain(&now.chain)? {
@@ -173,63 +187,38 @@ impl Timeline {
     /// From the current point, run with every trigger armed up to `event`
     /// events; the last trigger hit on the way.
     fn scan_to_event(&mut self, event: u64) -> Result<Option<Hit>> {
-        let mut last = None;
+        let mut scan = Scanner::new(self);
         loop {
             match self.session.run_to_event(event)? {
-                StopReason::EventReached | StopReason::End(_) => return Ok(last),
+                StopReason::EventReached | StopReason::End(_) => return Ok(scan.last),
                 StopReason::Interrupted => return Err(interrupted()),
-                stop @ (StopReason::Breakpoint(_)
-                | StopReason::HwExec(_)
-                | StopReason::Watch { .. }) => {
-                    last = Some(Hit {
-                        position: self.session.position(),
-                        stop,
-                    });
-                }
-                _ => {}
+                stop => scan.on_stop(self, &stop),
             }
         }
     }
 
-    /// From the current point (an event boundary), follow `chain` with
+    /// From the current point, follow `chain` with
     /// every trigger armed; the last trigger hit strictly before the end of
     /// the chain.
     fn scan_chain(&mut self, chain: &[Segment]) -> Result<Option<Hit>> {
-        let mut last = None;
+        let mut scan = Scanner::new(self);
         for (i, seg) in chain.iter().enumerate() {
             let final_seg = i + 1 == chain.len();
             self.follow(seg, &mut |t: &mut Timeline,
                                    stop: &StopReason,
                                    is_end: bool| {
-                if is_end && final_seg {
-                    return;
-                }
-                let user = match *stop {
-                    StopReason::Breakpoint(a) | StopReason::HwExec(a) => {
-                        t.session.is_exec_trigger(a)
-                    }
-                    StopReason::Watch { .. } => true,
-                    StopReason::Step => {
-                        let ip = t.session.regs().map(|r| r.ip()).unwrap_or(0);
-                        if t.session.is_exec_trigger(ip) {
-                            last = Some(Hit {
-                                position: t.session.position(),
-                                stop: StopReason::Breakpoint(ip),
-                            });
-                        }
-                        false
-                    }
-                    _ => false,
-                };
-                if user {
-                    last = Some(Hit {
-                        position: t.session.position(),
-                        stop: stop.clone(),
-                    });
+                if !(is_end && final_seg) {
+                    scan.on_stop(t, stop);
                 }
             })?;
+            if matches!(seg, Segment::Steps(_)) {
+                // Arrivals by single step are not counted as hits: counts
+                // from the event on are no longer complete.
+                scan.all_complete = false;
+                scan.complete.clear();
+            }
         }
-        Ok(last)
+        Ok(scan.last)
     }
 
     fn reverse_step(&mut self) -> Result<StopReason> {
@@ -405,6 +394,113 @@ impl Timeline {
             return Err(no_checkpoint(id));
         };
         self.session.restore(snap)
+    }
+}
+
+/// Time between checkpoints taken while scanning for hits, so that going
+/// to the hit found does not replay the whole scan again.
+const SCAN_CHECKPOINT_INTERVAL: Duration = Duration::from_millis(30);
+
+/// Follows the stops of a scan: remembers the last hit of a user's
+/// breakpoint or watchpoint, names positions canonically (the n-th hit of
+/// that trigger since the event, valid because the user's triggers were
+/// armed all along), and leaves checkpoints behind.
+struct Scanner {
+    user_exec: std::collections::HashSet<u64>,
+    /// Hits of each trigger since the event.
+    counts: std::collections::HashMap<Segment, u64>,
+    event: u64,
+    /// Whether every trigger's count is complete (the scan started at the
+    /// event), or else which ones are.
+    all_complete: bool,
+    complete: std::collections::HashSet<Segment>,
+    last: Option<Hit>,
+    last_snapshot: Instant,
+}
+
+impl Scanner {
+    fn new(t: &Timeline) -> Scanner {
+        let pos = t.session.position();
+        let mut user_exec: std::collections::HashSet<u64> =
+            t.session.breakpoint_addrs().into_iter().collect();
+        user_exec.extend(t.session.hw_exec_addrs());
+        let mut scan = Scanner {
+            user_exec,
+            counts: Default::default(),
+            event: pos.event,
+            all_complete: pos.chain.is_empty(),
+            complete: Default::default(),
+            last: None,
+            last_snapshot: Instant::now(),
+        };
+        // From a canonical position (the n-th hit of one trigger since the
+        // event), that trigger's count is known.
+        if let [seg @ (Segment::Exec { .. } | Segment::Watch { .. })] = pos.chain.as_slice() {
+            let key = seg.with_count(0);
+            scan.counts.insert(key.clone(), seg.count());
+            scan.complete.insert(key);
+        }
+        scan
+    }
+
+    fn on_stop(&mut self, t: &mut Timeline, stop: &StopReason) {
+        let event = t.session.event_index();
+        if event != self.event {
+            self.event = event;
+            self.counts.clear();
+            self.complete.clear();
+            self.all_complete = true;
+        }
+        if t.session.stopped_at_event() {
+            // A syscall wrote a watched range: the hit is the event itself.
+            if let StopReason::Watch { .. } = stop {
+                self.last = Some(Hit {
+                    position: t.session.position(),
+                    stop: stop.clone(),
+                });
+            }
+            return;
+        }
+        let (key, hit_stop) = match *stop {
+            StopReason::Breakpoint(a) | StopReason::HwExec(a) if self.user_exec.contains(&a) => {
+                (Segment::Exec { addr: a, count: 0 }, stop.clone())
+            }
+            StopReason::Watch { addr, len, kind } => (
+                Segment::Watch {
+                    addr,
+                    len,
+                    kind,
+                    count: 0,
+                },
+                stop.clone(),
+            ),
+            StopReason::Step => {
+                // Landing on a breakpoint's address by a single step.
+                let ip = t.session.regs().map(|r| r.ip()).unwrap_or(0);
+                if self.user_exec.contains(&ip) {
+                    self.last = Some(Hit {
+                        position: t.session.position(),
+                        stop: StopReason::Breakpoint(ip),
+                    });
+                }
+                return;
+            }
+            _ => return,
+        };
+        let known = self.all_complete || self.complete.contains(&key);
+        let n = self.counts.entry(key.clone()).or_insert(0);
+        *n += 1;
+        if known {
+            t.session.set_chain(vec![key.with_count(*n)]);
+            if self.last_snapshot.elapsed() >= SCAN_CHECKPOINT_INTERVAL {
+                self.last_snapshot = Instant::now();
+                t.auto_checkpoint_here();
+            }
+        }
+        self.last = Some(Hit {
+            position: t.session.position(),
+            stop: hit_stop,
+        });
     }
 }
 

@@ -82,6 +82,8 @@ pub struct Task {
     /// The thread group (process) id.
     pub pid: Pid,
     mem: File,
+    /// The registers read at the current stop (cleared when resumed).
+    cache: std::cell::Cell<Option<Regs>>,
 }
 
 fn pt(op: &'static str, tid: Pid) -> impl FnOnce(nix::errno::Errno) -> TaskError {
@@ -106,7 +108,12 @@ impl Task {
                 addr: 0,
                 source,
             })?;
-        Ok(Task { tid, pid, mem })
+        Ok(Task {
+            tid,
+            pid,
+            mem,
+            cache: std::cell::Cell::new(None),
+        })
     }
 
     /// Re-open the memory file (needed after exec replaces the address space).
@@ -116,11 +123,17 @@ impl Task {
     }
 
     pub fn regs(&self) -> Result<Regs> {
+        if let Some(r) = self.cache.get() {
+            return Ok(r);
+        }
         let r = ptrace::getregs(self.tid).map_err(pt("GETREGS", self.tid))?;
-        Ok(Regs::X86_64(from_libc(&r)))
+        let r = Regs::X86_64(from_libc(&r));
+        self.cache.set(Some(r));
+        Ok(r)
     }
 
     pub fn set_regs(&self, regs: &Regs) -> Result<()> {
+        self.cache.set(None);
         match regs {
             Regs::X86_64(r) => {
                 ptrace::setregs(self.tid, to_libc(r)).map_err(pt("SETREGS", self.tid))
@@ -216,6 +229,7 @@ impl Task {
     }
 
     pub fn resume(&self, how: Resume, sig: Option<i32>) -> Result<()> {
+        self.cache.set(None);
         let sig = match sig {
             Some(s) => Signal::try_from(s).ok(),
             None => None,
@@ -232,6 +246,7 @@ impl Task {
 
     /// Wait for this thread's next stop.
     pub fn wait(&self) -> Result<Stop> {
+        self.cache.set(None);
         loop {
             let st = waitpid(self.tid, Some(WaitPidFlag::__WALL));
             let st = match st {
@@ -380,6 +395,7 @@ impl Task {
         self.set_regs(&saved)?;
         // The child starts stopped (traced from birth); wait for that stop.
         let child_task = Task {
+            cache: std::cell::Cell::new(None),
             tid: child,
             pid: child,
             mem: self.mem.try_clone().map_err(|source| TaskError::Memory {
