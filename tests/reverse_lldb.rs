@@ -1,0 +1,299 @@
+//! lldb against `rewind replay -s PORT`: connecting with `gdb-remote`,
+//! breakpoints, stepping, registers, backtraces and memory, and reverse
+//! execution the way an editor's lldb front end does it. lldb (before LLVM
+//! 21) has no reverse commands, so the front end sends the raw packets
+//! itself, then steps one instruction forward so that lldb refreshes what it
+//! knows about the stopped program:
+//!
+//! - step back: `Hc<tid>`, `bs`, `bs`, then `stepi`
+//! - reverse continue: `Hc<tid>`, `bc`, `bs`, then `stepi`
+//!
+//! lldb runs in batch mode with the commands on its command line; `script
+//! print("MARK-...")` lines delimit the parts the test compares. The program
+//! is tests/programs/reverse_demo.c (see tests/reverse_gdb.rs).
+//!
+//! lldb-19 is installed by `.ci/run`; without it the test is skipped
+//! visibly (and fails under `REWIND_TESTS_REQUIRE_ALL`).
+
+mod common;
+
+use common::*;
+use std::process::{Command, Stdio};
+
+const SRC: &str = "reverse_demo.c";
+
+/// The lldb binary, if installed.
+fn lldb() -> Option<&'static str> {
+    ["lldb-19", "lldb"].into_iter().find(|name| {
+        Command::new(name)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// The commands that step back one instruction, as the front end sends them.
+fn step_back(cmds: &mut Vec<String>) {
+    cmds.push(select_thread());
+    cmds.push("process plugin packet send bs".into());
+    cmds.push("process plugin packet send bs".into());
+    cmds.push("thread step-inst".into());
+}
+
+/// The commands of a reverse continue, as the front end sends them.
+fn reverse_continue(cmds: &mut Vec<String>) {
+    cmds.push(select_thread());
+    cmds.push("process plugin packet send bc".into());
+    cmds.push("process plugin packet send bs".into());
+    cmds.push("thread step-inst".into());
+}
+
+/// `process plugin packet send Hc<tid>` with the current thread's id.
+fn select_thread() -> String {
+    "script lldb.debugger.HandleCommand(\"process plugin packet send Hc%x\" % lldb.thread.GetThreadID())"
+        .into()
+}
+
+fn mark(cmds: &mut Vec<String>, name: &str) {
+    cmds.push(format!("script print(\"MARK-{name}\")"));
+}
+
+/// `register read` between markers `regs-NAME` and `regs-NAME-end`.
+fn registers(cmds: &mut Vec<String>, name: &str) {
+    mark(cmds, &format!("regs-{name}"));
+    cmds.push("register read".into());
+    mark(cmds, &format!("regs-{name}-end"));
+}
+
+/// The text lldb printed between the marker lines `MARK-from` and
+/// `MARK-to` (the marker alone on its line, not the echoed command).
+fn between<'a>(out: &'a str, from: &str, to: &str) -> Option<&'a str> {
+    let from = format!("\nMARK-{from}\n");
+    let to = format!("\nMARK-{to}\n");
+    let a = out.find(&from)? + from.len();
+    let b = out[a..].find(&to)?;
+    Some(&out[a..a + b])
+}
+
+/// The register dump inside a `regs-NAME` block, without the echoed
+/// commands.
+fn regs<'a>(out: &'a str, name: &str) -> Option<String> {
+    let block = between(out, &format!("regs-{name}"), &format!("regs-{name}-end"))?;
+    Some(
+        block
+            .lines()
+            .filter(|l| !l.starts_with("(lldb)"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
+/// The value of rip in a register dump.
+fn rip(dump: &str) -> Option<u64> {
+    let l = dump
+        .lines()
+        .find(|l| l.trim_start().starts_with("rip = "))?;
+    let v = l.trim_start().trim_start_matches("rip = ");
+    let v = v.split_whitespace().next()?;
+    u64::from_str_radix(v.trim_start_matches("0x"), 16).ok()
+}
+
+/// The `response: ...` lines of the packets sent in `part`.
+fn responses(part: &str) -> Vec<String> {
+    part.lines()
+        .filter_map(|l| l.strip_prefix("response: "))
+        .map(|s| s.to_string())
+        .collect()
+}
+
+#[test]
+fn lldb_forward_and_reverse() {
+    let test = "lldb_forward_and_reverse";
+    let Some(lldb) = lldb() else {
+        skip(test, "lldb (lldb-19) is not installed");
+        return;
+    };
+    let dir = TestDir::new(test);
+    let (trace, exe, v) = record_reverse_demo(&dir);
+    let server = GdbServer::start(&dir, &trace);
+
+    let mut cmds: Vec<String> = vec![
+        format!("target create {}", exe.display()),
+        format!("gdb-remote 127.0.0.1:{}", server.port),
+        "breakpoint set --name add".into(),
+        "continue".into(),
+        "continue".into(),
+        "continue".into(),
+    ];
+    mark(&mut cmds, "at-add-3");
+    cmds.extend([
+        "thread backtrace".into(),
+        "frame variable i r".into(),
+        "expression total".into(),
+        "memory read --size 8 --format d --count 1 &total".into(),
+    ]);
+    // Three instructions forward, with the registers at each.
+    registers(&mut cmds, "0");
+    for n in 1..=3 {
+        cmds.push("thread step-inst".into());
+        registers(&mut cmds, &n.to_string());
+    }
+    // Back one instruction, twice.
+    mark(&mut cmds, "back-1");
+    step_back(&mut cmds);
+    registers(&mut cmds, "back-1");
+    mark(&mut cmds, "back-2");
+    step_back(&mut cmds);
+    registers(&mut cmds, "back-2");
+    // Reverse continue to a breakpoint in mix(), which step 3 called just
+    // before add().
+    cmds.push("breakpoint set --name mix".into());
+    cmds.push("breakpoint disable 1".into());
+    mark(&mut cmds, "rc-mix");
+    reverse_continue(&mut cmds);
+    cmds.push("expression seed".into());
+    // Reverse continue to the call of add() in step 2.
+    cmds.push("breakpoint disable 2".into());
+    cmds.push("breakpoint enable 1".into());
+    mark(&mut cmds, "rc-add");
+    reverse_continue(&mut cmds);
+    cmds.push("frame variable i r".into());
+    cmds.push("expression total".into());
+    // Forward again to step 3's call of add(): the same registers as the
+    // first time.
+    mark(&mut cmds, "forward");
+    cmds.push("continue".into());
+    registers(&mut cmds, "again");
+    mark(&mut cmds, "end");
+
+    let mut cmd = Command::new(lldb);
+    cmd.arg("--batch").arg("--no-lldbinit");
+    for c in &cmds {
+        cmd.arg("-o").arg(c);
+    }
+    cmd.env("TERM", "dumb");
+    let run = Spawned::start_merged(cmd).wait();
+    let out = run.stdout_str();
+    let server_err = String::from_utf8_lossy(&server.proc.stderr_so_far()).into_owned();
+    drop(server);
+    let context = format!(
+        "{}\n--- server stderr (last 4000) ---\n{}",
+        run.describe(),
+        tail(server_err.as_bytes(), 4000)
+    );
+    let mut c = Checks::new();
+    let line = |name: &str| format!("{SRC}:{}", marker_line(SRC, name));
+
+    // Forward: breakpoint, backtrace, variables, memory.
+    c.in_order(
+        "breakpoint, continue, backtrace, variables, memory",
+        &out,
+        &[
+            "Breakpoint 1: where = ".into(),
+            "`add + ".into(),
+            line("add term"),
+            "stop reason = breakpoint 1.1".into(),
+            "\nMARK-at-add-3\n".into(),
+            format!("`add(i=3, r={}) at {}", v.r(3), line("add term")),
+            format!("`one_step(i=3) at {}", line("step add")),
+            format!("`main at {}", line("loop call")),
+            "(int) i = 3\n".into(),
+            format!("(unsigned int) r = {}\n", v.r(3)),
+            format!(" = {}\n", v.totals[2]),
+            format!(": {}\n", v.totals[2]),
+        ],
+    );
+    let dumps: Vec<Option<String>> = (0..=3).map(|n| regs(&out, &n.to_string())).collect();
+    for (n, d) in dumps.iter().enumerate() {
+        c.that(d.as_deref().and_then(rip).is_some(), || {
+            format!("no rip in register dump {n}: {d:?}")
+        });
+    }
+    let rips: Vec<u64> = dumps
+        .iter()
+        .map(|d| d.as_deref().and_then(rip).unwrap_or(0))
+        .collect();
+    c.that(
+        rips[0] < rips[1] && rips[1] < rips[2] && rips[2] < rips[3],
+        || format!("thread step-inst must move forward: {rips:x?}"),
+    );
+
+    // Step back: the replies are OK, then stop packets; after the forward
+    // step the registers are exactly those seen one instruction earlier.
+    for (part, want) in [("back-1", 2usize), ("back-2", 1)] {
+        let text = between(&out, part, &format!("regs-{part}")).unwrap_or("");
+        let replies = responses(text);
+        c.that(
+            replies.len() == 3
+                && replies[0] == "OK"
+                && replies[1..].iter().all(|r| r.starts_with("T05")),
+            || format!("{part}: Hc then bs, bs should answer OK, T05..., T05...: {replies:?}"),
+        );
+        let got = regs(&out, part);
+        c.that(got.is_some() && got == dumps[want], || {
+            format!(
+                "{part}: after bs, bs and stepi the registers should be those of instruction {want}\n--- expected ---\n{}\n--- got ---\n{}",
+                dumps[want].clone().unwrap_or_default(),
+                got.unwrap_or_default()
+            )
+        });
+    }
+
+    // Reverse continue to mix(), then to add() of step 2.
+    let rc_mix = between(&out, "rc-mix", "rc-add").unwrap_or("");
+    let replies = responses(rc_mix);
+    c.that(
+        replies.len() == 3
+            && replies[0] == "OK"
+            && replies[1..].iter().all(|r| r.starts_with("T05")),
+        || format!("rc-mix: Hc, bc, bs should answer OK, T05..., T05...: {replies:?}"),
+    );
+    c.in_order(
+        "reverse continue to mix() in step 3",
+        rc_mix,
+        &[
+            "`mix at ".into(),
+            line("mix update"),
+            format!(" = {}\n", v.seeds[2]),
+        ],
+    );
+    let rc_add = between(&out, "rc-add", "forward").unwrap_or("");
+    let replies = responses(rc_add);
+    c.that(
+        replies.len() == 3
+            && replies[0] == "OK"
+            && replies[1..].iter().all(|r| r.starts_with("T05")),
+        || format!("rc-add: Hc, bc, bs should answer OK, T05..., T05...: {replies:?}"),
+    );
+    c.in_order(
+        "reverse continue to add() in step 2",
+        rc_add,
+        &[
+            format!("`add(i=2, r={}) at {}", v.r(2), line("add term")),
+            "(int) i = 2\n".into(),
+            format!("(unsigned int) r = {}\n", v.r(2)),
+            format!(" = {}\n", v.totals[1]),
+        ],
+    );
+    // Forward again to step 3's add(): identical registers.
+    let again = regs(&out, "again");
+    c.that(again.is_some() && again == dumps[0], || {
+        format!(
+            "step 3's add() revisited must show the same registers\n--- first ---\n{}\n--- again ---\n{}",
+            dumps[0].clone().unwrap_or_default(),
+            again.unwrap_or_default()
+        )
+    });
+    c.that(out.contains("\nMARK-end\n"), || {
+        "lldb did not get to the end of its commands".into()
+    });
+    c.that(!server_err.contains("panicked"), || {
+        "the server panicked".into()
+    });
+    if std::env::var_os("REWIND_SHOW_LLDB").is_some() {
+        notice(&out);
+    }
+    c.finish(&context);
+}
