@@ -6,7 +6,7 @@
 #   info-checkpoints       list the checkpoints (also: info checkpoints)
 #   delete-checkpoint N    delete checkpoint N (also: delete checkpoint N)
 #   restart [N]            go to checkpoint N; without N, to the start
-#   goto EVENT             go to the point just before event EVENT
+#   goto EVENT             go to the first point where `when` says EVENT
 #
 # Reverse execution needs nothing more: reverse-continue, reverse-step,
 # reverse-next, reverse-finish, reverse-stepi, reverse-nexti, and
@@ -14,7 +14,8 @@
 #
 # `restart` and `goto` move the program behind gdb's back (a monitor
 # command is not a resume), so after the monitor command they flush gdb's
-# register, frame and memory caches and show the new frame.
+# register and frame cache and its memory cache (the stack cache would
+# show the old arguments and locals), and show the new frame.
 
 # gdb's own checkpoint commands (for native processes) are replaced; say
 # yes to redefining them without asking, then restore the setting.
@@ -102,8 +103,8 @@ define goto
   end
 end
 document goto
-Go to the point just before event EVENT of the trace is replayed
-(`when` prints the current event).
+Go to the first point where `when` says EVENT: just after event EVENT-1
+of the trace was replayed.
 end
 
 if $_rewind_confirm

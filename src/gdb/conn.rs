@@ -184,11 +184,7 @@ impl Conn {
     /// Send text for the debugger's console (an `O` packet; valid while
     /// the debugger waits for a stop reply).
     pub fn send_console(&mut self, text: &str) -> std::io::Result<()> {
-        let mut body = b"O".to_vec();
-        for b in text.bytes() {
-            body.extend_from_slice(format!("{b:02x}").as_bytes());
-        }
-        self.send_packet(&body)
+        self.send_packet(&super::packets::console_packet(text))
     }
 
     /// Apply the pending append to the packet in `self.out`.

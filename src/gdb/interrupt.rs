@@ -4,22 +4,28 @@
 
 use std::net::TcpStream;
 use std::os::fd::AsFd;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
 use crate::replay::Interrupter;
 
-/// Run `f` (a forward run of the replay) while watching `sock`; returns
-/// what `f` returned.
-pub fn run_watched<R>(sock: &TcpStream, interrupter: Interrupter, f: impl FnOnce() -> R) -> R {
+/// Run `f` (a run of the replay) while watching `sock`; returns what `f`
+/// returned, and whether the run was interrupted.
+pub fn run_watched<R>(
+    sock: &TcpStream,
+    interrupter: Interrupter,
+    f: impl FnOnce() -> R,
+) -> (R, bool) {
     let Ok((wake_r, wake_w)) = nix::unistd::pipe() else {
         log::warn!("cannot create a pipe; Ctrl-C will not interrupt this run");
-        return f();
+        return (f(), false);
     };
     // While armed, the watcher may interrupt; the run's end disarms it
     // under the lock, so no interrupt is sent after the run returned.
     let armed = Mutex::new(true);
+    let fired = AtomicBool::new(false);
     std::thread::scope(|s| {
         s.spawn(|| loop {
             let mut fds = [
@@ -41,6 +47,7 @@ pub fn run_watched<R>(sock: &TcpStream, interrupter: Interrupter, f: impl FnOnce
                 let armed = armed.lock().unwrap_or_else(|e| e.into_inner());
                 if *armed {
                     log::debug!("interrupting the replay");
+                    fired.store(true, Ordering::SeqCst);
                     interrupter.interrupt();
                 }
                 return;
@@ -49,6 +56,6 @@ pub fn run_watched<R>(sock: &TcpStream, interrupter: Interrupter, f: impl FnOnce
         let r = f();
         *armed.lock().unwrap_or_else(|e| e.into_inner()) = false;
         let _ = nix::unistd::write(&wake_w, &[1]);
-        r
+        (r, fired.load(Ordering::SeqCst))
     })
 }

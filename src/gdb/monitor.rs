@@ -14,10 +14,23 @@
 //! | `restart` | `Restarted from the start of the trace (event E).` |
 //! | `goto EVENT` | `Now at event E.` |
 //!
-//! The first `restart` or `goto` of a session adds a line starting with
-//! `gdb:` that says how to make gdb show the new position (gdb caches
-//! registers and does not know that a monitor command moved the program);
-//! the commands of `gdb-scripts/rewind.gdb` do it for the user.
+//! Events: `when` prints the index of the next event the replay will
+//! replay (the first is 1). `goto E` goes to the *first* point where
+//! `when` prints E: just after event E-1 was replayed, at the start of the
+//! stretch of program code that ends with event E. `goto` to the value
+//! `when` printed therefore goes back to the start of that stretch (as
+//! `restart` goes back to a checkpoint); events 1 to (the trace's event
+//! count - 1) can be reached.
+//!
+//! gdb caches registers and memory and does not know that a monitor command
+//! moved the program. After `restart` or `goto` a front end must run
+//! `maintenance flush register-cache` *and* `maintenance flush dcache`
+//! (the stack cache keeps the old arguments and locals otherwise) before
+//! showing anything; the commands of `gdb-scripts/rewind.gdb` do both and
+//! then `frame`. The first `restart` or `goto` of a session adds a line
+//! starting with `gdb:` that says so (with lldb, a line starting with
+//! `lldb:`: `process plugin packet send bs` then `thread step-inst` make it
+//! fetch the new state).
 //!
 //! Every error is one line starting with `rewind: ` (an unknown command or
 //! checkpoint, an event outside the trace, a missing or bad number).
@@ -37,13 +50,14 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     (
         "goto EVENT",
-        "go to the point just before event EVENT is replayed",
+        "go to the first point where 'when' says EVENT (just after event EVENT-1)",
     ),
 ];
 
 /// The hint after the first command that moved the replay.
-pub const FLUSH_HINT: &str = "gdb: run 'maintenance flush register-cache' then 'frame' to see \
-                              the new position (the rewind.gdb commands do this).\n";
+pub const FLUSH_HINT: &str = "gdb: to see the new position, run 'maintenance flush \
+                              register-cache', 'maintenance flush dcache' and 'frame' (the \
+                              rewind.gdb commands restart and goto do this).\n";
 
 /// A parsed monitor command.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -269,13 +283,32 @@ fn known(p: &dyn Positions, id: u32) -> Result<(), MonitorError> {
     }
 }
 
+/// The same for lldb: a step back and forth makes it fetch the state.
+pub const LLDB_HINT: &str = "lldb: to see the new position, run 'process plugin packet send bs' \
+                             then 'thread step-inst'.\n";
+
 /// Runs monitor commands for one debugging session.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Monitor {
     hinted: bool,
+    hint: &'static str,
+}
+
+impl Default for Monitor {
+    fn default() -> Self {
+        Monitor {
+            hinted: false,
+            hint: FLUSH_HINT,
+        }
+    }
 }
 
 impl Monitor {
+    /// The debugger is lldb (another hint).
+    pub fn set_lldb(&mut self) {
+        self.hint = LLDB_HINT;
+    }
+
     /// Parse and run `line`; the text to show, errors included (one line).
     pub fn run(&mut self, p: &mut dyn Positions, line: &str) -> String {
         let cmd = match parse(line) {
@@ -286,7 +319,7 @@ impl Monitor {
             Ok(mut text) => {
                 if cmd.moves() && !self.hinted {
                     self.hinted = true;
-                    text.push_str(FLUSH_HINT);
+                    text.push_str(self.hint);
                 }
                 text
             }

@@ -2,8 +2,10 @@
 //! not handle the way a replay needs. Everything else is passed on to it.
 //!
 //! - `?`: the last stop's real signal (gdbstub always says SIGTRAP).
-//! - `qRcmd` (`monitor`): the output goes in the reply itself, which gdb
-//!   prints on its standard output (console `O` packets go to its stderr).
+//! - `qRcmd` (`monitor`): for gdb the output goes in the reply itself,
+//!   which gdb prints on its standard output (console `O` packets go to its
+//!   stderr); lldb shows such a reply raw, so it gets an `O` packet and
+//!   `OK`.
 //! - `qXfer:threads:read`: thread list with names (advertised in
 //!   `qSupported` by appending to gdbstub's reply).
 //! - Requests gdbstub would treat as fatal protocol errors (`Hg-1`, other
@@ -30,6 +32,9 @@ pub enum Action {
     ForwardAs(Vec<u8>),
     /// Send this reply body.
     Reply(Vec<u8>),
+    /// Send these packets (bodies), in order: console output, then the
+    /// reply.
+    Replies(Vec<Vec<u8>>),
 }
 
 /// Features we add to gdbstub's `qSupported` reply.
@@ -53,11 +58,15 @@ impl Front {
         if let Some(cmd) = text.strip_prefix("qRcmd,") {
             let line = String::from_utf8_lossy(&unhex(cmd)).into_owned();
             let out = target.monitor(&line);
-            return Action::Reply(if out.is_empty() {
-                b"OK".to_vec()
-            } else {
-                hex(out.as_bytes()).into_bytes()
-            });
+            if out.is_empty() {
+                return Action::Reply(b"OK".to_vec());
+            }
+            if target.is_lldb() {
+                // lldb prints console packets and shows the final reply
+                // raw: the text goes in an `O` packet, then `OK`.
+                return Action::Replies(vec![console_packet(&out), b"OK".to_vec()]);
+            }
+            return Action::Reply(hex(out.as_bytes()).into_bytes());
         }
         let (name, rest) = match text.find([':', ';']) {
             Some(i) => (&text[..i], &text[i + 1..]),
@@ -185,6 +194,13 @@ pub fn xfer_window(data: &[u8], window: &str) -> Vec<u8> {
     out
 }
 
+/// An `O` packet (console output) with `text`.
+pub fn console_packet(text: &str) -> Vec<u8> {
+    let mut body = b"O".to_vec();
+    body.extend_from_slice(hex(text.as_bytes()).as_bytes());
+    body
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -230,5 +246,6 @@ mod tests {
         assert_eq!(xml_escape("a<b>&\"c"), "a&lt;b&gt;&amp;&quot;c");
         assert_eq!(hex(b"x8"), "7838");
         assert_eq!(unhex("7768656e"), b"when");
+        assert_eq!(console_packet("hi\n"), b"O68690a");
     }
 }

@@ -119,12 +119,11 @@ fn event_loop(
                         log::trace!("<- {}", String::from_utf8_lossy(&body));
                         match front.intercept(&body, target, gdb.borrow_conn()) {
                             Action::Reply(reply) => {
-                                log::trace!("-> {}", String::from_utf8_lossy(&reply));
-                                let conn = gdb.borrow_conn();
-                                if !front.no_ack {
-                                    conn.send_raw(b"+").map_err(conn_write)?;
-                                }
-                                conn.send_packet(&reply).map_err(conn_write)?;
+                                reply_with(gdb.borrow_conn(), front.no_ack, &[reply])?;
+                                GdbStubStateMachine::Idle(gdb)
+                            }
+                            Action::Replies(replies) => {
+                                reply_with(gdb.borrow_conn(), front.no_ack, &replies)?;
                                 GdbStubStateMachine::Idle(gdb)
                             }
                             Action::Forward => feed(GdbStubStateMachine::Idle(gdb), target, raw)?,
@@ -143,7 +142,16 @@ fn event_loop(
                     target.interrupted()
                 } else {
                     let interrupter = target.interrupter();
-                    super::interrupt::run_watched(watched, interrupter, || target.run_pending())
+                    let (out, fired) = super::interrupt::run_watched(watched, interrupter, || {
+                        target.run_pending()
+                    });
+                    if fired && target.take_failed_reverse() {
+                        // Interrupted while going back: a Ctrl-C stop,
+                        // not an error.
+                        target.interrupted()
+                    } else {
+                        out
+                    }
                 };
                 log::debug!("stop: {:?}", out.stop);
                 if let Some(note) = target.for_console(out.note) {
@@ -161,6 +169,18 @@ fn event_loop(
             GdbStubStateMachine::Disconnected(gdb) => return Ok(gdb.get_reason()),
         };
     }
+}
+
+/// Acknowledge a packet (unless acks are off) and send our replies.
+fn reply_with(conn: &mut Conn, no_ack: bool, replies: &[Vec<u8>]) -> Result<(), LoopError> {
+    if !no_ack {
+        conn.send_raw(b"+").map_err(conn_write)?;
+    }
+    for reply in replies {
+        log::trace!("-> {}", String::from_utf8_lossy(reply));
+        conn.send_packet(reply).map_err(conn_write)?;
+    }
+    Ok(())
 }
 
 /// Hand a packet's raw bytes to gdbstub.

@@ -95,6 +95,8 @@ pub struct ReplayTarget {
     /// one for the reply).
     console_notes: bool,
     monitor: Monitor,
+    /// The last run went backwards and failed (see [`Self::failed_run`]).
+    failed_reverse: bool,
 }
 
 impl ReplayTarget {
@@ -111,6 +113,7 @@ impl ReplayTarget {
             end_announced: false,
             console_notes: true,
             monitor: Monitor::default(),
+            failed_reverse: false,
         }
     }
 
@@ -130,6 +133,11 @@ impl ReplayTarget {
     pub fn set_lldb(&mut self) {
         self.numbering = Numbering::Linux;
         self.console_notes = false;
+        self.monitor.set_lldb();
+    }
+
+    pub fn is_lldb(&self) -> bool {
+        !self.console_notes
     }
 
     /// Drop a note the debugger would not show properly.
@@ -206,6 +214,11 @@ impl ReplayTarget {
         }
     }
 
+    /// Whether the last run was a reverse one that failed (cleared).
+    pub fn take_failed_reverse(&mut self) -> bool {
+        std::mem::take(&mut self.failed_reverse)
+    }
+
     /// Note how the next run goes (from the debugger's resume actions).
     pub fn set_pending(&mut self, direction: Direction, mode: RunMode) {
         self.pending = Some(Motion { direction, mode });
@@ -216,6 +229,7 @@ impl ReplayTarget {
     /// on rewind's stderr, shown in the debugger, and reported as a stop
     /// (see [`Self::failed_run`]).
     pub fn run_pending(&mut self) -> Outcome {
+        self.failed_reverse = false;
         let motion = self.pending.take().unwrap_or(Motion {
             direction: Direction::Forward,
             mode: RunMode::Continue,
@@ -273,6 +287,7 @@ impl ReplayTarget {
                 }
             }
             Direction::Reverse => {
+                self.failed_reverse = true;
                 self.last_signal = 0;
                 Outcome {
                     stop: MultiThreadStopReason::SignalWithThread {
