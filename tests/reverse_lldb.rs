@@ -79,7 +79,7 @@ fn between<'a>(out: &'a str, from: &str, to: &str) -> Option<&'a str> {
 
 /// The register dump inside a `regs-NAME` block, without the echoed
 /// commands.
-fn regs<'a>(out: &'a str, name: &str) -> Option<String> {
+fn regs(out: &str, name: &str) -> Option<String> {
     let block = between(out, &format!("regs-{name}"), &format!("regs-{name}-end"))?;
     Some(
         block
