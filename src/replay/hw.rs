@@ -210,6 +210,13 @@ impl HwPoints {
         self.requests.iter().find(|r| r.backs_sw).map(|r| r.addr)
     }
 
+    /// Whether any execution register (backing or not) is at `addr`.
+    pub fn exec_at(&self, addr: u64) -> bool {
+        self.requests
+            .iter()
+            .any(|r| r.kind == PointKind::Exec && r.addr == addr)
+    }
+
     /// The addresses of every execution register, backing or not.
     pub fn exec_addrs_all(&self) -> Vec<u64> {
         self.requests

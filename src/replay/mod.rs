@@ -710,6 +710,17 @@ impl ReplaySession {
     /// ours: run the original instruction, then put the int3 back.
     fn step_over_breakpoint(&mut self, mode: RunMode) -> Result<Option<StopReason>> {
         let ip = self.task.regs()?.ip();
+        if self.hw.exec_at(ip) {
+            // A debug-register breakpoint here: the resume flag lets this
+            // instruction run once without trapping (as stepping over an
+            // int3 does), whether the thread stopped on it or stepped onto it.
+            if let Regs::X86_64(mut r) = self.task.regs()? {
+                if r.eflags & (1 << 16) == 0 {
+                    r.eflags |= 1 << 16;
+                    self.task.set_regs(&Regs::X86_64(r))?;
+                }
+            }
+        }
         let Some(orig) = self.byte_under(ip) else {
             return Ok(None);
         };

@@ -108,6 +108,13 @@ impl ReplaySession {
         }
         let mut r = self.task.regs()?;
         r.set_result(ev.result);
+        // The syscall instruction leaves the return address in rcx and the
+        // flags in r11: as recorded (a single step into it would have left
+        // the trap flag in r11).
+        if let (Regs::X86_64(now), Regs::X86_64(rec)) = (&mut r, &ev.regs) {
+            now.r11 = rec.r11;
+            now.rcx = rec.rcx;
+        }
         self.task.set_regs(&r)?;
         // A watched range the kernel wrote: stop as a watchpoint would.
         for (addr, len, kind) in self.hw.written_ranges() {

@@ -131,10 +131,18 @@ impl Timeline {
     /// (Continue), or one instruction back (Step).
     pub fn reverse(&mut self, mode: RunMode) -> Result<StopReason> {
         self.session.interrupter_reset();
-        match mode {
+        let now = self.session.position();
+        let r = match mode {
             RunMode::Continue => self.reverse_continue(),
             RunMode::Step => self.reverse_step(),
+        };
+        if r.is_err() {
+            // Leave the session where the command found it.
+            if let Err(e) = self.reach(&now) {
+                log::warn!("could not return to {now} after a failed reverse command: {e}");
+            }
         }
+        r
     }
 
     fn start_position() -> Position {
@@ -180,6 +188,7 @@ impl Timeline {
 
     /// Go to a hit found by a scan.
     fn land(&mut self, hit: Hit) -> Result<StopReason> {
+        log::debug!("reverse-continue lands at {} ({:?})", hit.position, hit.stop);
         self.reach(&hit.position)?;
         Ok(hit.stop)
     }
@@ -251,6 +260,7 @@ impl Timeline {
                     event: now.event,
                     chain: base,
                 };
+                log::debug!("reverse-step from {now}: stepping from {base} to {seg:?}");
                 self.reach(&base)?;
                 let k = self.steps_until(&seg)?;
                 let mut chain = base.chain.clone();
@@ -273,8 +283,12 @@ impl Timeline {
             let before = self.session.event_index();
             let stop = self.session.run(RunMode::Step)?;
             if self.session.event_index() != before {
-                break;
+                return Err(ReplayError::Unsupported(format!(
+                    "cannot step back here: going forward from the last known point \
+                     passed event {before} without reaching this one (please report this)"
+                )));
             }
+            log::trace!("step {k}: {stop:?} at {:#x}", self.session.regs()?.ip());
             let arrived = match (seg, &stop) {
                 (Segment::Exec { addr, .. }, _) => self.session.regs()?.ip() == *addr,
                 (Segment::Watch { addr, .. }, StopReason::Watch { addr: a, .. }) => a == addr,
