@@ -423,6 +423,109 @@ fn watchpoint_on_buffer_written_by_read() {
     s.finish();
 }
 
+#[test]
+fn four_watchpoints_and_an_access_watchpoint() {
+    let Some((run, v)) = session(
+        "four_watchpoints_and_an_access_watchpoint",
+        &["reverse_watch_kinds.gdb"],
+    ) else {
+        return;
+    };
+    let (t, sd) = (&v.totals, &v.seeds);
+    let mut s = Session::new(run);
+    s.in_order(
+        "four write watchpoints, backwards from the end",
+        &[
+            "Program received signal SIGKILL".into(),
+            "Hardware watchpoint 1: total".into(),
+            "Hardware watchpoint 2: seed".into(),
+            "Hardware watchpoint 3: rbuf[1]".into(),
+            "Hardware watchpoint 4: stamp".into(),
+            "Hardware watchpoint 1: total".into(),
+            format!("Old value = {}\n", t[10]),
+            format!("New value = {}\n", t[9]),
+            format!("add (i=10, r={}) at ", v.r(10)),
+            line("add write"),
+            "Hardware watchpoint 2: seed".into(),
+            format!("Old value = {}\n", sd[10]),
+            format!("New value = {}\n", sd[9]),
+            "mix () at ".into(),
+            line("mix update"),
+            "Hardware watchpoint 1: total".into(),
+            format!("Old value = {}\n", t[9]),
+            format!("New value = {}\n", t[8]),
+            format!("add (i=9, r={}) at ", v.r(9)),
+            "Hardware watchpoint 2: seed".into(),
+            format!("Old value = {}\n", sd[9]),
+            format!("New value = {}\n", sd[8]),
+            "mix () at ".into(),
+        ],
+    );
+    s.in_order_after(
+        "the kernel's write of rbuf[1] in read(), then the write of stamp",
+        &format!("New value = {}\n", sd[8]),
+        &[
+            "Hardware watchpoint 3: rbuf[1]".into(),
+            format!("Old value = {}\n", v.rbuf[1]),
+            "New value = 0\n".into(),
+            "read".into(),
+            "Hardware watchpoint 4: stamp".into(),
+            format!("Old value = {}\n", v.stamp),
+            "New value = 0\n".into(),
+            "main () at ".into(),
+            line("stamp write"),
+        ],
+    );
+    s.in_order_after(
+        "an access watchpoint: the write and the read forward, the read backward",
+        "Hardware access (read/write) watchpoint 5: stamp",
+        &[
+            "Hardware access (read/write) watchpoint 5: stamp".into(),
+            "Old value = 0\n".into(),
+            format!("New value = {}\n", v.stamp),
+            "Hardware access (read/write) watchpoint 5: stamp".into(),
+            format!("Value = {}\n", v.stamp),
+            line("print seed"),
+            "Program received signal SIGKILL".into(),
+            "Hardware access (read/write) watchpoint 5: stamp".into(),
+            format!("Value = {}\n", v.stamp),
+            line("print seed"),
+        ],
+    );
+    s.clean();
+    s.no_history_end();
+    s.finish();
+}
+
+#[test]
+fn unknown_packets_get_empty_replies() {
+    let Some((run, v)) = session(
+        "unknown_packets_get_empty_replies",
+        &["reverse_packets.gdb"],
+    ) else {
+        return;
+    };
+    let mut s = Session::new(run);
+    let out = s.run.out();
+    let empty = out.matches("received: \"\"").count();
+    s.that(empty == 4, || {
+        format!("each of the 4 unknown packets should get an empty reply; {empty} did")
+    });
+    s.in_order(
+        "the session goes on",
+        &[
+            format!("Breakpoint 1, add (i=1, r={}) at ", v.r(1)),
+            "$1 = 1\n".into(),
+            format!("Breakpoint 1, add (i=2, r={}) at ", v.r(2)),
+            "$2 = 2\n".into(),
+            format!("Breakpoint 1, add (i=1, r={}) at ", v.r(1)),
+            "$3 = 1\n".into(),
+        ],
+    );
+    s.clean();
+    s.finish();
+}
+
 /// Lines of a visit block with gdb's value-history numbers ("$12 = ")
 /// removed, since they grow from one visit to the next.
 fn normalized(block: &str) -> String {

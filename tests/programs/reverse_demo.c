@@ -57,8 +57,8 @@ int main(void)
         return 1;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts); /* LINE: clock */
-    stamp = ts.tv_nsec;
-    printf("seed=%u stamp=%ld\n", seed, stamp);
+    stamp = ts.tv_nsec;                         /* LINE: stamp write */
+    printf("seed=%u stamp=%ld\n", seed, stamp); /* LINE: print seed */
     int fd = open("/dev/urandom", O_RDONLY); /* LINE: open */
     ssize_t n = read(fd, rbuf, sizeof rbuf); /* LINE: read */
     close(fd);                               /* LINE: close */
