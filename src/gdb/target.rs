@@ -250,6 +250,8 @@ impl ReplayTarget {
                 note: Some(note),
             };
         }
+        // Where a failed reverse run comes back to.
+        let start = (motion.direction == Direction::Reverse).then(|| self.timeline.position());
         loop {
             let r = match motion.direction {
                 Direction::Forward => self.timeline.run(motion.mode),
@@ -257,7 +259,19 @@ impl ReplayTarget {
             };
             let stop = match r {
                 Ok(s) => s,
-                Err(e) => return self.failed_run(motion, &e.to_string()),
+                Err(e) => {
+                    let msg = e.to_string();
+                    if let Some(start) = &start {
+                        if self.timeline.position() != *start {
+                            if let Err(e) = self.timeline.reach(start) {
+                                log::warn!(
+                                    "cannot return to {start} after a failed reverse run: {e}"
+                                );
+                            }
+                        }
+                    }
+                    return self.failed_run(motion, &msg);
+                }
             };
             if motion.direction == Direction::Reverse {
                 // Wherever a reverse run stops, the replay can go forward.
@@ -273,8 +287,9 @@ impl ReplayTarget {
     /// A run that failed. Forward, the replay cannot go on past the error
     /// (a divergence...): the program is shown as killed there, as at the
     /// end of the trace. Backward, the target could not be reached (a
-    /// checkpoint process gone...): the program stops where the replay is
-    /// with no signal ("stopped"), and the session goes on.
+    /// checkpoint process gone...): the replay went back to where the run
+    /// started when it could, the program stops there with no signal
+    /// ("stopped"), and the session goes on.
     fn failed_run(&mut self, motion: Motion, msg: &str) -> Outcome {
         eprintln!("rewind: {msg}");
         let note = Some(format!("rewind: {msg}\n"));
