@@ -1,6 +1,7 @@
 //! Ctrl-C while the replay runs: a helper thread watches the debugger's
 //! connection and interrupts the replay as soon as anything arrives (the
-//! interrupt byte, or the connection closing).
+//! interrupt byte, or the connection closing), and keeps interrupting it
+//! until the run returns.
 
 use std::net::TcpStream;
 use std::os::fd::AsFd;
@@ -10,6 +11,9 @@ use std::sync::Mutex;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
 use crate::replay::Interrupter;
+
+/// How often (milliseconds) an interrupt is repeated until the run stops.
+const REPEAT_MS: u8 = 200;
 
 /// Run `f` (a run of the replay) while watching `sock`; returns what `f`
 /// returned, and whether the run was interrupted.
@@ -44,13 +48,25 @@ pub fn run_watched<R>(
                 return;
             }
             if fds[0].any().unwrap_or(false) {
-                let armed = armed.lock().unwrap_or_else(|e| e.into_inner());
-                if *armed {
-                    log::debug!("interrupting the replay");
-                    fired.store(true, Ordering::SeqCst);
-                    interrupter.interrupt();
+                // Interrupt now, and again at intervals until the run
+                // ends: a long run (going back runs the replay many times)
+                // may pass a single interrupt by between two of its parts.
+                loop {
+                    {
+                        let armed = armed.lock().unwrap_or_else(|e| e.into_inner());
+                        if !*armed {
+                            return;
+                        }
+                        log::debug!("interrupting the replay");
+                        fired.store(true, Ordering::SeqCst);
+                        interrupter.interrupt();
+                    }
+                    let mut wake = [PollFd::new(wake_r.as_fd(), PollFlags::POLLIN)];
+                    match poll(&mut wake, PollTimeout::from(REPEAT_MS)) {
+                        Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+                        _ => return,
+                    }
                 }
-                return;
             }
         });
         let r = f();

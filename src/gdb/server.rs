@@ -145,12 +145,15 @@ fn event_loop(
                     let (out, fired) = super::interrupt::run_watched(watched, interrupter, || {
                         target.run_pending()
                     });
-                    if fired && target.take_failed_reverse() {
-                        // Interrupted while going back: a Ctrl-C stop,
-                        // not an error.
-                        target.interrupted()
-                    } else {
-                        out
+                    match target.take_failed_reverse() {
+                        // Interrupted while going back: a Ctrl-C stop, not
+                        // an error.
+                        Some(_) if fired => target.interrupted(),
+                        Some(why) => {
+                            eprintln!("rewind: {why}");
+                            out
+                        }
+                        None => out,
                     }
                 };
                 log::debug!("stop: {:?}", out.stop);

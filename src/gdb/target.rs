@@ -95,8 +95,9 @@ pub struct ReplayTarget {
     /// one for the reply).
     console_notes: bool,
     monitor: Monitor,
-    /// The last run went backwards and failed (see [`Self::failed_run`]).
-    failed_reverse: bool,
+    /// The last run went backwards and failed: why (see
+    /// [`Self::failed_run`]).
+    failed_reverse: Option<String>,
 }
 
 impl ReplayTarget {
@@ -113,7 +114,7 @@ impl ReplayTarget {
             end_announced: false,
             console_notes: true,
             monitor: Monitor::default(),
-            failed_reverse: false,
+            failed_reverse: None,
         }
     }
 
@@ -214,9 +215,9 @@ impl ReplayTarget {
         }
     }
 
-    /// Whether the last run was a reverse one that failed (cleared).
-    pub fn take_failed_reverse(&mut self) -> bool {
-        std::mem::take(&mut self.failed_reverse)
+    /// Why the last run, a reverse one, failed (cleared).
+    pub fn take_failed_reverse(&mut self) -> Option<String> {
+        self.failed_reverse.take()
     }
 
     /// Note how the next run goes (from the debugger's resume actions).
@@ -229,7 +230,7 @@ impl ReplayTarget {
     /// on rewind's stderr, shown in the debugger, and reported as a stop
     /// (see [`Self::failed_run`]).
     pub fn run_pending(&mut self) -> Outcome {
-        self.failed_reverse = false;
+        self.failed_reverse = None;
         let motion = self.pending.take().unwrap_or(Motion {
             direction: Direction::Forward,
             mode: RunMode::Continue,
@@ -291,10 +292,10 @@ impl ReplayTarget {
     /// started when it could, the program stops there with no signal
     /// ("stopped"), and the session goes on.
     fn failed_run(&mut self, motion: Motion, msg: &str) -> Outcome {
-        eprintln!("rewind: {msg}");
         let note = Some(format!("rewind: {msg}\n"));
         match motion.direction {
             Direction::Forward => {
+                eprintln!("rewind: {msg}");
                 self.failed = Some(msg.to_string());
                 Outcome {
                     stop: self.signal_stop(libc::SIGKILL),
@@ -302,7 +303,8 @@ impl ReplayTarget {
                 }
             }
             Direction::Reverse => {
-                self.failed_reverse = true;
+                // Printed by the caller unless it was an interrupt.
+                self.failed_reverse = Some(msg.to_string());
                 self.last_signal = 0;
                 Outcome {
                     stop: MultiThreadStopReason::SignalWithThread {
