@@ -11,7 +11,10 @@ print total
 delete
 reverse-continue
 info registers rip
-mprint total
+# gdb 13 fails its first lookup of a global after going back past the
+# loading of shared libraries (see lldb-scripts/README.md); naming the file
+# avoids that.
+mprint 'reverse_demo.c'::total
 # Nothing before the first instruction.
 reverse-stepi
 info registers rip

@@ -1,6 +1,7 @@
 # The replay server's monitor commands for positions: when, checkpoint,
 # info checkpoints, restart, delete checkpoint, goto. After `monitor restart`
-# and `monitor goto` gdb is told to forget its register cache, since a
+# and `monitor goto` gdb is told to forget its register and memory caches
+# (the stack cache keeps stale frames otherwise), since a
 # monitor command moves the program behind gdb's back.
 break add
 continue
@@ -17,6 +18,7 @@ echo MARK-info-1-end\n
 # Back to the first checkpoint.
 eval "monitor restart %d", $cp1
 maintenance flush register-cache
+maintenance flush dcache
 frame
 print total
 mcapture ev monitor when
@@ -26,6 +28,7 @@ continue
 print i
 eval "monitor restart %d", $cp2
 maintenance flush register-cache
+maintenance flush dcache
 frame
 print total
 mcapture ev monitor when
@@ -43,12 +46,14 @@ except gdb.error as e:
     print("RESTART-DELETED-ERROR: %s" % e)
 end
 maintenance flush register-cache
+maintenance flush dcache
 print i
 # goto an event backwards (from step 4 to the event of step 1), forward
 # (from an earlier event), and again backwards (from the end of the trace):
 # the same place each time.
 eval "monitor goto %d", $ev1
 maintenance flush register-cache
+maintenance flush dcache
 mcapture ev monitor when
 print $ev == $ev1
 echo MARK-goto-1\n
@@ -56,10 +61,12 @@ info registers
 echo MARK-goto-1-end\n
 eval "monitor goto %d", $ev1 - 10
 maintenance flush register-cache
+maintenance flush dcache
 mcapture ev monitor when
 print $ev == $ev1 - 10
 eval "monitor goto %d", $ev1
 maintenance flush register-cache
+maintenance flush dcache
 echo MARK-goto-2\n
 info registers
 echo MARK-goto-2-end\n
@@ -67,6 +74,7 @@ delete
 continue
 eval "monitor goto %d", $ev1
 maintenance flush register-cache
+maintenance flush dcache
 echo MARK-goto-3\n
 info registers
 echo MARK-goto-3-end\n

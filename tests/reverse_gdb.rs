@@ -299,7 +299,7 @@ fn reverse_to_start_and_forward_to_end() {
             "No more reverse-execution history.".into(),
             "rip".into(),
             "<_start>".into(),
-            "MPRINT total = 0\n".into(),
+            "MPRINT 'reverse_demo.c'::total = 0\n".into(),
             "No more reverse-execution history.".into(),
             "rip".into(),
             "<_start>".into(),
@@ -307,7 +307,7 @@ fn reverse_to_start_and_forward_to_end() {
     );
     s.in_order_after(
         "forward again from the start, to the end",
-        "MPRINT total",
+        "MPRINT 'reverse_demo.c'::total",
         &[
             format!("Breakpoint 2, add (i=1, r={}) at ", v.r(1)),
             "$4 = 1\n".into(),
@@ -993,10 +993,11 @@ fn reverse_with_checkpoints_killed_is_an_error() {
     let err_before = server.proc.stderr_so_far().len();
 
     // Going back needs a checkpoint: either the replay finds its way back
-    // anyway (to step 4), or it says clearly that it cannot.
+    // anyway (to the breakpoint of step 5, one instruction back), or it
+    // says clearly that it cannot.
     let out = gdb.cmd("reverse-continue");
     let server_said = tail(&server.proc.stderr_so_far()[err_before..], 4000);
-    let recovered = out.contains(&format!("Breakpoint 1, add (i=4, r={}) at ", v.r(4)));
+    let recovered = out.contains(&format!("Breakpoint 1, add (i=5, r={}) at ", v.r(5)));
     notice(&format!(
         "reverse_with_checkpoints_killed_is_an_error: killed {} checkpoint process(es); reverse-continue {}:\n{}{}",
         victims.len(),
@@ -1020,12 +1021,17 @@ fn reverse_with_checkpoints_killed_is_an_error() {
     gdb.cmd("maintenance flush register-cache");
     gdb.cmd("maintenance flush dcache");
     let i: usize = gdb.value("i").parse().unwrap_or(0);
-    c.that(i == if recovered { 4 } else { 5 }, || {
+    c.that(i == 5, || {
         format!(
-            "after the reverse-continue the program must be where gdb says (i = {}), not i = {i}",
-            if recovered { 4 } else { 5 }
+            "after the reverse-continue the program must be where gdb says (i = 5), not i = {i}"
         )
     });
+    if recovered {
+        // The user hears which checkpoints were lost.
+        c.that(server_said.contains("is lost"), || {
+            format!("the server must say which checkpoints were lost:\n{server_said}")
+        });
+    }
     let out = gdb.cmd("info registers rip");
     c.that(out.contains("<add+"), || {
         format!("registers must still be readable: {out}")

@@ -179,24 +179,37 @@ fn watchpoint_reverse_continue_finds_the_last_write() {
         }
     }
     assert!(t.add_hw_point(total, 8, PointKind::Write).expect("watch"));
-    // The last write made total 385 (1 + 4 + ... + 100).
+    // Going back, a watchpoint stops before the write it found, at the
+    // writing instruction: the last write made total 385 (1 + 4 + ... +
+    // 100), so it still holds 285 there.
     match t.reverse(RunMode::Continue).expect("reverse") {
         StopReason::Watch { addr, .. } => assert_eq!(addr, total),
         other => panic!("expected a watchpoint stop, got {other:?}"),
     }
+    assert_eq!(read_u64(&t, total), 285);
+    // Exactly one instruction before it: one step forward writes.
+    assert!(matches!(
+        t.run(RunMode::Step).expect("step"),
+        StopReason::Watch { .. }
+    ));
     assert_eq!(read_u64(&t, total), 385);
-    // The one before made it 285.
+    assert!(matches!(
+        t.reverse(RunMode::Step).expect("reverse-step"),
+        StopReason::Step
+    ));
+    assert_eq!(read_u64(&t, total), 285);
+    // The write before: 204 before it.
     assert!(matches!(
         t.reverse(RunMode::Continue).expect("reverse"),
         StopReason::Watch { .. }
     ));
-    assert_eq!(read_u64(&t, total), 285);
-    // Forward from here, the next write is the last one again.
+    assert_eq!(read_u64(&t, total), 204);
+    // Forward from here, the next write is that same one.
     assert!(matches!(
         t.run(RunMode::Continue).expect("run"),
         StopReason::Watch { .. }
     ));
-    assert_eq!(read_u64(&t, total), 385);
+    assert_eq!(read_u64(&t, total), 285);
 }
 
 #[test]

@@ -116,16 +116,24 @@ impl Checkpoints {
     }
 
     /// The latest live checkpoint from which `target` is reached by going
-    /// forward, with its position.
-    pub fn best_for(&self, target: &Position) -> Option<(&Snapshot, Position)> {
+    /// forward, with its id and position.
+    pub fn best_for(&self, target: &Position) -> Option<(u32, &Snapshot, Position)> {
         self.entries
             .iter()
             .rev()
-            .map(|e| (&e.snap, e.snap.position()))
-            .find(|(s, p)| {
+            .map(|e| (e.id, &e.snap, e.snap.position()))
+            .find(|(_, s, p)| {
                 (p.event < target.event
                     || (p.event == target.event && target.remainder_from(p).is_some()))
                     && s.alive()
             })
+    }
+
+    /// Forget a checkpoint that can no longer be returned to; whether the
+    /// user had asked for it.
+    pub fn forget(&mut self, id: u32) -> bool {
+        let explicit = self.entries.iter().any(|e| e.id == id && e.explicit);
+        self.entries.retain(|e| e.id != id);
+        explicit
     }
 }

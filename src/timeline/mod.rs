@@ -186,10 +186,22 @@ impl Timeline {
         Ok(StopReason::HistoryStart)
     }
 
-    /// Go to a hit found by a scan.
+    /// Go to a hit found by a scan. A breakpoint is reported where it
+    /// stopped the program (about to execute the instruction). A
+    /// watchpoint fires after the access, but going backwards the debugger
+    /// expects to stop before it (at the accessing instruction, or at the
+    /// syscall whose kernel write fired it), so that what it shows as the
+    /// new value is the one from before the write.
     fn land(&mut self, hit: Hit) -> Result<StopReason> {
-        log::debug!("reverse-continue lands at {} ({:?})", hit.position, hit.stop);
-        self.reach(&hit.position)?;
+        let target = match hit.stop {
+            StopReason::Watch { .. } => {
+                self.reach(&hit.position)?;
+                self.position_before(&hit.position)?
+            }
+            _ => hit.position,
+        };
+        log::debug!("reverse-continue lands at {target} ({:?})", hit.stop);
+        self.reach(&target)?;
         Ok(hit.stop)
     }
 
@@ -235,7 +247,19 @@ impl Timeline {
         if now == Self::start_position() {
             return Ok(StopReason::HistoryStart);
         }
-        let target = match now.chain.last() {
+        let target = self.position_before(&now)?;
+        self.reach(&target)?;
+        Ok(StopReason::Step)
+    }
+
+    /// The position one instruction before `now` (the arrival at the
+    /// syscall instruction when `now` is just after an event). May move
+    /// the session; the caller goes to the result.
+    fn position_before(&mut self, now: &Position) -> Result<Position> {
+        if *now == Self::start_position() {
+            return Ok(now.clone());
+        }
+        Ok(match now.chain.last() {
             Some(Segment::Steps(k)) => {
                 let mut chain = now.chain.clone();
                 let n = chain.len();
@@ -271,9 +295,7 @@ impl Timeline {
                 }
             }
             None => self.before_event(now.event)?,
-        };
-        self.reach(&target)?;
-        Ok(StopReason::Step)
+        })
     }
 
     /// Single-step from here until `seg`'s trigger fires once; the number
@@ -407,7 +429,16 @@ impl Timeline {
         let Some(snap) = self.checkpoints.get(id) else {
             return Err(no_checkpoint(id));
         };
-        self.session.restore(snap)
+        match self.session.restore(snap) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                // Its process is gone or unusable: it cannot come back.
+                self.checkpoints.forget(id);
+                Err(ReplayError::Unsupported(format!(
+                    "checkpoint {id} is lost and has been deleted: {e}"
+                )))
+            }
+        }
     }
 }
 

@@ -15,13 +15,10 @@ impl Timeline {
         let here_usable = here.event < target.event
             || (here.event == target.event && target.remainder_from(&here).is_some());
         let here_usable = here_usable && self.session.ended().is_none();
-        let best = self.checkpoints.best_for(target).map(|(_, p)| p);
+        let best = self.checkpoints.best_for(target).map(|(_, _, p)| p);
         let use_here = here_usable && best.as_ref().is_none_or(|b| !later(b, &here));
         if !use_here {
-            match self.checkpoints.best_for(target) {
-                Some((snap, _)) => self.session.restore(snap)?,
-                None => self.session.restart()?,
-            }
+            self.restore_best(target)?;
         }
         if self.session.position().event < target.event {
             self.session.suspend_triggers()?;
@@ -37,6 +34,33 @@ impl Timeline {
         }
         self.session.set_chain(target.chain.clone());
         Ok(())
+    }
+
+    /// Continue from the latest checkpoint before `target`, or from the
+    /// start. A checkpoint whose process cannot be resumed (killed from
+    /// outside) is forgotten, with a warning, and an earlier one is used.
+    fn restore_best(&mut self, target: &Position) -> Result<()> {
+        loop {
+            let Some((id, snap, pos)) = self.checkpoints.best_for(target) else {
+                return self.session.restart();
+            };
+            let pid = snap.pid();
+            match self.session.restore(snap) {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    let explicit = self.checkpoints.forget(id);
+                    let what = if explicit {
+                        format!("checkpoint {id}")
+                    } else {
+                        "an automatic checkpoint".to_string()
+                    };
+                    eprintln!(
+                        "rewind: warning: {what} at {pos} is lost (its process {pid} cannot be \
+                         resumed: {e}); going on from an earlier checkpoint"
+                    );
+                }
+            }
+        }
     }
 
     fn run_natively_to(&mut self, event: u64) -> Result<()> {

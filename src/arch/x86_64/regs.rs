@@ -132,7 +132,9 @@ impl Regs {
         let b = other.to_array();
         let mut out = Vec::new();
         for i in 0..27 {
-            let (x, y) = if NAMES[i] == "eflags" {
+            // r11 holds the flags as the syscall instruction saw them,
+            // which include the trap flag when single-stepped into it.
+            let (x, y) = if NAMES[i] == "eflags" || NAMES[i] == "r11" {
                 (a[i] & !EFLAGS_VOLATILE, b[i] & !EFLAGS_VOLATILE)
             } else {
                 (a[i], b[i])
