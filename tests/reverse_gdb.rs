@@ -32,10 +32,19 @@ fn at(name: &str) -> String {
 /// Records the demo and runs `reverse_markers.gdb`, then `scripts`, against
 /// its replay. None if gdb is missing (skipped visibly).
 fn session(test: &str, scripts: &[&str]) -> Option<(GdbRun, DemoValues)> {
+    session_with(test, scripts, &[])
+}
+
+/// [`session`] with the server's environment extended by `env`.
+fn session_with(
+    test: &str,
+    scripts: &[&str],
+    env: &[(&str, &str)],
+) -> Option<(GdbRun, DemoValues)> {
     if !have_gdb(test) {
         return None;
     }
-    let dir = TestDir::new(test);
+    let dir = TestDir::with_env(test, env);
     let (trace, exe, values) = record_reverse_demo(&dir);
     let mut all = vec!["reverse_markers.gdb"];
     all.extend_from_slice(scripts);
@@ -222,10 +231,21 @@ fn reverse_stepi_nexti() {
 
 #[test]
 fn reverse_continue_hits_breakpoints() {
-    let Some((run, v)) = session(
-        "reverse_continue_hits_breakpoints",
-        &["reverse_continue.gdb"],
-    ) else {
+    check_reverse_continue("reverse_continue_hits_breakpoints", &[]);
+}
+
+/// The same without hit counters in the kernel: every hit a ptrace stop
+/// (what machines without usable debug-register events do).
+#[test]
+fn reverse_continue_hits_breakpoints_by_stops() {
+    check_reverse_continue(
+        "reverse_continue_hits_breakpoints_by_stops",
+        &[("REWIND_NO_HIT_COUNTERS", "1")],
+    );
+}
+
+fn check_reverse_continue(test: &str, env: &[(&str, &str)]) {
+    let Some((run, v)) = session_with(test, &["reverse_continue.gdb"], env) else {
         return;
     };
     let t = &v.totals;
@@ -340,10 +360,19 @@ fn reverse_to_start_and_forward_to_end() {
 
 #[test]
 fn watchpoint_finds_last_write_backwards() {
-    let Some((run, v)) = session(
-        "watchpoint_finds_last_write_backwards",
-        &["reverse_watch.gdb"],
-    ) else {
+    check_watch("watchpoint_finds_last_write_backwards", &[]);
+}
+
+#[test]
+fn watchpoint_finds_last_write_backwards_by_stops() {
+    check_watch(
+        "watchpoint_finds_last_write_backwards_by_stops",
+        &[("REWIND_NO_HIT_COUNTERS", "1")],
+    );
+}
+
+fn check_watch(test: &str, env: &[(&str, &str)]) {
+    let Some((run, v)) = session_with(test, &["reverse_watch.gdb"], env) else {
         return;
     };
     let t = &v.totals;
@@ -1107,4 +1136,81 @@ fn debugger_killed_mid_command_leaves_no_processes() {
         "the replayed program should have been among the server's processes"
     );
     assert_no_strays(&mut server, &seen, "after gdb was killed mid-command");
+}
+
+/// Ctrl-C in gdb while the replay runs, forward and backward: the program
+/// stops with SIGINT where it was, stays inspectable, and both directions
+/// still work afterwards.
+#[test]
+fn ctrl_c_interrupts_continue_and_reverse_continue() {
+    if !have_gdb("ctrl_c_interrupts_continue_and_reverse_continue") {
+        return;
+    }
+    let dir = TestDir::new("ctrl_c");
+    let exe = c_program("reverse_loop");
+    let trace = dir.join("trace");
+    // About two seconds of replay: long enough to interrupt in the middle.
+    let rec = record(&dir, &trace, &exe, &["150000000"]);
+    rec.assert_code(0);
+    let last_line = rec.stdout_str().lines().last().unwrap_or("").to_string();
+    let mut server = GdbServer::start(&dir, &trace);
+    let mut gdb = GdbCli::connect(&server, &exe, &[]);
+    let mut c = Checks::new();
+
+    // Forward.
+    gdb.gdb.send("continue");
+    gdb.gdb.send("echo \\nMARK-CC-1\\n");
+    std::thread::sleep(Duration::from_millis(400));
+    send_signal(gdb.gdb.pid(), libc::SIGINT);
+    let out = gdb
+        .gdb
+        .read_until("the interrupted continue", |l| l.ends_with("MARK-CC-1"))
+        .join("\n");
+    c.that(out.contains("Program received signal SIGINT"), || {
+        format!("Ctrl-C during continue must stop the program with SIGINT:\n{out}")
+    });
+    c.that(!out.contains("SIGKILL"), || {
+        format!("the interrupt must come before the end of the trace:\n{out}")
+    });
+    let mid: u64 = gdb.value("counter").parse().unwrap_or(0);
+    let bt = gdb.cmd("bt");
+    c.that(bt.contains("in main ("), || {
+        format!("a backtrace after Ctrl-C:\n{bt}")
+    });
+
+    // Backward, with a breakpoint that is never hit: the replay scans back
+    // to the start unless interrupted.
+    gdb.cmd("break abort");
+    gdb.gdb.send("reverse-continue");
+    gdb.gdb.send("echo \\nMARK-CC-2\\n");
+    std::thread::sleep(Duration::from_millis(300));
+    send_signal(gdb.gdb.pid(), libc::SIGINT);
+    let out = gdb
+        .gdb
+        .read_until("the interrupted reverse-continue", |l| {
+            l.ends_with("MARK-CC-2")
+        })
+        .join("\n");
+    c.that(
+        out.contains("SIGINT") || out.contains("No more reverse-execution history"),
+        || format!("reverse-continue must stop on Ctrl-C (or at the start):\n{out}"),
+    );
+    let back: u64 = gdb.value("counter").parse().unwrap_or(u64::MAX);
+    c.that(back <= mid, || {
+        format!("going back must not move forward: counter {back} after {mid}")
+    });
+    // Forward to the end: the program's last line is the recorded one.
+    gdb.cmd("delete");
+    let out = gdb.cmd("continue");
+    c.that(out.contains("SIGKILL"), || {
+        format!("continue after the interrupts must reach the end:\n{out}")
+    });
+    let end: u64 = gdb.value("counter").parse().unwrap_or(0);
+    c.that(last_line.contains(&end.to_string()), || {
+        format!("at the end counter is {end}; the recording's last line was {last_line:?}")
+    });
+    gdb.gdb.send("quit");
+    gdb.gdb.finish();
+    let _ = server.proc.wait_exit();
+    c.finish(&gdb.gdb.tail());
 }

@@ -354,7 +354,7 @@ impl ReplayTarget {
                 }
             }
             // The engine's own bookkeeping stop: not for the debugger.
-            StopReason::EventReached => return None,
+            StopReason::EventReached | StopReason::CountReached => return None,
             StopReason::Signal(sig) => self.signal_stop(sig),
             StopReason::Interrupted => self.signal_stop(libc::SIGINT),
             StopReason::End(kind) => {

@@ -274,6 +274,15 @@ impl HwPoints {
 
     /// The write-watching ranges (Write and Access points), for writes the
     /// kernel makes during replayed syscalls.
+    /// The watchpoints (not execution points): address, length, kind.
+    pub fn watch_points(&self) -> Vec<(u64, u64, PointKind)> {
+        self.requests
+            .iter()
+            .filter(|r| r.kind != PointKind::Exec)
+            .map(|r| (r.addr, r.len, r.kind))
+            .collect()
+    }
+
     pub fn written_ranges(&self) -> Vec<(u64, u64, PointKind)> {
         self.requests
             .iter()

@@ -87,6 +87,9 @@ pub enum StopReason {
     /// The replay reached the event it was asked to stop at (see
     /// [`ReplaySession::run_to_event`]) or an automatic checkpoint is due.
     EventReached,
+    /// A hit counter armed with a number reached it (see
+    /// [`crate::ticks::hits`]): the engine's own stop.
+    CountReached,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -166,6 +169,8 @@ pub struct ReplaySession {
     counter: Option<(crate::ticks::pmu::Counter, u64)>,
     /// Whether `suspend_triggers` took the breakpoints out of memory.
     triggers_suspended: bool,
+    /// A hit counter may stop the thread with its signal.
+    counting: bool,
     /// Whether the last resume consumed an event (then a stop it reports
     /// is at that event's boundary, not further on).
     consumed: bool,
@@ -215,6 +220,7 @@ impl ReplaySession {
             consumed: false,
             counter: None,
             triggers_suspended: false,
+            counting: false,
         };
         s.open_counter(0);
         s.enable_fork_tracing()?;
@@ -238,6 +244,11 @@ impl ReplaySession {
         self.chain.clear();
         self.open_counter(0);
         self.enable_fork_tracing()?;
+        // While triggers are suspended the fresh process keeps its code
+        // and debug registers clean; resuming them puts them in place.
+        if self.triggers_suspended {
+            return Ok(());
+        }
         self.hw
             .apply(&self.task)
             .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
@@ -465,6 +476,35 @@ impl ReplaySession {
         self.hw
             .apply(&self.task)
             .map_err(|e| ReplayError::Unsupported(e.to_string()))
+    }
+
+    /// Let the instruction at the current point run once without a
+    /// debug-register execution trap (x86's resume flag), as a run that
+    /// starts on a breakpoint steps over it.
+    pub fn skip_exec_trap_here(&mut self) -> Result<()> {
+        if let Regs::X86_64(mut r) = self.task.regs()? {
+            if r.eflags & (1 << 16) == 0 {
+                r.eflags |= 1 << 16;
+                self.task.set_regs(&Regs::X86_64(r))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Expect the overflow signal of a hit counter on this thread (and
+    /// report it as [`StopReason::CountReached`]), or not.
+    pub fn set_counting(&mut self, on: bool) {
+        self.counting = on;
+    }
+
+    /// The hardware watchpoints set: address, length and kind.
+    pub fn watch_points(&self) -> Vec<(u64, u64, PointKind)> {
+        self.hw.watch_points()
+    }
+
+    /// Whether breakpoints and watchpoints are taken out.
+    pub fn triggers_suspended(&self) -> bool {
+        self.triggers_suspended
     }
 
     /// Take every breakpoint and watchpoint out (their settings are kept),
@@ -709,6 +749,10 @@ impl ReplaySession {
     /// Step over the int3 at the current instruction, if there is one of
     /// ours: run the original instruction, then put the int3 back.
     fn step_over_breakpoint(&mut self, mode: RunMode) -> Result<Option<StopReason>> {
+        if self.triggers_suspended {
+            // No int3 in memory and no debug register armed.
+            return Ok(None);
+        }
         let ip = self.task.regs()?.ip();
         if self.hw.exec_at(ip) {
             // A debug-register breakpoint here: the resume flag lets this
@@ -826,7 +870,9 @@ impl ReplaySession {
             let due = self
                 .checkpoint_due
                 .is_some_and(|t| std::time::Instant::now() >= t && self.can_checkpoint());
-            if reached || (due && r.is_none()) {
+            // A stop at the event itself (a watched range written by the
+            // syscall) is reported first; the next run returns at once.
+            if (reached || due) && r.is_none() {
                 return Ok(Some(StopReason::EventReached));
             }
         }
@@ -886,6 +932,10 @@ impl ReplaySession {
     }
 
     fn on_signal(&mut self, mode: RunMode, sig: i32, info: Vec<u8>) -> Result<Option<StopReason>> {
+        if self.counting && sig == crate::ticks::hits::COUNT_SIGNAL {
+            // Ours, not the program's: it is not delivered.
+            return Ok(Some(StopReason::CountReached));
+        }
         if let Some((want, info)) = self.injecting.take() {
             if want == sig {
                 // The delivery stop of a recorded signal we queued: give it

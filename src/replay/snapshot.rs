@@ -120,13 +120,19 @@ impl ReplaySession {
         if let Some(_sig) = self.pending_signal {
             self.task.set_siginfo(&self.pending_info)?;
         }
-        // Make the copy's breakpoints the current ones.
+        // Make the copy's breakpoints the current ones (none while they are
+        // suspended).
+        let want = if self.triggers_suspended {
+            BTreeMap::new()
+        } else {
+            self.breakpoints.clone()
+        };
         for (&a, &orig) in &snap.breakpoints {
-            if !self.breakpoints.contains_key(&a) {
+            if !want.contains_key(&a) {
                 self.task.write_mem(a, &[orig])?;
             }
         }
-        for &a in self.breakpoints.keys() {
+        for &a in want.keys() {
             if !snap.breakpoints.contains_key(&a) {
                 self.task
                     .write_mem(a, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
@@ -136,9 +142,14 @@ impl ReplaySession {
         if let Some(t) = snap.ticks {
             self.open_counter(t);
         }
-        self.hw
-            .apply(&self.task)
-            .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
+        // A fresh copy has no debug registers; while triggers are
+        // suspended they stay free (for hit counters), and resuming them
+        // sets them.
+        if !self.triggers_suspended {
+            self.hw
+                .apply(&self.task)
+                .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
+        }
         let task = &self.task;
         let read = |a: u64, l: usize| task.read_mem(a, l);
         self.hw.refresh(&read);

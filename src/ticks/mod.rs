@@ -6,6 +6,7 @@
 //! between syscalls are anchored by registers instead (see `replay/`).
 //! The mode is chosen automatically and recorded in the trace header.
 
+pub mod hits;
 pub mod pmu;
 
 use crate::trace::TickMode;

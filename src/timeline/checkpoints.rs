@@ -42,9 +42,11 @@ impl Checkpoints {
         self.insert(snap, true)
     }
 
-    pub fn add_auto(&mut self, snap: Snapshot) {
-        self.insert(snap, false);
+    /// Add an automatic checkpoint; its id.
+    pub fn add_auto(&mut self, snap: Snapshot) -> u32 {
+        let id = self.insert(snap, false);
         self.thin();
+        id
     }
 
     /// Drop automatic checkpoints, where they are densest, down to MAX_AUTO.

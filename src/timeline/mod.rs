@@ -20,6 +20,7 @@
 //! their number stays bounded while going back stays quick everywhere.
 
 mod checkpoints;
+mod counted;
 mod reach;
 
 use std::path::Path;
@@ -39,6 +40,8 @@ type Result<T> = std::result::Result<T, ReplayError>;
 pub const AUTO_INTERVAL: Duration = Duration::from_millis(100);
 /// Single steps a reverse-step may replay before giving up.
 pub const MAX_STEPS_BACK: u64 = 1_000_000;
+/// Single steps between the checkpoints a long reverse-step leaves.
+const STEP_CHECKPOINT_INTERVAL: u64 = 512;
 
 /// A replay that can go backwards.
 pub struct Timeline {
@@ -109,21 +112,26 @@ impl Timeline {
 
     pub(super) fn auto_checkpoint(&mut self) {
         self.last_auto = Some(Instant::now());
-        self.auto_checkpoint_here();
+        let _ = self.auto_checkpoint_here();
     }
 
     /// An automatic checkpoint at the current position, unless there is one.
-    fn auto_checkpoint_here(&mut self) {
+    /// An automatic checkpoint at the current position, unless there is
+    /// one; the id of a new one.
+    fn auto_checkpoint_here(&mut self) -> Option<u32> {
         if !self.session.can_checkpoint() {
-            return;
+            return None;
         }
         let pos = self.session.position();
         if self.checkpoints.has_at(&pos) {
-            return;
+            return None;
         }
         match self.session.snapshot() {
-            Ok(snap) => self.checkpoints.add_auto(snap),
-            Err(e) => log::debug!("no automatic checkpoint at {pos}: {e}"),
+            Ok(snap) => Some(self.checkpoints.add_auto(snap)),
+            Err(e) => {
+                log::debug!("no automatic checkpoint at {pos}: {e}");
+                None
+            }
         }
     }
 
@@ -170,17 +178,27 @@ impl Timeline {
                 return self.land(hit);
             }
         }
-        // Then earlier stretches, in growing windows.
+        // Then earlier stretches, in growing windows (the first two one
+        // stretch each: the last stretch of a trace is often only the
+        // program's exit).
         let mut hi = now.event;
         let mut width = 1;
+        let mut windows = 0;
         while hi > 1 {
+            windows += 1;
+            if windows > 2 {
+                width *= 2;
+            }
             let lo = hi.saturating_sub(width).max(1);
             self.reach(&Position::at_event(lo))?;
-            if let Some(hit) = self.scan_to_event(hi)? {
+            let found = match self.scan_counted(hi)? {
+                Some(found) => found,
+                None => self.scan_to_event(hi)?,
+            };
+            if let Some(hit) = found {
                 return self.land(hit);
             }
             hi = lo;
-            width *= 2;
         }
         self.reach(&Self::start_position())?;
         Ok(StopReason::HistoryStart)
@@ -322,6 +340,11 @@ impl Timeline {
             if matches!(stop, StopReason::End(_) | StopReason::Interrupted) {
                 break;
             }
+            // Going to the step before the trigger afterwards starts from
+            // one of these instead of stepping all the way again.
+            if k.is_multiple_of(STEP_CHECKPOINT_INTERVAL) {
+                let _ = self.auto_checkpoint_here();
+            }
         }
         Err(ReplayError::Unsupported(format!(
             "cannot step back here: the previous instruction is more than {MAX_STEPS_BACK} \
@@ -343,6 +366,14 @@ impl Timeline {
         // Count the arrivals at that instruction in the stretch, with only
         // that breakpoint in place.
         self.reach(&Position::at_event(prev))?;
+        self.session.suspend_triggers()?;
+        let counted = self.count_arrivals(addr, event);
+        self.session.resume_triggers()?;
+        if let Some(count) = counted? {
+            let mut chain = Vec::new();
+            crate::replay::position_push(&mut chain, Segment::Exec { addr, count });
+            return Ok(Position { event: prev, chain });
+        }
         let temp = !self.session.has_breakpoint(addr);
         self.session.suspend_triggers()?;
         if temp {
@@ -539,7 +570,7 @@ impl Scanner {
             t.session.set_chain(vec![key.with_count(*n)]);
             if self.last_snapshot.elapsed() >= SCAN_CHECKPOINT_INTERVAL {
                 self.last_snapshot = Instant::now();
-                t.auto_checkpoint_here();
+                let _ = t.auto_checkpoint_here();
             }
         }
         self.last = Some(Hit {

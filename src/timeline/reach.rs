@@ -1,6 +1,7 @@
 //! Going to a position: from the best checkpoint (or the current point, or
 //! a fresh start), natively to its event, then segment by segment.
 
+use super::counted::Counted;
 use super::{interrupted, Result, Timeline};
 use crate::replay::{Position, ReplayError, RunMode, Segment, StopReason};
 
@@ -11,29 +12,69 @@ pub type Observer<'a> = dyn FnMut(&mut Timeline, &StopReason, bool) + 'a;
 impl Timeline {
     /// Make `target` the current position.
     pub fn reach(&mut self, target: &Position) -> Result<()> {
+        if !self.reach_with(target, true, false)? {
+            // A counted run lost its way: again, from a checkpoint, by
+            // counting stops.
+            self.reach_with(target, false, true)?;
+        }
+        Ok(())
+    }
+
+    /// Go to `target`: from the best checkpoint (or from here, unless
+    /// `restore`), natively to its event, then segment by segment, with
+    /// hit counters when `fast`. False when a counted run lost its way.
+    fn reach_with(&mut self, target: &Position, fast: bool, restore: bool) -> Result<bool> {
         let here = self.session.position();
         let here_usable = here.event < target.event
             || (here.event == target.event && target.remainder_from(&here).is_some());
-        let here_usable = here_usable && self.session.ended().is_none();
+        let here_usable = here_usable && self.session.ended().is_none() && !restore;
         let best = self.checkpoints.best_for(target).map(|(_, _, p)| p);
         let use_here = here_usable && best.as_ref().is_none_or(|b| !later(b, &here));
+        let was_suspended = self.session.triggers_suspended();
+        self.session.suspend_triggers()?;
+        let r = self.reach_suspended(target, use_here, fast);
+        if !was_suspended {
+            self.session.resume_triggers()?;
+        }
+        let Some((rest, done)) = r? else {
+            return Ok(false);
+        };
+        for seg in &rest[done..] {
+            self.follow(seg, &mut |_, _, _| {})?;
+        }
+        self.session.set_chain(target.chain.clone());
+        Ok(true)
+    }
+
+    /// The part of reaching `target` that runs with triggers suspended: to
+    /// its event, then the segments that counters can follow. The
+    /// segments left and how many of them are done; None when lost.
+    fn reach_suspended(
+        &mut self,
+        target: &Position,
+        use_here: bool,
+        fast: bool,
+    ) -> Result<Option<(Vec<Segment>, usize)>> {
         if !use_here {
             self.restore_best(target)?;
         }
         if self.session.position().event < target.event {
-            self.session.suspend_triggers()?;
-            let r = self.run_natively_to(target.event);
-            self.session.resume_triggers()?;
-            r?;
+            self.run_natively_to(target.event)?;
         }
         let rest = target
             .remainder_from(&self.session.position())
             .ok_or_else(|| unreachable_position(target))?;
-        for seg in &rest {
-            self.follow(seg, &mut |_, _, _| {})?;
+        let mut done = 0;
+        if fast {
+            for seg in &rest {
+                match self.follow_counted(seg)? {
+                    Counted::Done => done += 1,
+                    Counted::Unavailable => break,
+                    Counted::Lost => return Ok(None),
+                }
+            }
         }
-        self.session.set_chain(target.chain.clone());
-        Ok(())
+        Ok(Some((rest, done)))
     }
 
     /// Continue from the latest checkpoint before `target`, or from the

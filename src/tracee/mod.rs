@@ -165,6 +165,20 @@ impl Task {
         buf
     }
 
+    /// Whether the thread blocks signal `sig` (its mask, from /proc);
+    /// true when the mask cannot be read.
+    pub fn blocks_signal(&self, sig: i32) -> bool {
+        let path = format!("/proc/{}/task/{}/status", self.pid, self.tid);
+        let Ok(status) = std::fs::read_to_string(path) else {
+            return true;
+        };
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigBlk:"))
+            .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+            .is_none_or(|mask| mask & (1u64 << (sig - 1)) != 0)
+    }
+
     /// Read exactly `len` bytes at `addr`.
     pub fn read_mem_exact(&self, addr: u64, len: usize) -> Result<Vec<u8>> {
         let v = self.read_mem(addr, len);

@@ -79,16 +79,27 @@ static DIR_COUNTER: AtomicUsize = AtomicUsize::new(0);
 /// A directory for one test. Removed on drop unless the thread is panicking.
 pub struct TestDir {
     path: PathBuf,
+    /// Variables every `rewind` command of this test gets.
+    env: Vec<(String, String)>,
 }
 
 impl TestDir {
     pub fn new(name: &str) -> TestDir {
+        TestDir::with_env(name, &[])
+    }
+
+    /// A test directory whose `rewind` commands run with `env` set.
+    pub fn with_env(name: &str, env: &[(&str, &str)]) -> TestDir {
         let n = DIR_COUNTER.fetch_add(1, Ordering::SeqCst);
         let path =
             std::env::temp_dir().join(format!("rewind-test-{}-{}-{}", std::process::id(), n, name));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).expect("create test directory");
-        TestDir { path }
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        TestDir { path, env }
     }
 
     pub fn path(&self) -> &Path {
@@ -113,6 +124,9 @@ impl TestDir {
         cmd.env("REWIND_TRACE_DIR", self.path.join("traces"))
             .env("RUST_BACKTRACE", "1")
             .env_remove("RUST_LOG");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
         cmd
     }
 }

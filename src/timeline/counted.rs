@@ -1,0 +1,385 @@
+//! The fast paths of reverse execution: hits counted in the kernel
+//! ([`crate::ticks::hits`]) instead of one ptrace stop per hit.
+//!
+//! - Following a segment ("the n-th arrival at an address", "the n-th
+//!   write to a range") is one native run that the counter stops at the
+//!   n-th hit.
+//! - Scanning a window of whole stretches for the last hit of the user's
+//!   triggers counts each trigger's hits per stretch natively; only the last
+//!   stretch with hits is then looked at closely: from the last hit of its
+//!   busiest trigger to the stretch's end, with every trigger armed.
+//!
+//! Every fast path checks where it arrived (count and address) and, when
+//! it cannot be used (debug registers taken, the counter's signal blocked
+//! by the program, a read watchpoint) or does not arrive, the callers fall
+//! back to counting stops.
+
+use super::{interrupted, Hit, Result, Timeline};
+use crate::replay::{PointKind, Position, ReplayError, Segment, StopReason};
+use crate::ticks::hits::{HitCounter, HitKind, COUNT_SIGNAL};
+
+/// How a counted follow went.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Counted {
+    /// At the end of the segment.
+    Done,
+    /// Not possible here; nothing moved.
+    Unavailable,
+    /// The run did not stop where it should: the session is somewhere in
+    /// the stretch and must be brought back by other means.
+    Lost,
+}
+
+/// One trigger of the user's, as a counter sees it.
+#[derive(Clone, Debug)]
+struct Trigger {
+    addr: u64,
+    len: u64,
+    kind: HitKind,
+    /// How a hit is reported to the debugger.
+    stop: StopReason,
+    /// The segment that counts its hits.
+    seg: Segment,
+}
+
+impl Trigger {
+    fn from_segment(seg: &Segment) -> Option<Trigger> {
+        match *seg {
+            Segment::Exec { addr, .. } => Some(Trigger {
+                addr,
+                len: 8,
+                kind: HitKind::Exec,
+                stop: StopReason::Breakpoint(addr),
+                seg: seg.with_count(0),
+            }),
+            Segment::Watch {
+                addr, len, kind, ..
+            } => {
+                let kind_counted = match kind {
+                    PointKind::Write => HitKind::Write,
+                    PointKind::Access => HitKind::Access,
+                    // Read points filter writes out in software.
+                    PointKind::Read | PointKind::Exec => return None,
+                };
+                Some(Trigger {
+                    addr,
+                    len,
+                    kind: kind_counted,
+                    stop: StopReason::Watch { addr, len, kind },
+                    seg: seg.with_count(0),
+                })
+            }
+            Segment::Steps(_) => None,
+        }
+    }
+
+    fn open(&self, tid: i32, stop_at: Option<u64>) -> Option<HitCounter> {
+        match HitCounter::open(tid, self.addr, self.len, self.kind, stop_at) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                log::debug!("no hit counter for {:?}: {e}", self.seg);
+                None
+            }
+        }
+    }
+}
+
+/// Hits between the checkpoints a counted scan leaves (about 20 ms of
+/// counting where a debug-register hit costs 20 us).
+const SCAN_PERIOD: u64 = 1000;
+
+fn counter_error(e: std::io::Error) -> ReplayError {
+    ReplayError::Unsupported(format!("cannot read a hit counter: {e}"))
+}
+
+impl Timeline {
+    /// Follow `seg` from the current point with a counter that stops the
+    /// thread at its last hit. Triggers must be suspended.
+    pub(super) fn follow_counted(&mut self, seg: &Segment) -> Result<Counted> {
+        let Some(trigger) = Trigger::from_segment(seg) else {
+            return Ok(Counted::Unavailable);
+        };
+        let count = seg.count();
+        if count == 0 {
+            return Ok(Counted::Done);
+        }
+        if self.session.task().blocks_signal(COUNT_SIGNAL) {
+            return Ok(Counted::Unavailable);
+        }
+        let tid = self.session.task().tid.as_raw();
+        if trigger.kind == HitKind::Exec && self.session.regs()?.ip() == trigger.addr {
+            // Leaving the address does not count, as leaving a breakpoint
+            // does not.
+            self.session.skip_exec_trap_here()?;
+        }
+        let Some(counter) = trigger.open(tid, Some(count)) else {
+            return Ok(Counted::Unavailable);
+        };
+        let event = self.session.event_index();
+        self.session.set_counting(true);
+        let r = loop {
+            match self.session.run_to_event(event + 1) {
+                Ok(StopReason::CountReached) => break Ok(true),
+                Ok(StopReason::EventReached) | Ok(StopReason::End(_)) => break Ok(false),
+                Ok(StopReason::Interrupted) => break Err(interrupted()),
+                Ok(_) => {}
+                Err(e) => break Err(e),
+            }
+        };
+        self.session.set_counting(false);
+        if !r? {
+            log::debug!("counted follow of {seg:?} left its stretch");
+            return Ok(Counted::Lost);
+        }
+        let n = counter.read().map_err(counter_error)?;
+        drop(counter);
+        let ip = self.session.regs()?.ip();
+        if n != count || (trigger.kind == HitKind::Exec && ip != trigger.addr) {
+            log::debug!("counted follow of {seg:?} stopped at hit {n}, pc {ip:#x}");
+            return Ok(Counted::Lost);
+        }
+        Ok(Counted::Done)
+    }
+
+    /// The user's breakpoints and watchpoints as counters see them; None
+    /// when one of them cannot be counted.
+    fn user_triggers(&self) -> Option<Vec<Trigger>> {
+        let mut out = Vec::new();
+        let hw_exec = self.session.hw_exec_addrs();
+        let mut addrs = self.session.breakpoint_addrs();
+        addrs.extend(hw_exec.iter().copied());
+        addrs.sort_unstable();
+        addrs.dedup();
+        for addr in addrs {
+            let mut t = Trigger::from_segment(&Segment::Exec { addr, count: 0 })?;
+            if hw_exec.contains(&addr) && !self.session.breakpoint_addrs().contains(&addr) {
+                t.stop = StopReason::HwExec(addr);
+            }
+            out.push(t);
+        }
+        for (addr, len, kind) in self.session.watch_points() {
+            out.push(Trigger::from_segment(&Segment::Watch {
+                addr,
+                len,
+                kind,
+                count: 0,
+            })?);
+        }
+        Some(out)
+    }
+
+    /// From the start of stretch `lo`, the last hit of the user's triggers
+    /// before event `hi`, found with counters. None when counting is not
+    /// possible here (the session is then where it was).
+    pub(super) fn scan_counted(&mut self, hi: u64) -> Result<Option<Option<Hit>>> {
+        let Some(triggers) = self.user_triggers() else {
+            return Ok(None);
+        };
+        if triggers.is_empty() {
+            return Ok(None);
+        }
+        let start = self.session.position();
+        if !start.chain.is_empty() {
+            return Ok(None);
+        }
+        let tid = self.session.task().tid.as_raw();
+        // Overflows every SCAN_PERIOD hits leave checkpoints on the way,
+        // so that going to the last hit afterwards is short.
+        let period = (!self.session.task().blocks_signal(COUNT_SIGNAL)).then_some(SCAN_PERIOD);
+        let was_suspended = self.session.triggers_suspended();
+        self.session.suspend_triggers()?;
+        let mut counters = Vec::new();
+        for t in &triggers {
+            match t.open(tid, period) {
+                Some(c) => counters.push(c),
+                None => {
+                    drop(counters);
+                    if !was_suspended {
+                        self.session.resume_triggers()?;
+                    }
+                    return Ok(None);
+                }
+            }
+        }
+        let ip = self.session.regs()?.ip();
+        if triggers
+            .iter()
+            .any(|t| t.kind == HitKind::Exec && t.addr == ip)
+        {
+            self.session.skip_exec_trap_here()?;
+        }
+        self.session.set_counting(period.is_some());
+        let t0 = std::time::Instant::now();
+        let r = self.count_stretches(&triggers, &counters, hi);
+        log::debug!("counted stretches to {hi} in {:?}", t0.elapsed());
+        self.session.set_counting(false);
+        drop(counters);
+        if !was_suspended {
+            self.session.resume_triggers()?;
+        }
+        let last = r?;
+        match last {
+            None => Ok(Some(None)),
+            Some(Last::AtEvent(hit)) => Ok(Some(Some(hit))),
+            Some(Last::Stretch { event, counts }) => {
+                // The busiest trigger's last hit, then whatever comes after
+                // it in the stretch, every trigger armed.
+                let (i, &n) = counts
+                    .iter()
+                    .enumerate()
+                    .max_by_key(|(_, n)| **n)
+                    .ok_or_else(|| ReplayError::Unsupported("no triggers counted".into()))?;
+                let t = &triggers[i];
+                let pos = Position {
+                    event,
+                    chain: vec![t.seg.with_count(n)],
+                };
+                let t0 = std::time::Instant::now();
+                self.reach(&pos)?;
+                log::debug!("reached {pos} in {:?}", t0.elapsed());
+                let t0 = std::time::Instant::now();
+                let later = self.scan_to_event(event + 1)?;
+                log::debug!("scanned the rest of the stretch in {:?}", t0.elapsed());
+                Ok(Some(Some(later.unwrap_or(Hit {
+                    position: pos,
+                    stop: t.stop.clone(),
+                }))))
+            }
+        }
+    }
+
+    /// Run to event `hi`, counting; where the last hits were. At each
+    /// overflow, a checkpoint named by the hits of the trigger that
+    /// overflowed; only those of the last stretch with hits are kept.
+    fn count_stretches(
+        &mut self,
+        triggers: &[Trigger],
+        counters: &[HitCounter],
+        hi: u64,
+    ) -> Result<Option<Last>> {
+        let mut last = None;
+        let mut before = read_all(counters)?;
+        // Checkpoints taken at overflows: of the last stretch with hits,
+        // and of the current one.
+        let mut kept: Vec<u32> = Vec::new();
+        let mut current: Vec<u32> = Vec::new();
+        while self.session.event_index() < hi {
+            let event = self.session.event_index();
+            let stop = loop {
+                let stop = self.session.run_to_event(event + 1)?;
+                if let StopReason::CountReached = stop {
+                    if let Some(id) = self.checkpoint_at_overflow(triggers, counters, &before)? {
+                        current.push(id);
+                    }
+                    continue;
+                }
+                // Other stops inside the stretch do not end it.
+                if self.session.event_index() != event
+                    || matches!(stop, StopReason::End(_) | StopReason::Interrupted)
+                {
+                    break stop;
+                }
+            };
+            let now = read_all(counters)?;
+            let counts: Vec<u64> = now.iter().zip(&before).map(|(a, b)| a - b).collect();
+            if counts.iter().any(|&n| n > 0) {
+                last = Some(Last::Stretch { event, counts });
+                for id in std::mem::replace(&mut kept, std::mem::take(&mut current)) {
+                    self.checkpoints.forget(id);
+                }
+            }
+            for id in current.drain(..) {
+                self.checkpoints.forget(id);
+            }
+            before = now;
+            match stop {
+                // A syscall wrote a watched range: a hit at the event,
+                // after the stretch's own.
+                StopReason::Watch { .. } if self.session.stopped_at_event() => {
+                    last = Some(Last::AtEvent(Hit {
+                        position: self.session.position(),
+                        stop,
+                    }));
+                }
+                StopReason::Interrupted => return Err(interrupted()),
+                StopReason::End(_) => break,
+                _ => {}
+            }
+            // Checkpoints at event boundaries keep later trips short.
+            if self
+                .last_auto
+                .is_none_or(|t| t.elapsed() >= super::AUTO_INTERVAL)
+            {
+                self.auto_checkpoint();
+            }
+        }
+        Ok(last)
+    }
+
+    /// At an overflow stop of a scan: name the point by the hits of the
+    /// trigger that overflowed since the stretch began (`base`: the counts
+    /// then), and leave a checkpoint there. None when the trigger cannot
+    /// be told.
+    fn checkpoint_at_overflow(
+        &mut self,
+        triggers: &[Trigger],
+        counters: &[HitCounter],
+        base: &[u64],
+    ) -> Result<Option<u32>> {
+        let now = read_all(counters)?;
+        let ip = self.session.regs()?.ip();
+        let due: Vec<usize> = (0..triggers.len())
+            .filter(|&i| now[i] > 0 && now[i].is_multiple_of(SCAN_PERIOD))
+            .filter(|&i| triggers[i].kind != HitKind::Exec || triggers[i].addr == ip)
+            .collect();
+        let [i] = due.as_slice() else {
+            return Ok(None);
+        };
+        let n = now[*i] - base[*i];
+        if n == 0 {
+            return Ok(None);
+        }
+        let event = self.session.event_index();
+        self.session.set_chain(vec![triggers[*i].seg.with_count(n)]);
+        log::trace!(
+            "scan checkpoint at event {event} +{n} hits of {:?}",
+            triggers[*i].seg
+        );
+        Ok(self.auto_checkpoint_here())
+    }
+
+    /// How many times the instruction at `addr` is reached from the
+    /// current point to event `event`, counted natively; None when it
+    /// cannot be counted here. Triggers must be suspended.
+    pub(super) fn count_arrivals(&mut self, addr: u64, event: u64) -> Result<Option<u64>> {
+        let tid = self.session.task().tid.as_raw();
+        let Some(counter) = Trigger::from_segment(&Segment::Exec { addr, count: 0 })
+            .and_then(|t| t.open(tid, None))
+        else {
+            return Ok(None);
+        };
+        loop {
+            match self.session.run_to_event(event)? {
+                StopReason::EventReached | StopReason::End(_) => break,
+                StopReason::Interrupted => return Err(interrupted()),
+                _ => {}
+            }
+        }
+        Ok(Some(counter.read().map_err(counter_error)?))
+    }
+}
+
+/// Where the last hits of a counted scan were.
+enum Last {
+    /// In the stretch that starts at `event`, this many of each trigger.
+    Stretch { event: u64, counts: Vec<u64> },
+    /// A kernel write at an event.
+    AtEvent(Hit),
+}
+
+fn read_all(counters: &[HitCounter]) -> Result<Vec<u64>> {
+    counters
+        .iter()
+        .map(|c| c.read().map_err(counter_error))
+        .collect()
+}
