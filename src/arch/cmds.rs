@@ -313,8 +313,12 @@ pub mod shapes {
     }
 
     // Why-texts of refused syscalls.
-    pub const WHY_TASKS: &str = "threads and child processes are not supported yet: the new \
+    pub const WHY_TASKS: &str = "child processes are not supported yet: the new \
         task's syscalls, signals and memory writes would not be recorded";
+    pub const WHY_PROCESSES: &str = "child processes are not supported yet (threads are): \
+        the new process's syscalls, signals and memory writes would not be recorded";
+    pub const WHY_CLONE3: &str = "clone3 is refused so that the C library falls back to \
+        clone, which rewind records";
     pub const WHY_EXEC: &str = "threads and child processes are not supported yet: a new \
         program image would have to be recorded from its first instruction";
     pub const WHY_IO_URING: &str = "io_uring is not supported: its completion ring is written \
@@ -651,8 +655,10 @@ pub mod shapes {
 
     // --- tasks ---
 
-    pub const CLONE: Shape = refuse("clone", WHY_TASKS);
-    pub const CLONE3: Shape = refuse("clone3", WHY_TASKS);
+    /// Threads only, so far; the flags are in the first argument on both
+    /// architectures.
+    pub const CLONE: Shape = special("clone", Action::Clone { why: WHY_PROCESSES });
+    pub const CLONE3: Shape = refuse("clone3", WHY_CLONE3);
     pub const EXECVE: Shape = refuse("execve", WHY_EXEC);
     pub const EXECVEAT: Shape = refuse("execveat", WHY_EXEC);
     pub const EXIT: Shape = special("exit", Action::Exit);

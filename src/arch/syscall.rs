@@ -62,6 +62,10 @@ pub enum Action {
     Exit,
     /// rt_sigreturn: executed; it restores registers from the signal frame.
     SigReturn,
+    /// clone: a new thread (CLONE_THREAD) is created for real at record and
+    /// at replay, where it gets the recorded thread id; other kinds of
+    /// clone (new processes) are refused with `why`.
+    Clone { why: &'static str },
     /// Not supported in this version: refused with ENOSYS at record and a
     /// warning naming the syscall. `why` says what the user should know.
     Refuse { why: &'static str },

@@ -4,6 +4,7 @@
 pub mod files;
 pub mod signals;
 pub mod syscalls;
+pub mod threads;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -234,10 +235,29 @@ impl Warnings {
 }
 
 struct Recorder {
-    /// The branch counter on the recorded thread, when the machine has one.
+    /// The branch counter on the running thread, when the machine has one.
     counter: Option<crate::ticks::pmu::Counter>,
+    /// The counter's event, for new threads.
+    counter_event: Option<u64>,
     arch: Arch,
+    /// The running thread.
     task: Task,
+    /// Whether `task` is the running thread (false between a switch-out
+    /// and the next switch-in).
+    has_current: bool,
+    /// The signal the running thread gets when resumed.
+    pending_sig: Option<i32>,
+    /// The other threads.
+    threads: threads::Threads,
+    /// The thread group leader (the process id).
+    leader: nix::unistd::Pid,
+    /// When the running thread was switched in.
+    slice_start: std::time::Instant,
+    slice_timer: threads::SliceTimer,
+    /// Whether the slice timer runs for the current resume.
+    slice_armed: bool,
+    /// The process's exit, once known.
+    last_exit: Option<ExitKind>,
     writer: TraceWriter,
     saver: FileSaver,
     warnings: Warnings,
@@ -329,10 +349,20 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         ),
         None => None,
     };
+    let leader = task.pid;
     let mut rec = Recorder {
         counter,
+        counter_event,
         arch: Arch::host(),
         task,
+        has_current: true,
+        pending_sig: None,
+        threads: Default::default(),
+        leader,
+        slice_start: std::time::Instant::now(),
+        slice_timer: Default::default(),
+        slice_armed: false,
+        last_exit: None,
         writer,
         saver,
         warnings: Warnings::default(),
@@ -391,18 +421,26 @@ impl Recorder {
 
     /// Step the program until it ends; returns how it ended.
     fn run(&mut self) -> Result<ExitKind, RecordError> {
-        let tid = self.task.tid.as_raw();
-        let mut pending_sig: Option<i32> = None;
         let mut deferred = signals::Deferrals::new();
         // Held-back signals sent again with tgkill, awaiting their delivery.
         let mut reinject: Vec<signals::Deferred> = Vec::new();
         loop {
+            if !self.has_current {
+                if let Some(kind) = self.schedule()? {
+                    return self.end(kind);
+                }
+            }
+            let tid = self.task.tid.as_raw();
             // The registers the thread resumes with: a signal stop that
             // finds them unchanged comes at a point the trace already
             // anchors (a syscall's exit, a time-counter read).
             let resumed_with = self.task.regs()?;
-            self.task.resume(Resume::Syscall, pending_sig.take())?;
-            match self.task.wait()? {
+            self.arm_slice();
+            self.task.resume(Resume::Syscall, self.pending_sig.take())?;
+            let stop = self.wait_current()?;
+            self.slice_timer.cancel();
+            self.slice_armed = false;
+            match stop {
                 Stop::SyscallEntry => {
                     if !deferred.is_empty() {
                         self.undo_syscall()?;
@@ -410,9 +448,25 @@ impl Recorder {
                         self.resend(&reinject);
                         continue;
                     }
+                    if self.multi_threaded() {
+                        let regs = self.task.regs()?;
+                        if self.block_current(regs)? {
+                            continue;
+                        }
+                    }
                     if let Some(kind) = self.record_syscall()? {
+                        let kind = if self.multi_threaded() {
+                            self.finish_group()?
+                        } else {
+                            kind
+                        };
                         self.writer.push(&Event::Exit { tid, kind })?;
                         return Ok(kind);
+                    }
+                    if self.has_current {
+                        let yielded =
+                            self.arch.syscall_name(self.task.regs()?.syscall_nr()) == "sched_yield";
+                        self.maybe_switch(yielded)?;
                     }
                 }
                 Stop::SyscallExit => {
@@ -423,6 +477,11 @@ impl Recorder {
                         continue;
                     }
                     if signals::is_our_stop(sig, &info) {
+                        if deferred.is_empty() && reinject.is_empty() {
+                            // The slice timer.
+                            self.preempt()?;
+                            continue;
+                        }
                         // Our timer: deliver what was held back right here.
                         reinject.extend(deferred.take());
                         self.resend(&reinject);
@@ -433,7 +492,7 @@ impl Recorder {
                             let d = reinject.remove(i);
                             self.task.set_siginfo(&d.info)?;
                             self.record_signal(d.sig, d.info)?;
-                            pending_sig = Some(sig);
+                            self.pending_sig = Some(sig);
                             continue;
                         }
                     }
@@ -450,21 +509,35 @@ impl Recorder {
                         continue;
                     }
                     self.record_signal(sig, info)?;
-                    pending_sig = Some(sig);
+                    self.pending_sig = Some(sig);
                 }
                 Stop::Event(_) | Stop::Other(_) => {}
-                Stop::Exited(c) => {
-                    let kind = ExitKind::Exited(c);
-                    self.writer.push(&Event::Exit { tid, kind })?;
-                    return Ok(kind);
-                }
-                Stop::Killed(s) => {
-                    let kind = ExitKind::Killed(s);
-                    self.writer.push(&Event::Exit { tid, kind })?;
-                    return Ok(kind);
-                }
+                Stop::Exited(c) => return self.end_with(tid, ExitKind::Exited(c)),
+                Stop::Killed(s) => return self.end_with(tid, ExitKind::Killed(s)),
             }
         }
+    }
+
+    /// The running thread ended outside a syscall (killed by a signal):
+    /// the process ends with it.
+    fn end_with(&mut self, tid: i32, kind: ExitKind) -> Result<ExitKind, RecordError> {
+        let kind = if self.multi_threaded() {
+            self.last_exit = Some(kind);
+            self.finish_group()?
+        } else {
+            kind
+        };
+        self.writer.push(&Event::Exit { tid, kind })?;
+        Ok(kind)
+    }
+
+    /// The last thread is gone.
+    fn end(&mut self, kind: ExitKind) -> Result<ExitKind, RecordError> {
+        self.writer.push(&Event::Exit {
+            tid: self.leader.as_raw(),
+            kind,
+        })?;
+        Ok(kind)
     }
 
     /// Record a signal about to be delivered at the current stop.
@@ -570,6 +643,7 @@ impl Recorder {
             None => Some("rewind does not know this syscall"),
             Some(d) => match d.action {
                 Action::Refuse { why } => Some(why),
+                Action::Clone { why } if args[0] & threads::CLONE_THREAD == 0 => Some(why),
                 Action::Prctl => match crate::arch::cmds::prctl_policy(args[0]) {
                     crate::arch::cmds::PrctlPolicy::Refuse { why } => Some(why),
                     _ => None,
@@ -581,12 +655,19 @@ impl Recorder {
             if let Some(answer) = desc.and_then(|d| syscalls::intercept(self.arch, d, &args)) {
                 return self.answer_syscall(regs, answer);
             }
+            if let Some(Action::Clone { .. }) = desc.map(|d| d.action) {
+                return self.record_clone(regs);
+            }
         }
         if let Some(why) = refuse_why {
             let name = self.arch.syscall_name(nr);
-            self.warnings.once(format!("syscall {nr}"), || {
-                format!("the program called {name} (syscall {nr}); {why}. It was refused with ENOSYS and the program went on.")
-            });
+            // clone3 is refused on purpose, for the C library's fallback
+            // to clone: not worth a warning.
+            if name != "clone3" {
+                self.warnings.once(format!("syscall {nr}"), || {
+                    format!("the program called {name} (syscall {nr}); {why}. It was refused with ENOSYS and the program went on.")
+                });
+            }
             let mut r = regs;
             if let Regs::X86_64(x) = &mut r {
                 x.orig_rax = u64::MAX;
@@ -608,6 +689,9 @@ impl Recorder {
                     refused: false,
                     ticks: self.ticks(),
                 }))?;
+                if d.name == "exit" && self.multi_threaded() {
+                    return self.thread_exit();
+                }
             }
         }
         self.task.resume(Resume::Syscall, None)?;
@@ -639,41 +723,67 @@ impl Recorder {
                 .into())
             }
         }
-        let after = self.task.regs()?;
-        let result = after.result();
-        let mut writes = Vec::new();
-        let mut map = None;
-        if let (Some(d), None) = (desc, refuse_why) {
-            let mut warn = |name: String| {
-                let key = format!("ioctl {name}");
-                self.warnings.once(key, || {
-                    format!("unknown {name}: recorded what its number says it writes; if replay diverges here, report this ioctl")
-                })
-            };
-            let ranges = syscalls::out_ranges(
-                self.arch,
-                &self.task,
-                d,
-                &args,
-                result as i64,
-                &snap,
-                &mut warn,
-            );
-            writes = syscalls::read_ranges(&self.task, &ranges);
-            if d.action == Action::Mmap && (result as i64) >= 0 {
-                map = self.map_source(&args, result)?;
+        match (desc, refuse_why) {
+            (Some(d), None) => self.push_syscall_exit(regs, d, &snap)?,
+            _ => {
+                let result = self.task.regs()?.result();
+                self.writer.push(&Event::Syscall(SyscallEvent {
+                    tid,
+                    regs,
+                    result,
+                    writes: Vec::new(),
+                    map: None,
+                    refused: true,
+                    ticks: self.ticks(),
+                }))?;
             }
         }
+        Ok(None)
+    }
+
+    /// At the exit stop of a syscall that ran: its result and what it
+    /// wrote, as an event.
+    fn push_syscall_exit(
+        &mut self,
+        regs: Regs,
+        d: &'static crate::arch::syscall::SyscallDesc,
+        snap: &syscalls::EntrySnapshot,
+    ) -> Result<(), RecordError> {
+        let tid = self.task.tid.as_raw();
+        let args = regs.syscall_args();
+        let after = self.task.regs()?;
+        let result = after.result();
+        let mut warn = |name: String| {
+            let key = format!("ioctl {name}");
+            self.warnings.once(key, || {
+                format!("unknown {name}: recorded what its number says it writes; if replay diverges here, report this ioctl")
+            })
+        };
+        let ranges = syscalls::out_ranges(
+            self.arch,
+            &self.task,
+            d,
+            &args,
+            result as i64,
+            snap,
+            &mut warn,
+        );
+        let writes = syscalls::read_ranges(&self.task, &ranges);
+        let map = if d.action == Action::Mmap && (result as i64) >= 0 {
+            self.map_source(&args, result)?
+        } else {
+            None
+        };
         self.writer.push(&Event::Syscall(SyscallEvent {
             tid,
             regs,
             result,
             writes,
             map,
-            refused: refuse_why.is_some(),
+            refused: false,
             ticks: self.ticks(),
         }))?;
-        Ok(None)
+        Ok(())
     }
 
     /// Answer a syscall ourselves instead of the kernel: skip it, put the

@@ -8,6 +8,7 @@ pub mod hw;
 mod position;
 mod snapshot;
 mod syscalls;
+mod threads;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -111,14 +112,16 @@ pub enum Echo {
 pub struct Interrupter {
     flag: Arc<AtomicBool>,
     pid: Arc<AtomicI32>,
+    tid: Arc<AtomicI32>,
 }
 
 impl Interrupter {
     pub fn interrupt(&self) {
         self.flag.store(true, Ordering::SeqCst);
         let pid = nix::unistd::Pid::from_raw(self.pid.load(Ordering::SeqCst));
-        if pid.as_raw() > 0 {
-            let _ = sys::tgkill(pid, pid, libc::SIGSTOP);
+        let tid = nix::unistd::Pid::from_raw(self.tid.load(Ordering::SeqCst));
+        if pid.as_raw() > 0 && tid.as_raw() > 0 {
+            let _ = sys::tgkill(pid, tid, libc::SIGSTOP);
         }
     }
 }
@@ -142,6 +145,15 @@ pub struct ReplaySession {
     syscall_insn: Option<u64>,
     interrupt_flag: Arc<AtomicBool>,
     interrupt_pid: Arc<AtomicI32>,
+    /// The running thread's kernel id, for interrupts.
+    interrupt_tid: Arc<AtomicI32>,
+    /// The recorded id of the running thread (`task`).
+    current_tid: i32,
+    /// The other threads, stopped.
+    threads: threads::Threads,
+    /// The running thread sits at a syscall entry that its `SyscallEntry`
+    /// event consumed; its `Syscall` event replays it without resuming.
+    at_entry: bool,
     warned_cpuid: bool,
     warned_counter: bool,
     /// A breakpoint of our own at the anchor of the next event (an
@@ -193,6 +205,7 @@ impl ReplaySession {
         }
         let task = start(&reader, &events)?;
         let pid = task.pid.as_raw();
+        let main_tid = events.first().map(|e| e.tid()).unwrap_or(pid);
         let mut s = ReplaySession {
             reader,
             arch,
@@ -207,6 +220,10 @@ impl ReplaySession {
             syscall_insn: None,
             interrupt_flag: Arc::new(AtomicBool::new(false)),
             interrupt_pid: Arc::new(AtomicI32::new(pid)),
+            interrupt_tid: Arc::new(AtomicI32::new(pid)),
+            current_tid: main_tid,
+            threads: Default::default(),
+            at_entry: false,
             warned_cpuid: false,
             warned_counter: false,
             anchor: None,
@@ -235,6 +252,8 @@ impl ReplaySession {
         self.task = start(&self.reader, &self.events)?;
         self.interrupt_pid
             .store(self.task.pid.as_raw(), Ordering::SeqCst);
+        let main_tid = self.events.first().map(|e| e.tid()).unwrap_or(0);
+        self.drop_threads(main_tid);
         self.next = 1;
         self.pending_signal = None;
         self.ended = None;
@@ -321,6 +340,7 @@ impl ReplaySession {
         Interrupter {
             flag: self.interrupt_flag.clone(),
             pid: self.interrupt_pid.clone(),
+            tid: self.interrupt_tid.clone(),
         }
     }
 
@@ -644,7 +664,8 @@ impl ReplaySession {
                 | nix::sys::ptrace::Options::PTRACE_O_TRACEEXEC
                 | nix::sys::ptrace::Options::PTRACE_O_EXITKILL
                 | nix::sys::ptrace::Options::PTRACE_O_TRACEEXIT
-                | nix::sys::ptrace::Options::PTRACE_O_TRACEFORK,
+                | nix::sys::ptrace::Options::PTRACE_O_TRACEFORK
+                | nix::sys::ptrace::Options::PTRACE_O_TRACECLONE,
         )
         .map_err(|errno| {
             ReplayError::Task(TaskError::Ptrace {
@@ -735,7 +756,9 @@ impl ReplaySession {
     /// Whether the session is at a point where a checkpoint can be taken
     /// (not ended, no signal half-delivered).
     pub fn can_checkpoint(&self) -> bool {
-        self.ended.is_none() && self.injecting.is_none()
+        // A fork copies only the calling thread: no checkpoints while
+        // other threads live (going back then replays from the start).
+        self.ended.is_none() && self.injecting.is_none() && self.threads.is_empty()
     }
 
     /// The original byte under an int3 we placed (user breakpoint or anchor).
@@ -785,13 +808,14 @@ impl ReplaySession {
     /// Put our own breakpoint at the anchor of the next event when it is an
     /// asynchronous signal that is not here yet.
     fn arm_anchor(&mut self) -> Result<()> {
-        let Some(Event::Signal {
-            synchronous: false,
-            regs: want,
-            ..
-        }) = self.events.get(self.next)
-        else {
-            return Ok(());
+        let want = match self.events.get(self.next) {
+            Some(Event::Signal {
+                synchronous: false,
+                regs,
+                ..
+            })
+            | Some(Event::Preempt { regs, .. }) => *regs,
+            _ => return Ok(()),
         };
         let addr = want.ip();
         if self.anchor.map(|(a, _)| a) == Some(addr) {
@@ -822,14 +846,17 @@ impl ReplaySession {
 
     /// Whether the task is exactly at the anchor of the next event.
     fn at_anchor(&self) -> Result<bool> {
-        let Some(Event::Signal {
-            synchronous: false,
-            regs: want,
-            stack_crc,
-            ..
-        }) = self.events.get(self.next)
-        else {
-            return Ok(false);
+        let (want, stack_crc) = match self.events.get(self.next) {
+            Some(Event::Signal {
+                synchronous: false,
+                regs,
+                stack_crc,
+                ..
+            })
+            | Some(Event::Preempt {
+                regs, stack_crc, ..
+            }) => (regs, stack_crc),
+            _ => return Ok(false),
         };
         let now = self.task.regs()?;
         // A signal held back to the next syscall was delivered at its
@@ -880,11 +907,28 @@ impl ReplaySession {
     }
 
     fn advance_inner(&mut self, mode: RunMode) -> Result<Option<StopReason>> {
+        self.switch_for_next()?;
         if let Some(stop) = self.deliver_async_signal_here()? {
             return Ok(Some(stop));
         }
         if self.next >= self.events.len() {
             return Ok(Some(self.end_of_events()));
+        }
+        if self.at_entry {
+            // Parked at this syscall's entry while other threads ran.
+            self.at_entry = false;
+            if let Some(end) = self.replay_syscall()? {
+                return Ok(Some(end));
+            }
+            return Ok((mode == RunMode::Step).then_some(StopReason::Step));
+        }
+        if let Some(Event::Preempt { .. }) = self.events.get(self.next) {
+            if self.at_anchor()? {
+                // Switched out here when recorded.
+                self.disarm_anchor()?;
+                self.next += 1;
+                return Ok(None);
+            }
         }
         self.arm_anchor()?;
         let how = match mode {
@@ -895,6 +939,12 @@ impl ReplaySession {
         let stop = self.task.wait()?;
         self.at_signal_stop = matches!(stop, Stop::Signal { .. });
         match stop {
+            Stop::SyscallEntry
+                if matches!(self.events.get(self.next), Some(Event::SyscallEntry { .. })) =>
+            {
+                self.park_at_entry()?;
+                Ok((mode == RunMode::Step).then_some(StopReason::Step))
+            }
             Stop::SyscallEntry => {
                 if let Some(end) = self.replay_syscall()? {
                     return Ok(Some(end));

@@ -64,6 +64,14 @@ impl ReplaySession {
                 .unwrap_or(Action::Emulate)
         };
         match action {
+            Action::Exit if !self.threads.is_empty() && self.arch.syscall_name(nr) == "exit" => {
+                // One thread of several ends.
+                self.replay_thread_exit(&regs)?;
+                return Ok(None);
+            }
+            Action::Clone { .. } if !ev.refused && (ev.result as i64) > 0 => {
+                self.replay_clone(&regs, ev.result as i32)?;
+            }
             Action::Exit => {
                 // The end: the process stays as it is, for inspection.
                 let kind = match self.events.get(self.next) {

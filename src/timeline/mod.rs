@@ -359,7 +359,10 @@ impl Timeline {
         let prev = event - 1;
         let addr = match self.session.events().get(prev as usize) {
             Some(Event::Syscall(s)) => s.regs.ip() - 2,
-            Some(Event::TimeCounter { regs, .. }) | Some(Event::Signal { regs, .. }) => regs.ip(),
+            Some(Event::SyscallEntry { regs, .. }) => regs.ip() - 2,
+            Some(Event::TimeCounter { regs, .. })
+            | Some(Event::Signal { regs, .. })
+            | Some(Event::Preempt { regs, .. }) => regs.ip(),
             Some(Event::Exec { .. }) | None => return Ok(Self::start_position()),
             Some(Event::Exit { .. }) => return Ok(Position::at_event(prev)),
         };

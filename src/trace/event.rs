@@ -6,8 +6,16 @@ use crate::arch::regs::Regs;
 use crate::arch::Arch;
 
 /// The trace format version. Bump it on any change to the types in this file;
-/// older traces are refused with a message saying which version wrote them.
-pub const FORMAT_VERSION: u32 = 1;
+/// older traces are refused with a message saying which version wrote them,
+/// unless they are read as they are (see [`OLDEST_READABLE_VERSION`]).
+///
+/// 2: threads (`SyscallEntry`, `Preempt`).
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest format this version reads. Version 1 traces are version 2
+/// traces of single-threaded programs: the events they have kept their
+/// encoding.
+pub const OLDEST_READABLE_VERSION: u32 = 1;
 
 /// How progress between events was counted when recording.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,6 +212,23 @@ pub enum Event {
         tid: i32,
         kind: ExitKind,
     },
+    /// A thread entered a syscall that may block (a futex wait, a read
+    /// from a pipe...) and other threads ran while it was in the kernel.
+    /// Its `Syscall` event, later, says how the syscall ended.
+    SyscallEntry {
+        tid: i32,
+        regs: Regs,
+        ticks: Option<u64>,
+    },
+    /// A thread that ran too long without a syscall was switched out here
+    /// so that another could run; the registers and the stack checksum
+    /// anchor the point, as for an asynchronous signal.
+    Preempt {
+        tid: i32,
+        regs: Regs,
+        stack_crc: u32,
+        ticks: Option<u64>,
+    },
 }
 
 impl Event {
@@ -212,7 +237,9 @@ impl Event {
             Event::Exec { tid, .. }
             | Event::TimeCounter { tid, .. }
             | Event::Signal { tid, .. }
-            | Event::Exit { tid, .. } => *tid,
+            | Event::Exit { tid, .. }
+            | Event::SyscallEntry { tid, .. }
+            | Event::Preempt { tid, .. } => *tid,
             Event::Syscall(s) => s.tid,
         }
     }
@@ -275,6 +302,14 @@ impl Event {
                 regs.ip()
             ),
             Event::Exit { kind, .. } => format!("{kind}"),
+            Event::SyscallEntry { regs, .. } => format!(
+                "{} entered at {:#x}, blocking while other threads run",
+                arch.syscall_name(regs.syscall_nr()),
+                regs.ip()
+            ),
+            Event::Preempt { regs, .. } => {
+                format!("switched out at {:#x}", regs.ip())
+            }
         }
     }
 }

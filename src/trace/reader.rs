@@ -128,7 +128,7 @@ fn decode_header(bytes: &[u8], dir: &Path) -> Result<Header, TraceError> {
             ours: FORMAT_VERSION,
         });
     }
-    if version < FORMAT_VERSION {
+    if version < crate::trace::event::OLDEST_READABLE_VERSION {
         return Err(TraceError::OlderVersion {
             path,
             found: version,

@@ -86,6 +86,53 @@ pub struct Task {
     cache: std::cell::Cell<Option<Regs>>,
 }
 
+/// Wait for the next stop of any traced thread; `nohang` returns None when
+/// none is stopped yet.
+pub fn wait_any(nohang: bool) -> Result<Option<(Pid, Stop)>> {
+    let mut flags = WaitPidFlag::__WALL;
+    if nohang {
+        flags |= WaitPidFlag::WNOHANG;
+    }
+    loop {
+        let st = match waitpid(Pid::from_raw(-1), Some(flags)) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(pt("waitpid", Pid::from_raw(-1))(e)),
+            Ok(WaitStatus::StillAlive) => return Ok(None),
+            Ok(st) => st,
+        };
+        let Some(tid) = st.pid() else {
+            return Ok(None);
+        };
+        return decode_status(tid, st).map(|s| Some((tid, s)));
+    }
+}
+
+/// What a wait status of thread `tid` means.
+fn decode_status(tid: Pid, st: WaitStatus) -> Result<Stop> {
+    Ok(match st {
+        WaitStatus::PtraceSyscall(_) => match ptrace::syscall_info(tid) {
+            Ok(info) if info.op == libc::PTRACE_SYSCALL_INFO_EXIT => Stop::SyscallExit,
+            Ok(_) => Stop::SyscallEntry,
+            Err(e) => return Err(pt("GET_SYSCALL_INFO", tid)(e)),
+        },
+        WaitStatus::Stopped(_, sig) => {
+            let info = match ptrace::getsiginfo(tid) {
+                Ok(i) => siginfo_bytes(&i),
+                // A group-stop has no siginfo.
+                Err(_) => return Ok(Stop::Other(sig as i32)),
+            };
+            Stop::Signal {
+                sig: sig as i32,
+                info,
+            }
+        }
+        WaitStatus::PtraceEvent(_, _, ev) => Stop::Event(ev),
+        WaitStatus::Exited(_, code) => Stop::Exited(code),
+        WaitStatus::Signaled(_, sig, _) => Stop::Killed(sig as i32),
+        WaitStatus::Continued(_) | WaitStatus::StillAlive => Stop::Other(0),
+    })
+}
+
 fn pt(op: &'static str, tid: Pid) -> impl FnOnce(nix::errno::Errno) -> TaskError {
     move |errno| TaskError::Ptrace {
         op,
@@ -112,6 +159,21 @@ impl Task {
             tid,
             pid,
             mem,
+            cache: std::cell::Cell::new(None),
+        })
+    }
+
+    /// A second handle on the same thread.
+    pub fn duplicate(&self) -> Result<Task> {
+        Ok(Task {
+            tid: self.tid,
+            pid: self.pid,
+            mem: self.mem.try_clone().map_err(|source| TaskError::Memory {
+                op: "open",
+                tid: self.tid.as_raw(),
+                addr: 0,
+                source,
+            })?,
             cache: std::cell::Cell::new(None),
         })
     }
@@ -268,29 +330,14 @@ impl Task {
                 Err(e) => return Err(pt("waitpid", self.tid)(e)),
                 Ok(st) => st,
             };
-            return Ok(match st {
-                WaitStatus::PtraceSyscall(_) => match ptrace::syscall_info(self.tid) {
-                    Ok(info) if info.op == libc::PTRACE_SYSCALL_INFO_EXIT => Stop::SyscallExit,
-                    Ok(_) => Stop::SyscallEntry,
-                    Err(e) => return Err(pt("GET_SYSCALL_INFO", self.tid)(e)),
-                },
-                WaitStatus::Stopped(_, sig) => {
-                    let info = match ptrace::getsiginfo(self.tid) {
-                        Ok(i) => siginfo_bytes(&i),
-                        // A group-stop has no siginfo.
-                        Err(_) => return Ok(Stop::Other(sig as i32)),
-                    };
-                    Stop::Signal {
-                        sig: sig as i32,
-                        info,
-                    }
-                }
-                WaitStatus::PtraceEvent(_, _, ev) => Stop::Event(ev),
-                WaitStatus::Exited(_, code) => Stop::Exited(code),
-                WaitStatus::Signaled(_, sig, _) => Stop::Killed(sig as i32),
-                WaitStatus::Continued(_) | WaitStatus::StillAlive => Stop::Other(0),
-            });
+            return decode_status(self.tid, st);
         }
+    }
+
+    /// Forget the registers read at the last stop (the thread was resumed
+    /// or waited for by other means).
+    pub fn forget_regs(&self) {
+        self.cache.set(None);
     }
 
     pub fn set_siginfo(&self, info: &[u8]) -> Result<()> {

@@ -106,7 +106,8 @@ fn wait_exec(child: Pid, path: &str) -> Result<Task, SpawnError> {
         ptrace::Options::PTRACE_O_TRACESYSGOOD
             | ptrace::Options::PTRACE_O_TRACEEXEC
             | ptrace::Options::PTRACE_O_EXITKILL
-            | ptrace::Options::PTRACE_O_TRACEEXIT,
+            | ptrace::Options::PTRACE_O_TRACEEXIT
+            | ptrace::Options::PTRACE_O_TRACECLONE,
     )
     .map_err(|errno| TaskError::Ptrace {
         op: "SETOPTIONS",

@@ -652,8 +652,8 @@ mod tests {
         ] {
             assert_eq!(desc(name).action, Action::Emulate, "{name}");
         }
+        assert!(matches!(desc("clone").action, Action::Clone { .. }));
         for name in [
-            "clone",
             "clone3",
             "fork",
             "vfork",

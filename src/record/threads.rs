@@ -1,0 +1,563 @@
+//! Threads at record time.
+//!
+//! One thread runs at a time (all are pinned to rewind's CPU anyway); the
+//! others are stopped, or inside a syscall that may block. The trace says
+//! which thread ran when without a separate scheduling record:
+//!
+//! - A switch at a syscall's exit needs nothing: the next event names the
+//!   next thread, and the replay runs that one.
+//! - A thread that enters a syscall that may block (a futex wait, a read
+//!   from a pipe...) gets a `SyscallEntry` event and is left in the kernel
+//!   while others run; its `Syscall` event is written when the syscall
+//!   returns, in the order the recorder sees it.
+//! - A thread that runs longer than [`SLICE`] without a syscall while
+//!   another could run is stopped with a signal of ours and switched out
+//!   with a `Preempt` event: its registers and stack checksum anchor the
+//!   point, which the replay finds again with a breakpoint.
+//!
+//! Blocking is never busy: the recorder waits in waitpid for whichever
+//! thread stops next.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use nix::unistd::Pid;
+
+use super::{syscalls, RecordError, Recorder};
+use crate::arch::regs::Regs;
+use crate::arch::syscall::SyscallDesc;
+use crate::trace::{Event, ExitKind, SyscallEvent};
+use crate::tracee::{sys, Resume, Stop, Task, TaskError};
+
+/// How long a thread runs while others wait before it is switched out.
+pub const SLICE: Duration = Duration::from_millis(20);
+
+/// clone flags (the same values on every architecture).
+pub const CLONE_THREAD: u64 = 0x0001_0000;
+const CLONE_PARENT_SETTID: u64 = 0x0010_0000;
+const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
+
+/// A thread that is not the one running.
+pub struct Parked {
+    pub task: Task,
+    pub counter: Option<crate::ticks::pmu::Counter>,
+    pub state: ParkedState,
+}
+
+pub enum ParkedState {
+    /// Stopped where it can be resumed, with a signal to deliver then.
+    Ready { sig: Option<(i32, Vec<u8>)> },
+    /// Left in a syscall that may block: what its event needs.
+    InSyscall(Box<Blocked>),
+    /// Exiting: its last stops are still to come.
+    Exiting,
+}
+
+/// A syscall left running in the kernel: what its event needs.
+pub struct Blocked {
+    regs: Regs,
+    snap: syscalls::EntrySnapshot,
+    desc: &'static SyscallDesc,
+}
+
+/// The timer that ends a thread's slice: a SIGSTOP of ours to the thread,
+/// unless cancelled (every stop cancels it).
+#[derive(Default)]
+pub struct SliceTimer {
+    generation: Arc<AtomicU64>,
+}
+
+impl SliceTimer {
+    /// Stop `tid` after `after`, unless cancelled first.
+    pub fn arm(&self, pid: Pid, tid: Pid, after: Duration) {
+        let gen = self.generation.load(Ordering::SeqCst);
+        let shared = self.generation.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(after);
+            if shared.load(Ordering::SeqCst) == gen {
+                let _ = sys::tgkill(pid, tid, libc::SIGSTOP);
+            }
+        });
+    }
+
+    pub fn cancel(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Whether a syscall may wait for another thread or process: then the
+/// thread is left in the kernel while others run. Reads and writes only on
+/// descriptors that can block (pipes, sockets, terminals, event fds).
+pub fn may_block(name: &str, args: &[u64; 6], pid: Pid) -> bool {
+    match name {
+        "futex" => {
+            // FUTEX_WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2.
+            matches!(args[1] & 0x7f, 0 | 6 | 9 | 11 | 13)
+        }
+        "futex_wait" | "futex_waitv" | "poll" | "ppoll" | "select" | "pselect6" | "epoll_wait"
+        | "epoll_pwait" | "epoll_pwait2" | "nanosleep" | "clock_nanosleep" | "wait4" | "waitid"
+        | "pause" | "rt_sigsuspend" | "rt_sigtimedwait" | "msgrcv" | "semop" | "semtimedop"
+        | "flock" | "accept" | "accept4" | "connect" => true,
+        "read" | "readv" | "recvfrom" | "recvmsg" | "recvmmsg" | "write" | "writev" | "sendto"
+        | "sendmsg" | "sendmmsg" => fd_may_block(pid, args[0] as i32),
+        _ => false,
+    }
+}
+
+fn fd_may_block(pid: Pid, fd: i32) -> bool {
+    match std::fs::read_link(format!("/proc/{pid}/fd/{fd}")) {
+        Ok(p) => {
+            let p = p.to_string_lossy();
+            p.starts_with("pipe:")
+                || p.starts_with("socket:")
+                || p.starts_with("anon_inode:")
+                || p.starts_with("/dev/")
+        }
+        Err(_) => false,
+    }
+}
+
+/// Where clone writes the new thread's id: the parent's and the child's
+/// pointers, when the flags ask for them (x86_64 passes the child's before
+/// tls, aarch64 after).
+pub fn clone_tid_ptrs(arch: crate::arch::Arch, args: &[u64; 6]) -> Vec<u64> {
+    let flags = args[0];
+    let child_arg = match arch {
+        crate::arch::Arch::X86_64 => 3,
+        crate::arch::Arch::Aarch64 => 4,
+    };
+    let mut v = Vec::new();
+    if flags & CLONE_PARENT_SETTID != 0 && args[2] != 0 {
+        v.push(args[2]);
+    }
+    if flags & CLONE_CHILD_SETTID != 0 && args[child_arg] != 0 {
+        v.push(args[child_arg]);
+    }
+    v
+}
+
+impl Recorder {
+    /// Whether other threads exist.
+    pub(super) fn multi_threaded(&self) -> bool {
+        !self.threads.is_empty()
+    }
+
+    fn any_ready(&self) -> bool {
+        self.threads
+            .values()
+            .any(|p| matches!(p.state, ParkedState::Ready { .. }))
+    }
+
+    /// Wait for the running thread's next stop, handling the stops of the
+    /// others (syscalls returning, threads starting or ending) meanwhile.
+    pub(super) fn wait_current(&mut self) -> Result<Stop, RecordError> {
+        if !self.multi_threaded() {
+            return Ok(self.task.wait()?);
+        }
+        loop {
+            let Some((tid, stop)) = crate::tracee::wait_any(false)? else {
+                continue;
+            };
+            if tid == self.task.tid {
+                self.task.forget_regs();
+                return Ok(stop);
+            }
+            self.on_other_stop(tid, stop)?;
+            // A thread that became ready may now wait for this one.
+            self.arm_slice();
+        }
+    }
+
+    /// A stop of a thread that is not running.
+    fn on_other_stop(&mut self, tid: Pid, stop: Stop) -> Result<(), RecordError> {
+        let t = tid.as_raw();
+        let Some(p) = self.threads.get_mut(&t) else {
+            // A thread we no longer track (its exit came late): let it go.
+            if let Stop::Event(_) | Stop::Signal { .. } | Stop::Other(_) = stop {
+                let _ = nix::sys::ptrace::cont(tid, None);
+            }
+            return Ok(());
+        };
+        p.task.forget_regs();
+        match stop {
+            Stop::SyscallExit => {
+                if let ParkedState::InSyscall(_) = p.state {
+                    let ParkedState::InSyscall(b) =
+                        std::mem::replace(&mut p.state, ParkedState::Ready { sig: None })
+                    else {
+                        return Ok(());
+                    };
+                    self.with_parked(t, |rec| rec.push_syscall_exit(b.regs, b.desc, &b.snap))?;
+                }
+            }
+            Stop::SyscallEntry => {
+                // A blocked syscall restarted after a signal of ours: back
+                // into the kernel, it is the same syscall.
+                if let ParkedState::InSyscall(_) = p.state {
+                    p.task.resume(Resume::Syscall, None)?;
+                }
+            }
+            Stop::Signal { sig, info } => {
+                if super::signals::is_our_stop(sig, &info) {
+                    // A slice timer that fired late: ignore it.
+                    if let ParkedState::InSyscall(_) = p.state {
+                        p.task.resume(Resume::Syscall, None)?;
+                    }
+                } else if let ParkedState::InSyscall(_) = p.state {
+                    // A signal interrupted the blocked syscall before its
+                    // exit was seen: deliver it when the thread runs.
+                    p.state = ParkedState::Ready {
+                        sig: Some((sig, info)),
+                    };
+                } else if sig != libc::SIGSTOP {
+                    p.state = ParkedState::Ready {
+                        sig: Some((sig, info)),
+                    };
+                }
+            }
+            Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
+                p.state = ParkedState::Exiting;
+                p.task.resume(Resume::Cont, None)?;
+            }
+            Stop::Event(_) | Stop::Other(_) => {
+                if let ParkedState::InSyscall(_) | ParkedState::Exiting = p.state {
+                    p.task.resume(Resume::Cont, None)?;
+                }
+            }
+            Stop::Exited(_) | Stop::Killed(_) => {
+                self.threads.remove(&t);
+            }
+        }
+        Ok(())
+    }
+
+    /// Run `f` with parked thread `tid` as the current one.
+    fn with_parked<T>(
+        &mut self,
+        tid: i32,
+        f: impl FnOnce(&mut Recorder) -> Result<T, RecordError>,
+    ) -> Result<T, RecordError> {
+        let Some(mut p) = self.threads.remove(&tid) else {
+            return Err(RecordError::Task(TaskError::UnexpectedStop {
+                tid,
+                during: "looking up a thread",
+                stop: Stop::Other(0),
+            }));
+        };
+        std::mem::swap(&mut self.task, &mut p.task);
+        std::mem::swap(&mut self.counter, &mut p.counter);
+        let r = f(self);
+        std::mem::swap(&mut self.task, &mut p.task);
+        std::mem::swap(&mut self.counter, &mut p.counter);
+        self.threads.insert(tid, p);
+        r
+    }
+
+    /// The current thread, at the entry of a syscall that may block, goes
+    /// into the kernel and another runs. False when no other can run (the
+    /// syscall is then recorded as usual).
+    pub(super) fn block_current(&mut self, regs: Regs) -> Result<bool, RecordError> {
+        let nr = regs.syscall_nr();
+        let Some(desc) = self.arch.syscall(nr) else {
+            return Ok(false);
+        };
+        if !may_block(desc.name, &regs.syscall_args(), self.task.pid) {
+            return Ok(false);
+        }
+        let args = regs.syscall_args();
+        let snap = syscalls::snapshot_entry(&self.task, desc, &args);
+        self.writer.push(&Event::SyscallEntry {
+            tid: self.task.tid.as_raw(),
+            regs,
+            ticks: self.ticks(),
+        })?;
+        self.task.resume(Resume::Syscall, None)?;
+        self.switch_out(ParkedState::InSyscall(Box::new(Blocked {
+            regs,
+            snap,
+            desc,
+        })))?;
+        Ok(true)
+    }
+
+    /// The current thread stops running, in `state`; a placeholder takes
+    /// its place until [`Recorder::schedule`] picks the next.
+    fn switch_out(&mut self, state: ParkedState) -> Result<(), RecordError> {
+        // A second handle on the same thread stands in as the current task
+        // (`has_current` false) until the next one is switched in.
+        let placeholder = self.task.duplicate()?;
+        let task = std::mem::replace(&mut self.task, placeholder);
+        let counter = self.counter.take();
+        self.threads.insert(
+            task.tid.as_raw(),
+            Parked {
+                task,
+                counter,
+                state,
+            },
+        );
+        self.has_current = false;
+        Ok(())
+    }
+
+    /// Make `tid` the running thread; returns the signal it is to get.
+    fn switch_in(&mut self, tid: i32) -> Option<(i32, Vec<u8>)> {
+        let p = self.threads.remove(&tid)?;
+        self.task = p.task;
+        self.counter = p.counter;
+        self.has_current = true;
+        self.slice_start = Instant::now();
+        match p.state {
+            ParkedState::Ready { sig } => sig,
+            _ => None,
+        }
+    }
+
+    /// Pick the next thread to run when the current one cannot (blocked,
+    /// gone, or its slice is over): the next ready one after it in thread
+    /// order. Waits for one when none is ready. Returns the exit of the
+    /// process when no thread is left.
+    pub(super) fn schedule(&mut self) -> Result<Option<ExitKind>, RecordError> {
+        let after = self.task.tid.as_raw();
+        loop {
+            let ready: Vec<i32> = self
+                .threads
+                .iter()
+                .filter(|(_, p)| matches!(p.state, ParkedState::Ready { .. }))
+                .map(|(&t, _)| t)
+                .collect();
+            if let Some(&next) = ready.iter().find(|&&t| t > after).or(ready.first()) {
+                if let Some((sig, info)) = self.switch_in(next) {
+                    // A signal that stopped it while parked: record its
+                    // delivery here, where the thread resumes.
+                    self.task.set_siginfo(&info)?;
+                    self.record_signal(sig, info)?;
+                    self.pending_sig = Some(sig);
+                } else {
+                    self.pending_sig = None;
+                }
+                return Ok(None);
+            }
+            if self.threads.is_empty() {
+                return Ok(Some(self.last_exit.unwrap_or(ExitKind::Exited(0))));
+            }
+            let Some((tid, stop)) = crate::tracee::wait_any(false)? else {
+                continue;
+            };
+            if let (Stop::Exited(_) | Stop::Killed(_), true) = (&stop, tid == self.leader) {
+                self.last_exit = Some(match stop {
+                    Stop::Exited(c) => ExitKind::Exited(c),
+                    Stop::Killed(s) => ExitKind::Killed(s),
+                    _ => ExitKind::Exited(0),
+                });
+            }
+            self.on_other_stop(tid, stop)?;
+        }
+    }
+
+    /// At an event boundary of the running thread: switch if its slice is
+    /// over (or it yielded) and another thread can run.
+    pub(super) fn maybe_switch(&mut self, yielded: bool) -> Result<(), RecordError> {
+        if self.multi_threaded()
+            && (yielded || self.slice_start.elapsed() >= SLICE)
+            && self.any_ready()
+        {
+            let sig = self.pending_sig.take();
+            if sig.is_some() {
+                // Deliver first; switch at the next boundary.
+                self.pending_sig = sig;
+                return Ok(());
+            }
+            self.switch_out(ParkedState::Ready { sig: None })?;
+        }
+        Ok(())
+    }
+
+    /// Arm the slice timer for the running thread when others wait (once
+    /// per resume).
+    pub(super) fn arm_slice(&mut self) {
+        if !self.slice_armed && self.multi_threaded() && self.any_ready() {
+            self.slice_armed = true;
+            let left = SLICE.saturating_sub(self.slice_start.elapsed());
+            self.slice_timer.arm(
+                self.task.pid,
+                self.task.tid,
+                left.max(Duration::from_millis(1)),
+            );
+        }
+    }
+
+    /// Our SIGSTOP ended the running thread's slice: switch it out here,
+    /// anchored, if another thread can run (and no signal of its own is
+    /// about to be delivered).
+    pub(super) fn preempt(&mut self) -> Result<(), RecordError> {
+        if !self.any_ready() || self.pending_sig.is_some() {
+            self.slice_start = Instant::now();
+            return Ok(());
+        }
+        let regs = self.task.regs()?;
+        let (at, len) = crate::trace::stack_anchor_range(regs.sp());
+        let stack_crc = crc32fast::hash(&self.task.read_mem(at, len));
+        self.writer.push(&Event::Preempt {
+            tid: self.task.tid.as_raw(),
+            regs,
+            stack_crc,
+            ticks: self.ticks(),
+        })?;
+        self.switch_out(ParkedState::Ready { sig: None })
+    }
+
+    /// clone of a thread, at its entry: the thread is created for real and
+    /// gets its own task.
+    pub(super) fn record_clone(&mut self, regs: Regs) -> Result<Option<ExitKind>, RecordError> {
+        let args = regs.syscall_args();
+        let tid = self.task.tid.as_raw();
+        self.task.resume(Resume::Syscall, None)?;
+        let mut child = None;
+        loop {
+            match self.task.wait()? {
+                Stop::Event(ev) if ev == libc::PTRACE_EVENT_CLONE => {
+                    let msg = nix::sys::ptrace::getevent(self.task.tid).map_err(|errno| {
+                        TaskError::Ptrace {
+                            op: "GETEVENTMSG",
+                            tid,
+                            errno,
+                        }
+                    })?;
+                    child = Some(Pid::from_raw(msg as i32));
+                    self.task.resume(Resume::Syscall, None)?;
+                }
+                Stop::SyscallExit => break,
+                Stop::Exited(c) => return Ok(Some(ExitKind::Exited(c))),
+                Stop::Killed(s) => return Ok(Some(ExitKind::Killed(s))),
+                stop => {
+                    return Err(TaskError::UnexpectedStop {
+                        tid,
+                        during: "clone",
+                        stop,
+                    }
+                    .into())
+                }
+            }
+        }
+        let result = self.task.regs()?.result();
+        if let Some(child) = child {
+            // The new thread starts stopped, traced: take hold of it.
+            let task = Task::new(self.task.pid, child)?;
+            loop {
+                match task.wait()? {
+                    Stop::Signal { sig, .. } if sig == libc::SIGSTOP => break,
+                    Stop::Exited(_) | Stop::Killed(_) => break,
+                    _ => task.resume(Resume::Syscall, None)?,
+                }
+            }
+            let counter = match self.counter_event {
+                Some(ev) => Some(
+                    crate::ticks::pmu::Counter::open(child.as_raw(), ev)
+                        .map_err(RecordError::Counter)?,
+                ),
+                None => None,
+            };
+            self.threads.insert(
+                child.as_raw(),
+                Parked {
+                    task,
+                    counter,
+                    state: ParkedState::Ready { sig: None },
+                },
+            );
+        }
+        let writes = syscalls::read_ranges(
+            &self.task,
+            &clone_tid_ptrs(self.arch, &args)
+                .into_iter()
+                .map(|a| (a, 4))
+                .collect::<Vec<_>>(),
+        );
+        self.writer.push(&Event::Syscall(SyscallEvent {
+            tid,
+            regs,
+            result,
+            writes,
+            map: None,
+            refused: false,
+            ticks: self.ticks(),
+        }))?;
+        Ok(None)
+    }
+
+    /// The current thread's `exit` while others live: it ends, the others
+    /// go on. The process's exit when it was the last.
+    pub(super) fn thread_exit(&mut self) -> Result<Option<ExitKind>, RecordError> {
+        let leader = self.task.tid == self.leader;
+        self.task.resume(Resume::Syscall, None)?;
+        loop {
+            match self.task.wait()? {
+                Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
+                    self.task.resume(Resume::Cont, None)?;
+                    if leader {
+                        // The leader's status comes when the group is gone.
+                        self.switch_out(ParkedState::Exiting)?;
+                        return Ok(None);
+                    }
+                }
+                Stop::Exited(c) => {
+                    if leader {
+                        self.last_exit = Some(ExitKind::Exited(c));
+                    }
+                    break;
+                }
+                Stop::Killed(s) => {
+                    if leader {
+                        self.last_exit = Some(ExitKind::Killed(s));
+                    }
+                    break;
+                }
+                _ => self.task.resume(Resume::Cont, None)?,
+            }
+        }
+        self.has_current = false;
+        if self.threads.is_empty() {
+            return Ok(Some(self.last_exit.unwrap_or(ExitKind::Exited(0))));
+        }
+        Ok(None)
+    }
+
+    /// The process ends (exit_group, or a fatal signal) with other threads
+    /// alive: let every thread finish dying; the leader's status.
+    pub(super) fn finish_group(&mut self) -> Result<ExitKind, RecordError> {
+        let _ = nix::sys::ptrace::cont(self.task.tid, None);
+        for p in self.threads.values() {
+            let _ = nix::sys::ptrace::cont(p.task.tid, None);
+        }
+        loop {
+            let (tid, stop) = match crate::tracee::wait_any(false) {
+                Ok(Some(x)) => x,
+                Ok(None) => continue,
+                // No child left.
+                Err(_) => break,
+            };
+            match stop {
+                Stop::Exited(c) if tid == self.leader => {
+                    self.last_exit = Some(ExitKind::Exited(c));
+                    break;
+                }
+                Stop::Killed(s) if tid == self.leader => {
+                    self.last_exit = Some(ExitKind::Killed(s));
+                    break;
+                }
+                Stop::Exited(_) | Stop::Killed(_) => {}
+                _ => {
+                    let _ = nix::sys::ptrace::cont(tid, None);
+                }
+            }
+        }
+        self.threads.clear();
+        Ok(self.last_exit.unwrap_or(ExitKind::Exited(0)))
+    }
+}
+
+/// Threads by id.
+pub type Threads = BTreeMap<i32, Parked>;

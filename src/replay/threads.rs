@@ -1,0 +1,260 @@
+//! Threads at replay: the replay runs, at each moment, the thread that the
+//! next event names (as the recording ran one thread at a time), and keeps
+//! the others stopped. Threads are created for real by replaying clone, and
+//! known by their recorded thread ids; `exit` of one thread runs for real.
+//!
+//! Per-thread replay state (a signal to deliver, whether the thread sits at
+//! a syscall entry its event has not consumed yet) moves in and out of the
+//! session with the thread.
+
+use std::collections::BTreeMap;
+
+use super::{ReplayError, ReplaySession, Result};
+use crate::arch::regs::Regs;
+use crate::trace::Event;
+use crate::tracee::{Resume, Stop, Task, TaskError};
+
+/// A thread that is not the one running.
+pub struct Parked {
+    task: Task,
+    pending_signal: Option<i32>,
+    pending_info: Vec<u8>,
+    at_signal_stop: bool,
+    injecting: Option<(i32, Vec<u8>)>,
+    at_entry: bool,
+}
+
+/// The parked threads by recorded thread id.
+pub type Threads = BTreeMap<i32, Parked>;
+
+impl ReplaySession {
+    /// Recorded ids of the live threads, the running one first.
+    pub fn thread_ids(&self) -> Vec<i32> {
+        let mut v = vec![self.current_tid];
+        v.extend(self.threads.keys().copied());
+        v
+    }
+
+    /// The recorded id of the running thread.
+    pub fn current_tid(&self) -> i32 {
+        self.current_tid
+    }
+
+    /// Registers of thread `tid` (recorded id).
+    pub fn thread_regs(&self, tid: i32) -> Result<Regs> {
+        if tid == self.current_tid {
+            return self.regs();
+        }
+        match self.threads.get(&tid) {
+            Some(p) => Ok(p.task.regs()?),
+            None => Err(ReplayError::Unsupported(format!(
+                "there is no thread {tid}"
+            ))),
+        }
+    }
+
+    /// Make the thread of the next event the running one.
+    pub(super) fn switch_for_next(&mut self) -> Result<()> {
+        let want = match self.events.get(self.next) {
+            Some(Event::Exit { .. }) | None => return Ok(()),
+            Some(e) => e.tid(),
+        };
+        if want == self.current_tid || !self.threads.contains_key(&want) {
+            return Ok(());
+        }
+        self.switch_to(want)
+    }
+
+    fn switch_to(&mut self, tid: i32) -> Result<()> {
+        let Some(p) = self.threads.remove(&tid) else {
+            return Ok(());
+        };
+        let old = Parked {
+            task: std::mem::replace(&mut self.task, p.task),
+            pending_signal: std::mem::replace(&mut self.pending_signal, p.pending_signal),
+            pending_info: std::mem::replace(&mut self.pending_info, p.pending_info),
+            at_signal_stop: std::mem::replace(&mut self.at_signal_stop, p.at_signal_stop),
+            injecting: std::mem::replace(&mut self.injecting, p.injecting),
+            at_entry: std::mem::replace(&mut self.at_entry, p.at_entry),
+        };
+        self.threads.insert(self.current_tid, old);
+        self.current_tid = tid;
+        self.interrupt_tid
+            .store(self.task.tid.as_raw(), std::sync::atomic::Ordering::SeqCst);
+        // Debug registers are per thread: the running one carries them.
+        if !self.triggers_suspended {
+            self.hw
+                .apply(&self.task)
+                .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Forget every other thread (the process they belonged to is gone).
+    pub(super) fn drop_threads(&mut self, main_tid: i32) {
+        self.threads.clear();
+        self.current_tid = main_tid;
+        self.at_entry = false;
+        self.interrupt_tid
+            .store(self.task.tid.as_raw(), std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// At a syscall entry that a `SyscallEntry` event names: check it is
+    /// the recorded one and leave the thread there until its `Syscall`
+    /// event (other threads run meanwhile).
+    pub(super) fn park_at_entry(&mut self) -> Result<()> {
+        let regs = self.task.regs()?;
+        let idx = self.next;
+        let Some(Event::SyscallEntry { regs: want, .. }) = self.events.get(idx) else {
+            return Ok(());
+        };
+        let diffs = want.diff(&regs);
+        if !diffs.is_empty() {
+            let what = format!(
+                "registers at the entry of {} (a syscall that blocked)",
+                self.arch.syscall_name(want.syscall_nr())
+            );
+            return Err(self.regs_divergence(idx, &what, diffs));
+        }
+        self.syscall_insn.get_or_insert(regs.ip() - 2);
+        self.at_entry = true;
+        self.next += 1;
+        Ok(())
+    }
+
+    /// Replay a thread's clone: create the thread for real, known from now
+    /// on by the recorded id `rec_tid`.
+    pub(super) fn replay_clone(&mut self, regs: &Regs, rec_tid: i32) -> Result<()> {
+        let mut r = *regs;
+        let Regs::X86_64(x) = &mut r else {
+            return Err(ReplayError::Unsupported(
+                "threads on this architecture".into(),
+            ));
+        };
+        x.rip -= 2;
+        x.rax = x.orig_rax;
+        self.task.set_regs(&r)?;
+        let child = run_clone_insn(&self.task)?;
+        let task = Task::new(self.task.pid, child)?;
+        loop {
+            match task.wait()? {
+                Stop::Signal { sig, .. } if sig == libc::SIGSTOP => break,
+                stop @ (Stop::Exited(_) | Stop::Killed(_)) => {
+                    return Err(TaskError::UnexpectedStop {
+                        tid: child.as_raw(),
+                        during: "the start of a replayed thread",
+                        stop,
+                    }
+                    .into())
+                }
+                _ => task.resume(Resume::Syscall, None)?,
+            }
+        }
+        self.threads.insert(
+            rec_tid,
+            Parked {
+                task,
+                pending_signal: None,
+                pending_info: Vec::new(),
+                at_signal_stop: true,
+                injecting: None,
+                at_entry: false,
+            },
+        );
+        Ok(())
+    }
+
+    /// Replay `exit` of the running thread while others live: it exits for
+    /// real (the kernel clears its thread-id word and wakes its joiners, as
+    /// when recorded), and the thread of the next event runs.
+    pub(super) fn replay_thread_exit(&mut self, regs: &Regs) -> Result<()> {
+        let mut r = *regs;
+        if let Regs::X86_64(x) = &mut r {
+            x.rip -= 2;
+            x.rax = x.orig_rax;
+        }
+        self.task.set_regs(&r)?;
+        self.task.resume(Resume::Syscall, None)?;
+        loop {
+            match self.task.wait()? {
+                Stop::Exited(_) | Stop::Killed(_) => break,
+                Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
+                    self.task.resume(Resume::Cont, None)?;
+                    if self.task.tid == self.task.pid {
+                        // The leader's end is reported with the group's.
+                        break;
+                    }
+                }
+                _ => self.task.resume(Resume::Syscall, None)?,
+            }
+        }
+        // Any live thread takes its place; the next event's is switched in.
+        let Some(&next) = self.threads.keys().next() else {
+            return Ok(());
+        };
+        let p = self.threads.remove(&next).ok_or_else(|| {
+            ReplayError::Unsupported("no thread left to run after a thread's exit".into())
+        })?;
+        self.task = p.task;
+        self.pending_signal = p.pending_signal;
+        self.pending_info = p.pending_info;
+        self.at_signal_stop = p.at_signal_stop;
+        self.injecting = p.injecting;
+        self.at_entry = p.at_entry;
+        self.current_tid = next;
+        self.interrupt_tid
+            .store(self.task.tid.as_raw(), std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// Run the clone at the thread's syscall instruction (registers set up):
+/// the new thread's id.
+fn run_clone_insn(task: &Task) -> Result<nix::unistd::Pid> {
+    let tid = task.tid.as_raw();
+    task.resume(Resume::Syscall, None)?;
+    let mut stop = task.wait()?;
+    if stop == Stop::SyscallExit {
+        task.resume(Resume::Syscall, None)?;
+        stop = task.wait()?;
+    }
+    if stop != Stop::SyscallEntry {
+        return Err(TaskError::UnexpectedStop {
+            tid,
+            during: "a replayed clone's entry",
+            stop,
+        }
+        .into());
+    }
+    task.resume(Resume::Syscall, None)?;
+    let mut child = None;
+    loop {
+        match task.wait()? {
+            Stop::Event(ev) if ev == libc::PTRACE_EVENT_CLONE => {
+                let msg =
+                    nix::sys::ptrace::getevent(task.tid).map_err(|errno| TaskError::Ptrace {
+                        op: "GETEVENTMSG",
+                        tid,
+                        errno,
+                    })?;
+                child = Some(nix::unistd::Pid::from_raw(msg as i32));
+                task.resume(Resume::Syscall, None)?;
+            }
+            Stop::SyscallExit => break,
+            stop => {
+                return Err(TaskError::UnexpectedStop {
+                    tid,
+                    during: "a replayed clone",
+                    stop,
+                }
+                .into())
+            }
+        }
+    }
+    child.ok_or_else(|| {
+        ReplayError::Unsupported(format!(
+            "the replayed clone returned {:#x} without creating a thread",
+            task.regs().map(|r| r.result()).unwrap_or(0)
+        ))
+    })
+}

@@ -1,0 +1,401 @@
+//! Multi-threaded programs: record, replay with `rewind replay -a`, compare.
+//!
+//! Each program in tests/programs/threads_*.c prints values that depend on
+//! how its threads were interleaved (the order they finished in, which
+//! consumer took which item, how many times a loop spun before another
+//! thread's store landed), alongside values a correct program always prints
+//! (totals, join values, thread-local values). For each program:
+//!
+//! - the recording exits 0 and prints what a correct program prints: the
+//!   recorder must not break the program's synchronisation;
+//! - `rewind replay -a` exits 0 having written exactly the recorded stdout:
+//!   the replay reproduced the recorded interleaving, not merely a valid one.
+//!
+//! Some programs are replayed many times from one recording, since a replay
+//! that is only sometimes faithful is not faithful.
+
+mod common;
+
+use common::*;
+
+/// Records `name` from tests/programs (no arguments), checks that it exited 0,
+/// replays once and checks the replay is faithful. Returns the recording.
+fn cycle(dir: &TestDir, name: &str) -> Output {
+    let (trace, rec) = record_program(dir, name, &[]);
+    rec.assert_code(0);
+    let rep = replay(dir, &trace);
+    assert_replay_faithful(&rec, &rep);
+    rec
+}
+
+/// Records `name` once, runs `check` on the recording, then replays the
+/// trace `times` times: every replay must be faithful.
+fn replay_repeatedly(test: &str, name: &str, times: usize, check: fn(&Output)) {
+    let dir = TestDir::new(test);
+    let (trace, rec) = record_program(&dir, name, &[]);
+    rec.assert_code(0);
+    check(&rec);
+    for round in 1..=times {
+        let rep = replay(&dir, &trace);
+        if rep.code() != Some(0) || rep.stdout != rec.stdout {
+            notice(&format!(
+                "{test}: replay {round} of {times} of {name} was not faithful"
+            ));
+        }
+        assert_replay_faithful(&rec, &rep);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Reading the recorded output
+// ---------------------------------------------------------------------------
+
+/// Panics unless the recording printed exactly `line` as one of its lines.
+fn assert_line(rec: &Output, line: &str) {
+    assert!(
+        rec.stdout_str().lines().any(|l| l == line),
+        "the recording did not print the line {line:?}\n{}",
+        rec.describe()
+    );
+}
+
+/// The rest of every line of the recording's stdout that starts with
+/// `prefix`, in order.
+fn lines_after(rec: &Output, prefix: &str) -> Vec<String> {
+    rec.stdout_str()
+        .lines()
+        .filter_map(|l| l.strip_prefix(prefix))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The rest of the only line of the recording's stdout that starts with
+/// `prefix`.
+fn line_after(rec: &Output, prefix: &str) -> String {
+    let hits = lines_after(rec, prefix);
+    assert_eq!(
+        hits.len(),
+        1,
+        "expected exactly one line starting with {prefix:?}, found {hits:?}\n{}",
+        rec.describe()
+    );
+    hits[0].clone()
+}
+
+/// `text` without `suffix`; panics (naming `what`) if it does not end so.
+fn strip_suffix<'a>(rec: &Output, text: &'a str, suffix: &str, what: &str) -> &'a str {
+    text.strip_suffix(suffix).unwrap_or_else(|| {
+        panic!(
+            "{what}: expected {text:?} to end with {suffix:?}\n{}",
+            rec.describe()
+        )
+    })
+}
+
+/// `text` split at the first `sep`; panics (naming `what`) if it has none.
+fn split<'a>(rec: &Output, text: &'a str, sep: &str, what: &str) -> (&'a str, &'a str) {
+    text.split_once(sep)
+        .unwrap_or_else(|| panic!("{what}: expected {sep:?} in {text:?}\n{}", rec.describe()))
+}
+
+/// A decimal number; panics (naming `what`) if `text` is not one.
+fn number(rec: &Output, text: &str, what: &str) -> u64 {
+    text.trim().parse().unwrap_or_else(|e| {
+        panic!(
+            "{what}: cannot read {text:?} as a number: {e}\n{}",
+            rec.describe()
+        )
+    })
+}
+
+/// Whitespace-separated decimal numbers.
+fn numbers(rec: &Output, text: &str, what: &str) -> Vec<u64> {
+    text.split_whitespace()
+        .map(|w| number(rec, w, what))
+        .collect()
+}
+
+/// Panics unless `values` holds each of 0..n exactly once.
+fn assert_permutation(rec: &Output, values: &[u64], n: u64, what: &str) {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        (0..n).collect::<Vec<u64>>(),
+        "{what}: expected each of 0..{n} exactly once, got {values:?}\n{}",
+        rec.describe()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// What each program prints when it ran correctly
+// ---------------------------------------------------------------------------
+
+/// `threads_basic`: 4 workers, joined; finish order, checksums, tids.
+fn check_basic(rec: &Output) {
+    let order = numbers(rec, &line_after(rec, "finish order:"), "finish order");
+    assert_permutation(rec, &order, 4, "finish order");
+    for line in [
+        "thread 0 returned 0x749f66d9",
+        "thread 1 returned 0xe2f0fab2",
+        "thread 2 returned 0x51428e8b",
+        "thread 3 returned 0xbf942264",
+        "tids distinct: yes",
+        "tids differ from main: yes",
+        "finish order is a permutation: yes",
+    ] {
+        assert_line(rec, line);
+    }
+}
+
+/// `threads_mutex`: 100000 items through an 8-slot queue, none lost or
+/// duplicated, shared between the two consumers.
+fn check_mutex(rec: &Output) {
+    for line in [
+        "consumed 100000 items",
+        "sum 5000050000 expected 5000050000",
+        "per-producer order kept: yes",
+    ] {
+        assert_line(rec, line);
+    }
+    let per_consumer: Vec<u64> = (0..2)
+        .map(|i| {
+            let what = format!("consumer {i}'s count");
+            let text = line_after(rec, &format!("consumer {i} got "));
+            number(rec, strip_suffix(rec, &text, " items", &what), &what)
+        })
+        .collect();
+    assert_eq!(
+        per_consumer.iter().sum::<u64>(),
+        100_000,
+        "the consumers' counts {per_consumer:?} must add up to 100000\n{}",
+        rec.describe()
+    );
+    let fingerprint = line_after(rec, "fingerprint 0x");
+    assert!(
+        fingerprint.len() == 16 && fingerprint.chars().all(|c| c.is_ascii_hexdigit()),
+        "expected a 64-bit hexadecimal fingerprint, got {fingerprint:?}\n{}",
+        rec.describe()
+    );
+    number(rec, &line_after(rec, "switches "), "switches");
+}
+
+/// `threads_many`: 16 threads, 3 barrier rounds, everyone arrives once a round.
+fn check_many(rec: &Output) {
+    for round in 0..3 {
+        let what = format!("round {round} arrivals");
+        let arrivals = numbers(rec, &line_after(rec, &format!("{what}:")), &what);
+        assert_permutation(rec, &arrivals, 16, &what);
+    }
+    for line in [
+        "serial thread per round: 1 1 1",
+        "every round complete: yes",
+        "checksum 0x92288397",
+    ] {
+        assert_line(rec, line);
+    }
+}
+
+/// `threads_spin`: the spinner saw the flag; 2 x 200000 atomic increments.
+fn check_spin(rec: &Output) {
+    for line in [
+        "spinner saw the flag",
+        "B computed 0x5b7ef8e4",
+        "counter 400000",
+        "largest last value 399999",
+        "done",
+    ] {
+        assert_line(rec, line);
+    }
+    for i in 0..2 {
+        let what = format!("adder {i}");
+        let text = line_after(rec, &format!("adder {i} last saw "));
+        let (last, interleaved) = split(rec, &text, ", interleaved ", &what);
+        let last = number(rec, last, &what);
+        number(rec, interleaved, &what);
+        // Each adder made 200000 increments, so its last one saw at least
+        // 199999 (and at most the final value less one).
+        assert!(
+            (199_999..400_000).contains(&last),
+            "{what}'s last increment saw {last}, impossible for 200000 increments each\n{}",
+            rec.describe()
+        );
+    }
+}
+
+/// The bytes of each read line ("N bytes: 'x'..'y'"): every message is one
+/// repeated letter, 'a' to 'e', so the letters must never go backwards.
+/// Returns the total.
+fn check_reads(rec: &Output, reads: &[String], what: &str) -> u64 {
+    let mut total = 0;
+    let mut previous = 'a';
+    for r in reads {
+        let (len, letters) = split(rec, r, " bytes: ", what);
+        total += number(rec, len, what);
+        let chars: Vec<char> = letters.chars().collect();
+        assert!(
+            chars.len() == 8
+                && [chars[0], chars[2], chars[5], chars[7]] == ['\''; 4]
+                && chars[3..5] == ['.', '.'],
+            "{what}: cannot read {letters:?} as 'x'..'y'\n{}",
+            rec.describe()
+        );
+        let (first, last) = (chars[1], chars[6]);
+        assert!(
+            ('a'..='e').contains(&first) && previous <= first && first <= last && last <= 'e',
+            "{what}: data out of order ({letters:?} after {previous:?})\n{}",
+            rec.describe()
+        );
+        previous = last;
+    }
+    total
+}
+
+/// `threads_pipe`: 5 messages (14413 bytes) through a pipe, then a socketpair.
+fn check_pipe(rec: &Output) {
+    let pipe_reads = lines_after(rec, "pipe read ");
+    assert_eq!(
+        check_reads(rec, &pipe_reads, "pipe"),
+        14413,
+        "the pipe reads must add up to the 5 messages\n{}",
+        rec.describe()
+    );
+    let pipe_total = line_after(rec, "pipe reader total ");
+    assert!(
+        pipe_total.starts_with("14413 bytes in "),
+        "{}",
+        rec.describe()
+    );
+    let socket_reads: Vec<String> = lines_after(rec, "socket poll revents ")
+        .iter()
+        .map(|l| split(rec, l, ", read ", "socket").1.to_string())
+        .collect();
+    assert_eq!(
+        check_reads(rec, &socket_reads, "socket"),
+        14413,
+        "the socket reads must add up to the 5 messages\n{}",
+        rec.describe()
+    );
+    let reply = line_after(rec, "main got reply: socket reader total ");
+    assert!(reply.starts_with("14413 bytes in "), "{}", rec.describe());
+    assert_line(rec, "socket reader saw end of file");
+    assert_line(rec, "done");
+}
+
+/// `threads_exit`: every way of ending delivers its value; TLS is per thread.
+fn check_exit(rec: &Output) {
+    for line in [
+        "returner: tls_x 100",
+        "exiter: tls_x 200",
+        "detached: tls_x 300",
+        "late: tls_x 400",
+        "grandchild: tls_x 500",
+        "returner joined: 101",
+        "exiter joined: 202",
+        "detached posted: 303",
+        "late joined: 404 (its child returned 505)",
+        "main tls_x 7",
+        "tls kept: yes",
+    ] {
+        assert_line(rec, line);
+    }
+    let order = line_after(rec, "finish order:");
+    let mut names: Vec<&str> = order.split_whitespace().collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["detached", "exiter", "late", "returner"],
+        "each thread must finish exactly once, got {order:?}\n{}",
+        rec.describe()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// One recording and replay per program
+// ---------------------------------------------------------------------------
+
+/// Four threads that each take a mutex once: the finish order and the
+/// threads' own tids come out of the replay as they were recorded.
+#[test]
+fn threads_basic_four_workers() {
+    let dir = TestDir::new("threads_basic");
+    let rec = cycle(&dir, "threads_basic");
+    check_basic(&rec);
+}
+
+/// Two producers and two consumers passing 100000 items through an 8-slot
+/// queue with a mutex and condition variables: the replay hands each item to
+/// the same consumer as the recording did.
+#[test]
+fn threads_mutex_producers_and_consumers() {
+    let dir = TestDir::new("threads_mutex");
+    let rec = cycle(&dir, "threads_mutex");
+    check_mutex(&rec);
+}
+
+/// Sixteen threads meeting at a barrier three times, sleeping in between:
+/// the order they reach it in each round is replayed.
+#[test]
+fn threads_many_barrier_rounds() {
+    let dir = TestDir::new("threads_many");
+    let rec = cycle(&dir, "threads_many");
+    check_many(&rec);
+}
+
+/// A thread spinning on a flag with no syscall until another thread sets
+/// it, then two threads racing on an atomic counter: the replay lets each
+/// store land after the same number of the other thread's instructions.
+#[test]
+fn threads_spin_without_syscalls() {
+    let dir = TestDir::new("threads_spin");
+    let rec = cycle(&dir, "threads_spin");
+    check_spin(&rec);
+}
+
+/// A thread blocked in `read()` on a pipe, then in `poll()` on a socket, woken
+/// by writes from main: what each read returned is replayed.
+#[test]
+fn threads_pipe_blocked_reader() {
+    let dir = TestDir::new("threads_pipe");
+    let rec = cycle(&dir, "threads_pipe");
+    check_pipe(&rec);
+}
+
+/// Threads that return, call `pthread_exit`, run detached, or are created by
+/// another thread, each with its own thread-local variable.
+#[test]
+fn threads_exit_every_way_of_ending() {
+    let dir = TestDir::new("threads_exit");
+    let rec = cycle(&dir, "threads_exit");
+    check_exit(&rec);
+}
+
+// ---------------------------------------------------------------------------
+// Many replays of one recording
+// ---------------------------------------------------------------------------
+
+/// One recording of the producer/consumer program replays faithfully 20
+/// times in a row.
+#[test]
+fn mutex_stress_replays_20_times() {
+    replay_repeatedly(
+        "mutex_stress_replays_20_times",
+        "threads_mutex",
+        20,
+        check_mutex,
+    );
+}
+
+/// One recording of the spinning program replays faithfully 20 times in a
+/// row: the spin count is the same every time.
+#[test]
+fn spin_replays_20_times() {
+    replay_repeatedly("spin_replays_20_times", "threads_spin", 20, check_spin);
+}
+
+/// One recording of the barrier program (sixteen threads) replays
+/// faithfully 3 times in a row.
+#[test]
+fn twelve_threads_replay() {
+    replay_repeatedly("twelve_threads_replay", "threads_many", 3, check_many);
+}
