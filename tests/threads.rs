@@ -399,3 +399,109 @@ fn spin_replays_20_times() {
 fn twelve_threads_replay() {
     replay_repeatedly("twelve_threads_replay", "threads_many", 3, check_many);
 }
+
+/// gdb on a threaded replay: stops name their thread, `info threads` and
+/// `thread apply all bt` show every thread, and reverse-continue goes back
+/// to the previous thread's breakpoint hit (then forward again).
+#[test]
+fn gdb_threads_and_reverse_across_them() {
+    if !have_gdb("gdb_threads_and_reverse_across_them") {
+        return;
+    }
+    let dir = TestDir::new("gdb_threads");
+    let exe = c_program("threads_basic");
+    let (trace, rec) = record_program(&dir, "threads_basic", &[]);
+    rec.assert_code(0);
+    let run = run_gdb_scripts(&dir, &trace, Some(&exe), &["threads.gdb"]);
+    let out = run.out();
+    // The three forward stops, each in a thread with its own argument.
+    let hits: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("hit Breakpoint 1, worker (arg="))
+        .collect();
+    assert!(
+        hits.len() >= 4 && hits.iter().all(|l| l.starts_with("Thread ")),
+        "every stop names its thread:\n{}",
+        run.describe()
+    );
+    let arg = |l: &str| {
+        l.split("arg=")
+            .nth(1)
+            .and_then(|r| r.split(')').next())
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    let args: Vec<String> = hits.iter().map(|l| arg(l)).collect();
+    assert!(
+        args[0] != args[1] && args[1] != args[2] && args[0] != args[2],
+        "three threads, three arguments: {args:?}\n{}",
+        run.describe()
+    );
+    // Back to the second hit, then forward to the third again.
+    assert_eq!(
+        args[3],
+        args[1],
+        "reverse-continue from the third hit returns to the second\n{}",
+        run.describe()
+    );
+    let first = run.between("MARK-first\n", "MARK-first-end");
+    assert!(
+        first.lines().filter(|l| l.contains("Thread ")).count() >= 2,
+        "`info threads` lists the threads:\n{first}"
+    );
+    let all_bt = run.between("MARK-first-end", "MARK-all-bt-end");
+    assert!(
+        all_bt.contains("start_thread") && all_bt.contains("in main ()"),
+        "`thread apply all bt` shows the workers and main:\n{all_bt}"
+    );
+    let num = |a: &str| i64::from_str_radix(a.trim_start_matches("0x"), 16).unwrap_or(-1);
+    let back = run.between("MARK-back", "MARK-back-end");
+    assert!(
+        back.contains(&format!(" = {}\n", num(&args[1]))),
+        "after reverse-continue, arg is the second hit's ({}):\n{back}",
+        args[1]
+    );
+    let forward = &out[out.find("MARK-forward").unwrap_or(0)..];
+    assert!(
+        forward.contains(&format!(" = {}\n", num(&args[2]))),
+        "forward again, arg is the third hit's ({}):\n{forward}",
+        args[2]
+    );
+    assert!(
+        !out.contains("Remote connection closed") && !run.server_stderr.contains("panicked"),
+        "{}",
+        run.describe()
+    );
+}
+
+/// A real interpreter with threads: python3's threading module (a lock, a
+/// queue, six threads hashing), recorded and replayed byte for byte.
+#[test]
+fn real_python3_threads() {
+    let Some(python) = real_binary("python3") else {
+        skip("real_python3_threads", "python3 is not installed");
+        return;
+    };
+    let script = "import threading, queue, hashlib\n\
+        q = queue.Queue(); order = []; lock = threading.Lock()\n\
+        def work(n):\n\
+        \x20   h = hashlib.sha256()\n\
+        \x20   for i in range(3000): h.update(str(i * n).encode())\n\
+        \x20   with lock: order.append(n)\n\
+        \x20   q.put((n, h.hexdigest()[:12]))\n\
+        ts = [threading.Thread(target=work, args=(i,)) for i in range(6)]\n\
+        [t.start() for t in ts]; [t.join() for t in ts]\n\
+        print('order', order)\n\
+        print(sorted(q.get() for _ in ts))\n";
+    let dir = TestDir::new("python_threads");
+    let trace = dir.join("trace");
+    let rec = record(&dir, &trace, &python, &["-c", script]);
+    rec.assert_code(0);
+    assert!(
+        rec.stdout_str().starts_with("order [") && rec.stdout_str().contains("(5, '"),
+        "{}",
+        rec.describe()
+    );
+    let rep = replay(&dir, &trace);
+    assert_replay_faithful(&rec, &rep);
+}

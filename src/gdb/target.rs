@@ -164,7 +164,7 @@ impl ReplayTarget {
 
     /// The thread that stopped (the one stop replies name).
     pub fn current_tid(&self) -> Tid {
-        to_id(self.session().threads().first().copied().unwrap_or(1))
+        to_id(self.session().current_tid())
     }
 
     /// The last stop's signal, numbered for the debugger (for `?`).
@@ -408,11 +408,11 @@ impl ReplayTarget {
         text
     }
 
-    fn gp_regs(&self) -> TargetResult<crate::arch::x86_64::regs::Regs, Self> {
+    fn gp_regs(&self, tid: Tid) -> TargetResult<crate::arch::x86_64::regs::Regs, Self> {
         if self.killed {
             return Err(TargetError::Errno(EPERM));
         }
-        match self.session().regs() {
+        match self.session().thread_regs(tid.get() as i32) {
             Ok(Regs::X86_64(r)) => Ok(r),
             Ok(_) => Err(TargetError::NonFatal),
             Err(e) => {
@@ -422,9 +422,9 @@ impl ReplayTarget {
         }
     }
 
-    fn all_regs(&self) -> TargetResult<X86_64Registers, Self> {
-        let gp = self.gp_regs()?;
-        let xstate = match self.session().xstate() {
+    fn all_regs(&self, tid: Tid) -> TargetResult<X86_64Registers, Self> {
+        let gp = self.gp_regs(tid)?;
+        let xstate = match self.session().thread_xstate(tid.get() as i32) {
             Ok(x) => Some(x),
             Err(e) => {
                 log::warn!("reading the floating-point registers: {e}");
@@ -547,13 +547,13 @@ impl Target for ReplayTarget {
 }
 
 impl MultiThreadBase for ReplayTarget {
-    fn read_registers(&mut self, regs: &mut X86_64Registers, _tid: Tid) -> TargetResult<(), Self> {
-        *regs = self.all_regs()?;
+    fn read_registers(&mut self, regs: &mut X86_64Registers, tid: Tid) -> TargetResult<(), Self> {
+        *regs = self.all_regs(tid)?;
         Ok(())
     }
 
-    fn write_registers(&mut self, regs: &X86_64Registers, _tid: Tid) -> TargetResult<(), Self> {
-        let now = self.all_regs()?;
+    fn write_registers(&mut self, regs: &X86_64Registers, tid: Tid) -> TargetResult<(), Self> {
+        let now = self.all_regs(tid)?;
         let changed: Vec<&str> = table()
             .iter()
             .filter(|d| {
@@ -611,14 +611,14 @@ impl MultiThreadBase for ReplayTarget {
 impl SingleRegisterAccess<Tid> for ReplayTarget {
     fn read_register(
         &mut self,
-        _tid: Tid,
+        tid: Tid,
         reg: X86_64RegId,
         buf: &mut [u8],
     ) -> TargetResult<usize, Self> {
         let Some(desc) = reg.desc() else {
             return Err(TargetError::NonFatal);
         };
-        let regs = self.all_regs()?;
+        let regs = self.all_regs(tid)?;
         match regs.value(desc) {
             Some(v) if v.len() <= buf.len() => {
                 buf[..v.len()].copy_from_slice(&v);
@@ -630,16 +630,11 @@ impl SingleRegisterAccess<Tid> for ReplayTarget {
         }
     }
 
-    fn write_register(
-        &mut self,
-        _tid: Tid,
-        reg: X86_64RegId,
-        val: &[u8],
-    ) -> TargetResult<(), Self> {
+    fn write_register(&mut self, tid: Tid, reg: X86_64RegId, val: &[u8]) -> TargetResult<(), Self> {
         let Some(desc) = reg.desc() else {
             return Err(TargetError::NonFatal);
         };
-        let now = self.all_regs()?.value(desc);
+        let now = self.all_regs(tid)?.value(desc);
         if now.as_deref() == Some(val) || harmless_write(desc.name, val) {
             return Ok(());
         }

@@ -247,8 +247,7 @@ impl ReplaySession {
 
     /// Start again from the first instruction (breakpoints are kept).
     pub fn restart(&mut self) -> Result<()> {
-        let _ = nix::sys::signal::kill(self.task.pid, nix::sys::signal::Signal::SIGKILL);
-        let _ = self.task.wait();
+        self.kill_process();
         self.task = start(&self.reader, &self.events)?;
         self.interrupt_pid
             .store(self.task.pid.as_raw(), Ordering::SeqCst);
@@ -314,9 +313,10 @@ impl ReplaySession {
         }
     }
 
-    /// Thread ids (as recorded) of the live threads.
+    /// Thread ids (as recorded) of the live threads, the running one
+    /// first.
     pub fn threads(&self) -> Vec<i32> {
-        vec![self.recorded_pid()]
+        self.thread_ids()
     }
 
     /// Index of the next event to replay (the `when` of the debugger).
@@ -1226,8 +1226,7 @@ impl ReplaySession {
 
 impl Drop for ReplaySession {
     fn drop(&mut self) {
-        let _ = nix::sys::signal::kill(self.task.pid, nix::sys::signal::Signal::SIGKILL);
-        let _ = self.task.wait();
+        self.kill_process();
     }
 }
 

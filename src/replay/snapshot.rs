@@ -104,8 +104,10 @@ impl ReplaySession {
             ReplayError::Unsupported("no syscall instruction known for a restore".into())
         })?;
         let task = snap.task.inject_fork(insn)?;
-        let old = std::mem::replace(&mut self.task, task);
-        old.kill();
+        self.kill_process();
+        self.task = task;
+        let main_tid = self.events.first().map(|e| e.tid()).unwrap_or(0);
+        self.drop_threads(main_tid);
         self.interrupt_pid
             .store(self.task.pid.as_raw(), std::sync::atomic::Ordering::SeqCst);
         self.next = snap.next;

@@ -35,6 +35,12 @@ impl ReplaySession {
         v
     }
 
+    /// Whether the recording had more than one thread at some point.
+    pub fn has_threads(&self) -> bool {
+        let main = self.events.first().map(|e| e.tid());
+        self.events.iter().any(|e| Some(e.tid()) != main)
+    }
+
     /// The recorded id of the running thread.
     pub fn current_tid(&self) -> i32 {
         self.current_tid
@@ -47,6 +53,19 @@ impl ReplaySession {
         }
         match self.threads.get(&tid) {
             Some(p) => Ok(p.task.regs()?),
+            None => Err(ReplayError::Unsupported(format!(
+                "there is no thread {tid}"
+            ))),
+        }
+    }
+
+    /// The extended (floating-point and vector) state of thread `tid`.
+    pub fn thread_xstate(&self, tid: i32) -> Result<Vec<u8>> {
+        if tid == self.current_tid {
+            return self.xstate();
+        }
+        match self.threads.get(&tid) {
+            Some(p) => Ok(p.task.xstate()?),
             None => Err(ReplayError::Unsupported(format!(
                 "there is no thread {tid}"
             ))),
@@ -88,6 +107,22 @@ impl ReplaySession {
                 .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
         }
         Ok(())
+    }
+
+    /// Kill the replayed process and reap every thread of it: each thread
+    /// stops at its exit event (we trace exits) and must be let go, and the
+    /// leader's end comes only after the others'.
+    pub(super) fn kill_process(&mut self) {
+        let pid = self.task.pid;
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        let mut tids: Vec<nix::unistd::Pid> = self.threads.values().map(|p| p.task.tid).collect();
+        tids.push(self.task.tid);
+        // The leader last.
+        tids.sort_by_key(|t| *t == pid);
+        for tid in tids {
+            reap(tid);
+        }
+        self.threads.clear();
     }
 
     /// Forget every other thread (the process they belonged to is gone).
@@ -257,4 +292,17 @@ fn run_clone_insn(task: &Task) -> Result<nix::unistd::Pid> {
             task.regs().map(|r| r.result()).unwrap_or(0)
         ))
     })
+}
+
+/// Wait for a killed thread's end, letting it past its exit stop.
+fn reap(tid: nix::unistd::Pid) {
+    use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+    loop {
+        match waitpid(tid, Some(WaitPidFlag::__WALL)) {
+            Ok(WaitStatus::Exited(..)) | Ok(WaitStatus::Signaled(..)) | Err(_) => return,
+            Ok(_) => {
+                let _ = nix::sys::ptrace::cont(tid, None);
+            }
+        }
+    }
 }

@@ -103,6 +103,10 @@ impl Timeline {
         if count == 0 {
             return Ok(Counted::Done);
         }
+        if self.threaded {
+            // Counters follow one thread; hits count in any.
+            return Ok(Counted::Unavailable);
+        }
         if self.session.task().blocks_signal(COUNT_SIGNAL) {
             return Ok(Counted::Unavailable);
         }
@@ -172,6 +176,9 @@ impl Timeline {
     /// before event `hi`, found with counters. None when counting is not
     /// possible here (the session is then where it was).
     pub(super) fn scan_counted(&mut self, hi: u64) -> Result<Option<Option<Hit>>> {
+        if self.threaded {
+            return Ok(None);
+        }
         let Some(triggers) = self.user_triggers() else {
             return Ok(None);
         };
@@ -352,6 +359,9 @@ impl Timeline {
     /// current point to event `event`, counted natively; None when it
     /// cannot be counted here. Triggers must be suspended.
     pub(super) fn count_arrivals(&mut self, addr: u64, event: u64) -> Result<Option<u64>> {
+        if self.threaded {
+            return Ok(None);
+        }
         let tid = self.session.task().tid.as_raw();
         let Some(counter) = Trigger::from_segment(&Segment::Exec { addr, count: 0 })
             .and_then(|t| t.open(tid, None))

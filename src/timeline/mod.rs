@@ -50,6 +50,9 @@ pub struct Timeline {
     /// When the last automatic checkpoint was taken (replay time runs only
     /// while going forward).
     last_auto: Option<Instant>,
+    /// The trace has several threads: hit counters (which follow one
+    /// thread) are not used.
+    threaded: bool,
 }
 
 /// A point found while scanning, and how the debugger should hear of it.
@@ -63,6 +66,7 @@ impl Timeline {
     pub fn open(trace: &Path, echo: Echo) -> Result<Timeline> {
         let session = ReplaySession::open(trace, echo)?;
         Ok(Timeline {
+            threaded: session.has_threads(),
             session,
             checkpoints: Checkpoints::default(),
             last_auto: None,

@@ -1,0 +1,22 @@
+# Threads in gdb (tests/programs/threads_basic.c): each stop names its
+# thread, `info threads` lists every thread with its frame, backtraces of
+# all threads, and reverse-continue across thread switches.
+break worker
+continue
+echo MARK-first\n
+info threads
+echo MARK-first-end\n
+continue
+thread apply all bt
+echo MARK-all-bt-end\n
+continue
+echo MARK-third\n
+print (long)arg
+reverse-continue
+echo MARK-back\n
+print (long)arg
+info threads
+echo MARK-back-end\n
+continue
+echo MARK-forward\n
+print (long)arg
