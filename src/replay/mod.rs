@@ -2,6 +2,7 @@
 //! syscalls from the trace, checking at every event that it is where the
 //! recording was.
 
+mod anchor;
 pub mod debugregs;
 pub mod divergence;
 pub mod hw;
@@ -151,6 +152,8 @@ pub struct ReplaySession {
     current_tid: i32,
     /// The other threads, stopped.
     threads: threads::Threads,
+    /// The event whose anchor the fast search tried last.
+    anchor_tried: Option<usize>,
     /// The running thread sits at a syscall entry that its `SyscallEntry`
     /// event consumed; its `Syscall` event replays it without resuming.
     at_entry: bool,
@@ -224,6 +227,7 @@ impl ReplaySession {
             current_tid: main_tid,
             threads: Default::default(),
             at_entry: false,
+            anchor_tried: None,
             warned_cpuid: false,
             warned_counter: false,
             anchor: None,
@@ -242,6 +246,11 @@ impl ReplaySession {
         s.open_counter(0);
         s.enable_fork_tracing()?;
         s.check_cpuid();
+        // Checkpoint copies outlive the replayed process that made them:
+        // keep them below us rather than handed to init.
+        if let Err(e) = nix::sys::prctl::set_child_subreaper(true) {
+            log::debug!("cannot become a subreaper: {e}");
+        }
         Ok(s)
     }
 
@@ -908,6 +917,9 @@ impl ReplaySession {
 
     fn advance_inner(&mut self, mode: RunMode) -> Result<Option<StopReason>> {
         self.switch_for_next()?;
+        if mode == RunMode::Continue {
+            self.seek_anchor_fast()?;
+        }
         if let Some(stop) = self.deliver_async_signal_here()? {
             return Ok(Some(stop));
         }

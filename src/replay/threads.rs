@@ -120,7 +120,7 @@ impl ReplaySession {
         // The leader last.
         tids.sort_by_key(|t| *t == pid);
         for tid in tids {
-            reap(tid);
+            crate::tracee::reap(tid);
         }
         self.threads.clear();
     }
@@ -292,17 +292,4 @@ fn run_clone_insn(task: &Task) -> Result<nix::unistd::Pid> {
             task.regs().map(|r| r.result()).unwrap_or(0)
         ))
     })
-}
-
-/// Wait for a killed thread's end, letting it past its exit stop.
-fn reap(tid: nix::unistd::Pid) {
-    use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
-    loop {
-        match waitpid(tid, Some(WaitPidFlag::__WALL)) {
-            Ok(WaitStatus::Exited(..)) | Ok(WaitStatus::Signaled(..)) | Err(_) => return,
-            Ok(_) => {
-                let _ = nix::sys::ptrace::cont(tid, None);
-            }
-        }
-    }
 }

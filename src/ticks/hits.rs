@@ -101,6 +101,48 @@ impl HitCounter {
         Ok(HitCounter { fd })
     }
 
+    /// A clock of the thread's own CPU time (a software event: no PMU
+    /// needed) that stops it with [`COUNT_SIGNAL`] after `ns` nanoseconds
+    /// of running (the kernel's timer: about 10 us at best). Reads give
+    /// nanoseconds.
+    pub fn cpu_clock(tid: i32, ns: u64) -> std::io::Result<HitCounter> {
+        if std::env::var_os("REWIND_NO_HIT_COUNTERS").is_some() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "hit counters are switched off (REWIND_NO_HIT_COUNTERS)",
+            ));
+        }
+        let mut attr = pe::bindings::perf_event_attr {
+            type_: pe::bindings::PERF_TYPE_SOFTWARE,
+            size: std::mem::size_of::<pe::bindings::perf_event_attr>() as u32,
+            config: pe::bindings::PERF_COUNT_SW_TASK_CLOCK as u64,
+            ..Default::default()
+        };
+        attr.__bindgen_anon_1.sample_period = ns.max(10_000);
+        attr.__bindgen_anon_2.wakeup_events = 1;
+        attr.set_exclude_kernel(1);
+        attr.set_exclude_hv(1);
+        attr.set_disabled(0);
+        // SAFETY: `attr` is a fully initialized perf_event_attr that lives
+        // across the call; the kernel only reads it.
+        let fd = unsafe {
+            pe::perf_event_open(
+                &mut attr,
+                tid,
+                -1,
+                -1,
+                pe::bindings::PERF_FLAG_FD_CLOEXEC as u64,
+            )
+        };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: perf_event_open returned a new descriptor that we own.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        signal_thread_on_overflow(&fd, tid)?;
+        Ok(HitCounter { fd })
+    }
+
     /// The hits so far.
     pub fn read(&self) -> std::io::Result<u64> {
         let mut b = [0u8; 8];

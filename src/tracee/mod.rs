@@ -107,6 +107,20 @@ pub fn wait_any(nohang: bool) -> Result<Option<(Pid, Stop)>> {
     }
 }
 
+/// Wait for a killed thread's end, letting it past its exit stop.
+pub fn reap(tid: Pid) {
+    loop {
+        match waitpid(tid, Some(WaitPidFlag::__WALL)) {
+            Ok(WaitStatus::Exited(..)) | Ok(WaitStatus::Signaled(..)) => return,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => return,
+            Ok(_) => {
+                let _ = ptrace::cont(tid, None);
+            }
+        }
+    }
+}
+
 /// What a wait status of thread `tid` means.
 fn decode_status(tid: Pid, st: WaitStatus) -> Result<Stop> {
     Ok(match st {
@@ -410,8 +424,11 @@ impl Task {
             ));
         };
         r.rip = insn_addr;
-        r.rax = libc::SYS_fork as u64;
+        // clone with no flags and no exit signal: a copy of the process
+        // whose end does not send the program a SIGCHLD it never expects.
+        r.rax = libc::SYS_clone as u64;
         r.orig_rax = u64::MAX;
+        r.set_syscall_args([0; 6]);
         self.set_regs(&Regs::X86_64(r))?;
         self.resume(Resume::Syscall, None)?;
         let mut stop = self.wait()?;
@@ -429,7 +446,7 @@ impl Task {
         }
         self.resume(Resume::Syscall, None)?;
         let child = match self.wait()? {
-            Stop::Event(ev) if ev == libc::PTRACE_EVENT_FORK => {
+            Stop::Event(ev) if ev == libc::PTRACE_EVENT_FORK || ev == libc::PTRACE_EVENT_CLONE => {
                 let pid = ptrace::getevent(self.tid).map_err(pt("GETEVENTMSG", self.tid))?;
                 Pid::from_raw(pid as i32)
             }
@@ -482,9 +499,11 @@ impl Task {
     }
 
     /// Kill this thread's process and reap it.
+    /// Kill this thread's process and wait for this thread's end, letting
+    /// it past its exit stop (exits are traced).
     pub fn kill(&self) {
         let _ = nix::sys::signal::kill(self.pid, Signal::SIGKILL);
-        let _ = self.wait();
+        reap(self.tid);
     }
 
     /// Set debug register `n` (0-7) on x86_64.

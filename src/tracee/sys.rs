@@ -62,6 +62,19 @@ pub fn pin_to_cpu(cpu: usize) -> nix::Result<()> {
     nix::sched::sched_setaffinity(Pid::from_raw(0), &set)
 }
 
+/// Let the calling thread run on any CPU but `busy` when there is another
+/// (a timer thread that must wake while a tracee runs on `busy`).
+pub fn avoid_cpu(busy: usize) {
+    let mut set = nix::sched::CpuSet::new();
+    let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for cpu in (0..n.min(nix::sched::CpuSet::count())).filter(|&c| c != busy) {
+        let _ = set.set(cpu);
+    }
+    if n > 1 {
+        let _ = nix::sched::sched_setaffinity(Pid::from_raw(0), &set);
+    }
+}
+
 /// The CPU the calling thread may run on that it is running on now, used to
 /// pick the one CPU tracer and tracees share.
 pub fn current_cpu() -> usize {

@@ -1,0 +1,353 @@
+//! Finding a register anchor fast.
+//!
+//! An asynchronous signal or a preemption that came between two syscalls is
+//! anchored by the registers and a stack checksum at its instruction. The
+//! plain way to find it again stops at every arrival at that instruction
+//! and compares: fine for a few arrivals, hopeless in a loop run millions
+//! of times. Loops have induction variables, though: a register that moves
+//! by the same amount at each arrival tells how many arrivals away the
+//! anchor is. So:
+//!
+//! 1. In a forked copy of the thread (the stretch up to the anchor has no
+//!    syscall, so the copy runs the same code on the same memory), stop at
+//!    the first three arrivals with a hit counter and compare each.
+//! 2. From registers that moved by a constant step, predict the arrival `m`
+//!    whose value is the anchor's; check each prediction in a fresh copy.
+//! 3. When one matches, run the thread itself to arrival `m` with a
+//!    counter: one native run, one stop.
+//!
+//! When nothing matches (no induction variable, counters unavailable), the
+//! replay falls back to stopping at every arrival, as before. The copies
+//! are killed; the thread itself never runs past the anchor.
+
+use super::{ReplaySession, Result};
+use crate::arch::regs::Regs;
+use crate::ticks::hits::{HitCounter, HitKind, COUNT_SIGNAL};
+use crate::trace::Event;
+use crate::tracee::{Resume, Stop, Task};
+
+/// Registers that cannot be induction variables.
+const NOT_INDUCTION: [&str; 11] = [
+    "orig_rax", "rip", "cs", "eflags", "ss", "fs_base", "gs_base", "ds", "es", "fs", "gs",
+];
+
+/// Predictions tried at most.
+const MAX_PREDICTIONS: usize = 4;
+
+/// The state at an arrival: registers and the stack checksum.
+struct Sample {
+    regs: Regs,
+    crc: u32,
+}
+
+fn sample(task: &Task) -> Result<Sample> {
+    let regs = task.regs()?;
+    let (at, len) = crate::trace::stack_anchor_range(regs.sp());
+    let crc = crc32fast::hash(&task.read_mem(at, len));
+    Ok(Sample { regs, crc })
+}
+
+fn matches(s: &Sample, want: &Regs, crc: u32) -> bool {
+    s.crc == crc && want.diff(&s.regs).is_empty()
+}
+
+/// Run `task` (with a counter armed) to the counter's next overflow; false
+/// when it stopped for anything else.
+fn run_to_overflow(task: &Task) -> Result<bool> {
+    task.resume(Resume::Sysemu, None)?;
+    Ok(matches!(task.wait()?, Stop::Signal { sig, .. } if sig == COUNT_SIGNAL))
+}
+
+/// How an induction variable numbers the arrivals at the anchor's
+/// instruction: register `reg` holds `base` at the first and moves by
+/// `step` at each.
+#[derive(Clone, Copy, Debug)]
+struct Induction {
+    reg: usize,
+    step: i64,
+    base: u64,
+}
+
+impl Induction {
+    /// The number of the arrival whose registers these are.
+    fn arrival(&self, regs: &Regs) -> Option<u64> {
+        let Regs::X86_64(r) = regs else {
+            return None;
+        };
+        let d = r.to_array()[self.reg].wrapping_sub(self.base) as i64;
+        if d % self.step != 0 || d / self.step < 0 {
+            return None;
+        }
+        Some(1 + (d / self.step) as u64)
+    }
+}
+
+/// Stop `task` at its next arrival at `addr` (one counted hit); its
+/// registers there, or None when it stopped for anything else.
+fn next_arrival(task: &Task, addr: u64) -> Result<Option<Regs>> {
+    let Ok(_counter) = HitCounter::open(task.tid.as_raw(), addr, 8, HitKind::Exec, Some(1)) else {
+        return Ok(None);
+    };
+    loop {
+        task.resume(Resume::Sysemu, None)?;
+        match task.wait()? {
+            Stop::Signal { sig, .. } if sig == COUNT_SIGNAL => return Ok(Some(task.regs()?)),
+            // A late stop of our chunk timer: go on.
+            Stop::Signal { sig, info } if crate::record::signals::is_our_stop(sig, &info) => {}
+            _ => return Ok(None),
+        }
+    }
+}
+
+/// Let `task` run natively for `ns` nanoseconds of its own CPU time, then
+/// stop it wherever it is; the CPU time it ran, or None when it stopped for
+/// another reason first (a syscall: past the anchor) or the clock is not
+/// available.
+fn run_for(task: &Task, ns: u64) -> Result<Option<u64>> {
+    let clock = match HitCounter::cpu_clock(task.tid.as_raw(), ns) {
+        Ok(c) => c,
+        Err(e) => {
+            log::debug!("no CPU clock for the anchor search: {e}");
+            return Ok(None);
+        }
+    };
+    task.resume(Resume::Sysemu, None)?;
+    let stop = task.wait()?;
+    let spent = clock.read().unwrap_or(ns);
+    drop(clock);
+    if matches!(stop, Stop::Signal { sig, .. } if sig == COUNT_SIGNAL) {
+        return Ok(Some(spent));
+    }
+    log::debug!("anchor search: a timed run stopped with {stop:?}");
+    Ok(None)
+}
+
+/// From arrival `k` (the task is there), go to arrival `m` exactly:
+/// native runs sized by the thread's CPU time to land well short of it (a
+/// third of the estimated time left, at the fastest rate seen), each ended
+/// at the next arrival to read the exact count, then the last arrivals
+/// counted. False when it went past or lost its way.
+fn goto_arrival(
+    task: &Task,
+    addr: u64,
+    ind: &Induction,
+    m: u64,
+    mut k: u64,
+    rate: &mut Option<f64>,
+) -> Result<bool> {
+    // Runs grow at most 4 times from one to the next: the first ones
+    // measure a slow start (faults, cold caches) and would misjudge longer.
+    let mut longest = 50_000u64;
+    let mut shortest_span = COUNTED_TAIL;
+    loop {
+        if k == m {
+            return Ok(true);
+        }
+        if k > m {
+            return Ok(false);
+        }
+        let left = m - k;
+        // Arrivals per nanosecond of the thread's time.
+        let ns = match *rate {
+            Some(r) if r > 0.0 => ((0.3 * left as f64 / r) as u64).min(longest.saturating_mul(4)),
+            _ => 50_000,
+        };
+        longest = longest.max(ns);
+        // The shortest run still covers `shortest_span` arrivals or so
+        // (the clock fires late): below three times that, count the rest.
+        if left <= COUNTED_TAIL || (ns < MIN_RUN_NS && left <= 3 * shortest_span) {
+            let Ok(_c) = HitCounter::open(task.tid.as_raw(), addr, 8, HitKind::Exec, Some(left))
+            else {
+                return Ok(false);
+            };
+            return run_to_overflow(task);
+        }
+        let Some(spent) = run_for(task, ns.max(MIN_RUN_NS))? else {
+            log::debug!("anchor search: a run of {ns} ns from arrival {k} (aiming at {m}) failed");
+            return Ok(false);
+        };
+        let Some(regs) = next_arrival(task, addr)? else {
+            return Ok(false);
+        };
+        let Some(k2) = ind.arrival(&regs) else {
+            return Ok(false);
+        };
+        if k2 > m || k2 < k {
+            log::debug!("anchor search: arrival {k2} after {k}, aiming at {m}");
+            return Ok(false);
+        }
+        // The fastest rate seen: running short of the target is cheap,
+        // passing it is not.
+        if ns <= MIN_RUN_NS {
+            shortest_span = shortest_span.max(k2 - k);
+        }
+        let r = (k2 - k) as f64 / spent.max(1) as f64;
+        log::trace!("anchor search: {ns} ns asked, {spent} ran, arrival {k} -> {k2} of {m}");
+        *rate = Some(rate.map_or(r, |old| old.max(r)));
+        k = k2;
+    }
+}
+
+/// The shortest native run worth timing (the kernel's clock is not much
+/// finer: runs overshoot by about 100 us).
+const MIN_RUN_NS: u64 = 20_000;
+
+/// Arrivals counted one by one at the end of a search.
+const COUNTED_TAIL: u64 = 64;
+
+/// Arrivals `1..=3` at `addr`; the number of the one matching the anchor,
+/// or the registers of the three.
+fn first_arrivals(
+    task: &Task,
+    addr: u64,
+    want: &Regs,
+    crc: u32,
+) -> Result<std::result::Result<u64, Vec<Regs>>> {
+    let mut seen = Vec::new();
+    for k in 1..=3 {
+        let Some(regs) = next_arrival(task, addr)? else {
+            return Ok(Err(Vec::new()));
+        };
+        if matches(&sample(task)?, want, crc) {
+            return Ok(Ok(k));
+        }
+        seen.push(regs);
+    }
+    Ok(Err(seen))
+}
+
+/// Induction variables among the first three arrivals, each with the
+/// arrival it predicts for the anchor; the best supported first.
+fn predictions(first: &[Regs], want: &Regs) -> Vec<(Induction, u64)> {
+    let [a, b, c] = first else {
+        return Vec::new();
+    };
+    let (Regs::X86_64(a), Regs::X86_64(b), Regs::X86_64(c), Regs::X86_64(w)) = (a, b, c, want)
+    else {
+        return Vec::new();
+    };
+    let (a, b, c, w) = (a.to_array(), b.to_array(), c.to_array(), w.to_array());
+    let mut found: Vec<(Induction, u64)> = Vec::new();
+    for (i, name) in crate::arch::x86_64::regs::NAMES.iter().enumerate() {
+        if NOT_INDUCTION.contains(name) {
+            continue;
+        }
+        let step = b[i].wrapping_sub(a[i]) as i64;
+        if step == 0 || c[i].wrapping_sub(b[i]) as i64 != step {
+            continue;
+        }
+        let dist = w[i].wrapping_sub(a[i]) as i64;
+        if dist % step != 0 || dist / step < 3 {
+            continue;
+        }
+        let ind = Induction {
+            reg: i,
+            step,
+            base: a[i],
+        };
+        found.push((ind, 1 + (dist / step) as u64));
+    }
+    // Arrivals predicted by more registers first, then nearer ones.
+    let votes = |m: u64| found.iter().filter(|(_, n)| *n == m).count();
+    let mut v = found.clone();
+    v.sort_by_key(|&(_, m)| (std::cmp::Reverse(votes(m)), m));
+    v.dedup_by_key(|(_, m)| *m);
+    v.truncate(MAX_PREDICTIONS);
+    v
+}
+
+impl ReplaySession {
+    /// Whether the fast search may run here: the next event is an anchored
+    /// one of the running thread, not tried yet, nothing half-delivered,
+    /// and no breakpoint or watchpoint of the user's could stop the run.
+    fn fast_anchor_due(&self) -> Option<(Regs, u32)> {
+        if self.anchor_tried == Some(self.next)
+            || self.pending_signal.is_some()
+            || self.injecting.is_some()
+            || self.syscall_insn.is_none()
+            || !(self.triggers_suspended || (self.breakpoints.is_empty() && self.hw.is_empty()))
+        {
+            return None;
+        }
+        match self.events.get(self.next) {
+            Some(Event::Signal {
+                synchronous: false,
+                regs,
+                stack_crc,
+                tid,
+                ..
+            })
+            | Some(Event::Preempt {
+                regs,
+                stack_crc,
+                tid,
+                ..
+            }) if *tid == self.current_tid => Some((*regs, *stack_crc)),
+            _ => None,
+        }
+    }
+
+    /// Go to the next event's anchor without stopping at every arrival, when
+    /// an induction variable allows: first in a copy of the thread (so a
+    /// wrong guess costs nothing), then in the thread itself. Leaves the
+    /// thread where it was when it cannot.
+    pub(super) fn seek_anchor_fast(&mut self) -> Result<()> {
+        let Some((want, crc)) = self.fast_anchor_due() else {
+            return Ok(());
+        };
+        self.anchor_tried = Some(self.next);
+        let Some(insn) = self.syscall_insn else {
+            return Ok(());
+        };
+        if self.task.blocks_signal(COUNT_SIGNAL) {
+            return Ok(());
+        }
+        let addr = want.ip();
+        // In a copy: the first arrivals, then each prediction.
+        let copy = self.task.inject_fork(insn)?;
+        self.at_signal_stop = false;
+        let first = first_arrivals(&copy, addr, &want, crc);
+        copy.kill();
+        let first = match first? {
+            Ok(_) => return Ok(()), // among the first three: the plain search is quick
+            Err(f) => f,
+        };
+        let mut rate = None;
+        let mut chosen = None;
+        let predicted = predictions(&first, &want);
+        log::debug!("anchor at {addr:#x}: predictions {predicted:?}");
+        for (ind, m) in predicted {
+            let copy = self.task.inject_fork(insn)?;
+            self.at_signal_stop = false;
+            let found = (|| -> Result<bool> {
+                if first_arrivals(&copy, addr, &Regs::X86_64(Default::default()), 0)?.is_ok() {
+                    return Ok(false);
+                }
+                Ok(goto_arrival(&copy, addr, &ind, m, 3, &mut rate)?
+                    && matches(&sample(&copy)?, &want, crc))
+            })();
+            copy.kill();
+            if found? {
+                chosen = Some((ind, m));
+                break;
+            }
+        }
+        log::debug!("anchor at {addr:#x}: arrival {chosen:?} by induction");
+        let Some((ind, m)) = chosen else {
+            return Ok(());
+        };
+        // The thread itself, the same way.
+        let ok = match first_arrivals(&self.task, addr, &Regs::X86_64(Default::default()), 0)? {
+            Ok(_) => false,
+            Err(_) => goto_arrival(&self.task, addr, &ind, m, 3, &mut rate)?,
+        };
+        self.at_signal_stop = true;
+        if !ok || !matches(&sample(&self.task)?, &want, crc) {
+            return Err(super::ReplayError::Unsupported(format!(
+                "going to a recorded switch point at {addr:#x} (arrival {m}), the thread did not \
+                 arrive there as its copy did; the replay has diverged (please report this)"
+            )));
+        }
+        Ok(())
+    }
+}
