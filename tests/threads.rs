@@ -505,3 +505,26 @@ fn real_python3_threads() {
     let rep = replay(&dir, &trace);
     assert_replay_faithful(&rec, &rep);
 }
+
+/// Two threads computing with no syscall: recording switches between them
+/// in the middle of their loops, and the replay stops each at the same
+/// iteration (found from the loop counter, not by stopping at every pass).
+#[test]
+fn threads_cpu_preempted_in_loops() {
+    let dir = TestDir::new("threads_cpu");
+    let (trace, rec) = record_program(&dir, "threads_cpu", &[]);
+    rec.assert_code(0);
+    for line in ["thread 0: ", "thread 1: ", "done"] {
+        assert!(rec.stdout_str().contains(line), "{}", rec.describe());
+    }
+    let mut dump = dir.rewind();
+    dump.arg("dump").arg(&trace);
+    let dump = run(dump, None);
+    assert!(
+        dump.stdout_str().contains("switched out at"),
+        "the threads were never switched in the middle of a loop:\n{}",
+        tail(&dump.stdout, 3000)
+    );
+    let rep = replay(&dir, &trace);
+    assert_replay_faithful(&rec, &rep);
+}

@@ -399,11 +399,12 @@ impl Recorder {
         }
         let regs = self.task.regs()?;
         let (at, len) = crate::trace::stack_anchor_range(regs.sp());
-        let stack_crc = crc32fast::hash(&self.task.read_mem(at, len));
+        let stack = self.task.read_mem(at, len);
         self.writer.push(&Event::Preempt {
             tid: self.task.tid.as_raw(),
             regs,
-            stack_crc,
+            stack_crc: crc32fast::hash(&stack),
+            stack,
             ticks: self.ticks(),
         })?;
         self.switch_out(ParkedState::Ready { sig: None })

@@ -58,23 +58,61 @@ fn run_to_overflow(task: &Task) -> Result<bool> {
     Ok(matches!(task.wait()?, Stop::Signal { sig, .. } if sig == COUNT_SIGNAL))
 }
 
+/// Where an induction variable lives: a register (its index in the
+/// register file) or a 32-bit slot of the stack window (its byte offset).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Var {
+    Reg(usize),
+    Stack(usize),
+}
+
 /// How an induction variable numbers the arrivals at the anchor's
-/// instruction: register `reg` holds `base` at the first and moves by
-/// `step` at each.
+/// instruction: it holds `base` at the first and moves by `step` at each.
 #[derive(Clone, Copy, Debug)]
 struct Induction {
-    reg: usize,
+    var: Var,
     step: i64,
     base: u64,
 }
 
+/// The state of a thread at an arrival: registers and stack window.
+struct Arrival {
+    regs: Regs,
+    stack: Vec<u8>,
+}
+
+impl Arrival {
+    fn read(task: &Task, regs: Regs) -> Arrival {
+        let (at, len) = crate::trace::stack_anchor_range(regs.sp());
+        Arrival {
+            stack: task.read_mem(at, len),
+            regs,
+        }
+    }
+
+    /// The value of `var` (stack slots as 32-bit numbers).
+    fn value(&self, var: Var) -> Option<u64> {
+        match var {
+            Var::Reg(i) => match &self.regs {
+                Regs::X86_64(r) => Some(r.to_array()[i]),
+                _ => None,
+            },
+            Var::Stack(off) => self
+                .stack
+                .get(off..off + 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64),
+        }
+    }
+}
+
 impl Induction {
-    /// The number of the arrival whose registers these are.
-    fn arrival(&self, regs: &Regs) -> Option<u64> {
-        let Regs::X86_64(r) = regs else {
-            return None;
+    /// The number of the arrival in this state.
+    fn arrival(&self, at: &Arrival) -> Option<u64> {
+        let v = at.value(self.var)?;
+        let d = match self.var {
+            Var::Reg(_) => v.wrapping_sub(self.base) as i64,
+            Var::Stack(_) => (v as u32).wrapping_sub(self.base as u32) as i32 as i64,
         };
-        let d = r.to_array()[self.reg].wrapping_sub(self.base) as i64;
         if d % self.step != 0 || d / self.step < 0 {
             return None;
         }
@@ -84,14 +122,16 @@ impl Induction {
 
 /// Stop `task` at its next arrival at `addr` (one counted hit); its
 /// registers there, or None when it stopped for anything else.
-fn next_arrival(task: &Task, addr: u64) -> Result<Option<Regs>> {
+fn next_arrival(task: &Task, addr: u64) -> Result<Option<Arrival>> {
     let Ok(_counter) = HitCounter::open(task.tid.as_raw(), addr, 8, HitKind::Exec, Some(1)) else {
         return Ok(None);
     };
     loop {
         task.resume(Resume::Sysemu, None)?;
         match task.wait()? {
-            Stop::Signal { sig, .. } if sig == COUNT_SIGNAL => return Ok(Some(task.regs()?)),
+            Stop::Signal { sig, .. } if sig == COUNT_SIGNAL => {
+                return Ok(Some(Arrival::read(task, task.regs()?)))
+            }
             // A late stop of our chunk timer: go on.
             Stop::Signal { sig, info } if crate::record::signals::is_our_stop(sig, &info) => {}
             _ => return Ok(None),
@@ -166,10 +206,10 @@ fn goto_arrival(
             log::debug!("anchor search: a run of {ns} ns from arrival {k} (aiming at {m}) failed");
             return Ok(false);
         };
-        let Some(regs) = next_arrival(task, addr)? else {
+        let Some(at) = next_arrival(task, addr)? else {
             return Ok(false);
         };
-        let Some(k2) = ind.arrival(&regs) else {
+        let Some(k2) = ind.arrival(&at) else {
             return Ok(false);
         };
         if k2 > m || k2 < k {
@@ -196,58 +236,74 @@ const MIN_RUN_NS: u64 = 20_000;
 const COUNTED_TAIL: u64 = 64;
 
 /// Arrivals `1..=3` at `addr`; the number of the one matching the anchor,
-/// or the registers of the three.
+/// or the states of the three.
 fn first_arrivals(
     task: &Task,
     addr: u64,
     want: &Regs,
     crc: u32,
-) -> Result<std::result::Result<u64, Vec<Regs>>> {
+) -> Result<std::result::Result<u64, Vec<Arrival>>> {
     let mut seen = Vec::new();
     for k in 1..=3 {
-        let Some(regs) = next_arrival(task, addr)? else {
+        let Some(at) = next_arrival(task, addr)? else {
             return Ok(Err(Vec::new()));
         };
-        if matches(&sample(task)?, want, crc) {
+        if at.regs.sp() == want.sp()
+            && crc32fast::hash(&at.stack) == crc
+            && want.diff(&at.regs).is_empty()
+        {
             return Ok(Ok(k));
         }
-        seen.push(regs);
+        seen.push(at);
     }
     Ok(Err(seen))
 }
 
 /// Induction variables among the first three arrivals, each with the
-/// arrival it predicts for the anchor; the best supported first.
-fn predictions(first: &[Regs], want: &Regs) -> Vec<(Induction, u64)> {
+/// arrival it predicts for the anchor (`want`); the best supported first.
+fn predictions(first: &[Arrival], want: &Arrival) -> Vec<(Induction, u64)> {
     let [a, b, c] = first else {
         return Vec::new();
     };
-    let (Regs::X86_64(a), Regs::X86_64(b), Regs::X86_64(c), Regs::X86_64(w)) = (a, b, c, want)
-    else {
-        return Vec::new();
-    };
-    let (a, b, c, w) = (a.to_array(), b.to_array(), c.to_array(), w.to_array());
+    let mut vars: Vec<Var> = crate::arch::x86_64::regs::NAMES
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !NOT_INDUCTION.contains(n))
+        .map(|(i, _)| Var::Reg(i))
+        .collect();
+    // Stack slots only where the frames line up.
+    if !want.stack.is_empty() && [a, b, c].iter().all(|x| x.regs.sp() == want.regs.sp()) {
+        vars.extend(
+            (0..want.stack.len().saturating_sub(3))
+                .step_by(4)
+                .map(Var::Stack),
+        );
+    }
     let mut found: Vec<(Induction, u64)> = Vec::new();
-    for (i, name) in crate::arch::x86_64::regs::NAMES.iter().enumerate() {
-        if NOT_INDUCTION.contains(name) {
+    for var in vars {
+        let (Some(va), Some(vb), Some(vc)) = (a.value(var), b.value(var), c.value(var)) else {
             continue;
-        }
-        let step = b[i].wrapping_sub(a[i]) as i64;
-        if step == 0 || c[i].wrapping_sub(b[i]) as i64 != step {
-            continue;
-        }
-        let dist = w[i].wrapping_sub(a[i]) as i64;
-        if dist % step != 0 || dist / step < 3 {
+        };
+        let step = |x: u64, y: u64| match var {
+            Var::Reg(_) => y.wrapping_sub(x) as i64,
+            Var::Stack(_) => (y as u32).wrapping_sub(x as u32) as i32 as i64,
+        };
+        let s = step(va, vb);
+        if s == 0 || step(vb, vc) != s {
             continue;
         }
         let ind = Induction {
-            reg: i,
-            step,
-            base: a[i],
+            var,
+            step: s,
+            base: va,
         };
-        found.push((ind, 1 + (dist / step) as u64));
+        if let Some(m) = ind.arrival(want) {
+            if m > 3 {
+                found.push((ind, m));
+            }
+        }
     }
-    // Arrivals predicted by more registers first, then nearer ones.
+    // Arrivals predicted by more variables first, then nearer ones.
     let votes = |m: u64| found.iter().filter(|(_, n)| *n == m).count();
     let mut v = found.clone();
     v.sort_by_key(|&(_, m)| (std::cmp::Reverse(votes(m)), m));
@@ -260,7 +316,7 @@ impl ReplaySession {
     /// Whether the fast search may run here: the next event is an anchored
     /// one of the running thread, not tried yet, nothing half-delivered,
     /// and no breakpoint or watchpoint of the user's could stop the run.
-    fn fast_anchor_due(&self) -> Option<(Regs, u32)> {
+    fn fast_anchor_due(&self) -> Option<(Regs, u32, Vec<u8>)> {
         if self.anchor_tried == Some(self.next)
             || self.pending_signal.is_some()
             || self.injecting.is_some()
@@ -276,13 +332,14 @@ impl ReplaySession {
                 stack_crc,
                 tid,
                 ..
-            })
-            | Some(Event::Preempt {
+            }) if *tid == self.current_tid => Some((*regs, *stack_crc, Vec::new())),
+            Some(Event::Preempt {
                 regs,
                 stack_crc,
+                stack,
                 tid,
                 ..
-            }) if *tid == self.current_tid => Some((*regs, *stack_crc)),
+            }) if *tid == self.current_tid => Some((*regs, *stack_crc, stack.clone())),
             _ => None,
         }
     }
@@ -292,8 +349,12 @@ impl ReplaySession {
     /// wrong guess costs nothing), then in the thread itself. Leaves the
     /// thread where it was when it cannot.
     pub(super) fn seek_anchor_fast(&mut self) -> Result<()> {
-        let Some((want, crc)) = self.fast_anchor_due() else {
+        let Some((want, crc, want_stack)) = self.fast_anchor_due() else {
             return Ok(());
+        };
+        let target = Arrival {
+            regs: want,
+            stack: want_stack,
         };
         self.anchor_tried = Some(self.next);
         let Some(insn) = self.syscall_insn else {
@@ -314,7 +375,7 @@ impl ReplaySession {
         };
         let mut rate = None;
         let mut chosen = None;
-        let predicted = predictions(&first, &want);
+        let predicted = predictions(&first, &target);
         log::debug!("anchor at {addr:#x}: predictions {predicted:?}");
         for (ind, m) in predicted {
             let copy = self.task.inject_fork(insn)?;

@@ -227,6 +227,10 @@ pub enum Event {
         tid: i32,
         regs: Regs,
         stack_crc: u32,
+        /// The bytes the checksum covers: loop counters kept on the stack
+        /// tell the replay how far into a loop the point is.
+        #[serde(with = "serde_bytes_compat")]
+        stack: Vec<u8>,
         ticks: Option<u64>,
     },
 }
