@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks for rewind: how much slower a program runs while recorded and
-# while replayed, and how big its trace is.
+# while replayed, and how big its trace is. Workloads: a syscall-heavy copy
+# of 2,000 small files, a CPU-bound loop, python3 -c pass, and a 4-thread
+# mutex/condition-variable program.
 #
 # For each workload prints native, record and replay wall-clock times (best
 # of $RUNS runs, default 5), the record/native and replay/native ratios, the
@@ -29,6 +31,9 @@ export REWIND_TRACE_DIR=$WORK/traces
 
 # Workload inputs.
 gcc -O2 -o "$WORK/cpu_loop" "$ROOT/bench/cpu_loop.c"
+# 4 threads, a mutex and condition variables (2 producers, 2 consumers,
+# 100,000 items): the threaded workload.
+gcc -O2 -o "$WORK/threads_mutex" "$ROOT/tests/programs/threads_mutex.c"
 make_tree() { # 2,000 small files (1-4 KiB) in 40 directories
     local dir=$1 d f
     for d in $(seq -w 1 40); do
@@ -123,6 +128,7 @@ echo "rewind benchmarks: best of $RUNS, $(nproc) CPUs, $(uname -r)"
 echo
 workload cp-tree 'rm -rf "$WORK/copy"' -- cp -r "$WORK/tree" "$WORK/copy"
 workload cpu-loop '' -- "$WORK/cpu_loop" 300
+workload threads-mutex '' -- "$WORK/threads_mutex"
 if [[ -n $PYTHON ]]; then
     workload python-pass '' -- "$PYTHON" -c pass
 else
