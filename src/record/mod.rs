@@ -543,16 +543,22 @@ impl Recorder {
     /// Record a signal about to be delivered at the current stop.
     fn record_signal(&mut self, sig: i32, info: Vec<u8>) -> Result<(), RecordError> {
         let regs = self.task.regs()?;
-        let (at, len) = crate::trace::stack_anchor_range(regs.sp());
-        let stack_crc = crc32fast::hash(&self.task.read_mem(at, len));
+        let (at, len) = crate::trace::stack_window_range(regs.sp());
+        let window = self.task.read_mem(at, len);
+        let (_, crc_len) = crate::trace::stack_anchor_range(regs.sp());
+        let stack_crc = crc32fast::hash(&window[..crc_len.min(window.len())]);
         let code = crate::tracee::siginfo_code(&info);
+        let synchronous = is_synchronous(sig, code);
+        // Only a sent signal is placed by its anchor: keep its stack window.
+        let stack = if synchronous { Vec::new() } else { window };
         self.writer.push(&Event::Signal {
             tid: self.task.tid.as_raw(),
             signo: sig,
             siginfo: info,
-            synchronous: is_synchronous(sig, code),
+            synchronous,
             regs,
             stack_crc,
+            stack,
             ticks: self.ticks(),
         })?;
         Ok(())

@@ -398,12 +398,13 @@ impl Recorder {
             return Ok(());
         }
         let regs = self.task.regs()?;
-        let (at, len) = crate::trace::stack_anchor_range(regs.sp());
+        let (at, len) = crate::trace::stack_window_range(regs.sp());
         let stack = self.task.read_mem(at, len);
+        let (_, crc_len) = crate::trace::stack_anchor_range(regs.sp());
         self.writer.push(&Event::Preempt {
             tid: self.task.tid.as_raw(),
             regs,
-            stack_crc: crc32fast::hash(&stack),
+            stack_crc: crc32fast::hash(&stack[..crc_len.min(stack.len())]),
             stack,
             ticks: self.ticks(),
         })?;

@@ -83,7 +83,7 @@ struct Arrival {
 
 impl Arrival {
     fn read(task: &Task, regs: Regs) -> Arrival {
-        let (at, len) = crate::trace::stack_anchor_range(regs.sp());
+        let (at, len) = crate::trace::stack_window_range(regs.sp());
         Arrival {
             stack: task.read_mem(at, len),
             regs,
@@ -248,10 +248,9 @@ fn first_arrivals(
         let Some(at) = next_arrival(task, addr)? else {
             return Ok(Err(Vec::new()));
         };
-        if at.regs.sp() == want.sp()
-            && crc32fast::hash(&at.stack) == crc
-            && want.diff(&at.regs).is_empty()
-        {
+        let (_, crc_len) = crate::trace::stack_anchor_range(at.regs.sp());
+        let at_crc = crc32fast::hash(&at.stack[..crc_len.min(at.stack.len())]);
+        if at.regs.sp() == want.sp() && at_crc == crc && want.diff(&at.regs).is_empty() {
             return Ok(Ok(k));
         }
         seen.push(at);
@@ -330,9 +329,10 @@ impl ReplaySession {
                 synchronous: false,
                 regs,
                 stack_crc,
+                stack,
                 tid,
                 ..
-            }) if *tid == self.current_tid => Some((*regs, *stack_crc, Vec::new())),
+            }) if *tid == self.current_tid => Some((*regs, *stack_crc, stack.clone())),
             Some(Event::Preempt {
                 regs,
                 stack_crc,
@@ -360,6 +360,11 @@ impl ReplaySession {
         let Some(insn) = self.syscall_insn else {
             return Ok(());
         };
+        // Already there (a signal at a syscall's exit, say): nothing to
+        // search, and a copy injected here could upset the syscall's state.
+        if self.at_anchor()? {
+            return Ok(());
+        }
         if self.task.blocks_signal(COUNT_SIGNAL) {
             return Ok(());
         }

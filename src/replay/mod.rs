@@ -854,7 +854,7 @@ impl ReplaySession {
     }
 
     /// Whether the task is exactly at the anchor of the next event.
-    fn at_anchor(&self) -> Result<bool> {
+    pub(super) fn at_anchor(&self) -> Result<bool> {
         let (want, stack_crc) = match self.events.get(self.next) {
             Some(Event::Signal {
                 synchronous: false,

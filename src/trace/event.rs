@@ -10,11 +10,11 @@ use crate::arch::Arch;
 /// unless they are read as they are (see [`OLDEST_READABLE_VERSION`]).
 ///
 /// 2: threads (`SyscallEntry`, `Preempt`).
-pub const FORMAT_VERSION: u32 = 2;
+/// 3: `Signal` carries the stack window its checksum covers.
+pub const FORMAT_VERSION: u32 = 3;
 
-/// The oldest format this version reads. Version 1 traces are version 2
-/// traces of single-threaded programs: the events they have kept their
-/// encoding.
+/// The oldest format this version reads: versions 1 and 2 are decoded as
+/// [`legacy::Event`] and converted (1 is 2 without threads).
 pub const OLDEST_READABLE_VERSION: u32 = 1;
 
 /// How progress between events was counted when recording.
@@ -205,6 +205,11 @@ pub enum Event {
         /// [`stack_anchor_range`]): with the registers, the anchor that finds
         /// this point again without a hardware counter.
         stack_crc: u32,
+        /// The stack window ([`stack_window_range`]), for signals sent
+        /// between syscalls (loop counters on the stack place them); empty
+        /// otherwise.
+        #[serde(with = "serde_bytes_compat")]
+        stack: Vec<u8>,
         ticks: Option<u64>,
     },
     /// A task ended.
@@ -227,8 +232,8 @@ pub enum Event {
         tid: i32,
         regs: Regs,
         stack_crc: u32,
-        /// The bytes the checksum covers: loop counters kept on the stack
-        /// tell the replay how far into a loop the point is.
+        /// The stack window ([`stack_window_range`]): loop counters kept on
+        /// the stack tell the replay how far into a loop the point is.
         #[serde(with = "serde_bytes_compat")]
         stack: Vec<u8>,
         ticks: Option<u64>,
@@ -324,6 +329,14 @@ pub fn stack_anchor_range(sp: u64) -> (u64, usize) {
     (sp.saturating_sub(128), 128 + 512)
 }
 
+/// The stack window an anchored event keeps (`Signal` and `Preempt`'s
+/// `stack`): it starts where [`stack_anchor_range`] does and reaches further
+/// up, so that loop counters in larger frames are in it. The checksum covers
+/// its first [`stack_anchor_range`] bytes.
+pub fn stack_window_range(sp: u64) -> (u64, usize) {
+    (sp.saturating_sub(128), 128 + 4096)
+}
+
 /// The symbolic name of an errno value (ENOENT), or its number.
 pub fn errno_name(e: i32) -> String {
     let s = format!("{:?}", nix::errno::Errno::from_raw(e));
@@ -378,6 +391,128 @@ mod serde_bytes_compat {
                 }
             }
             d.deserialize_bytes(V)
+        }
+    }
+}
+
+/// Events as formats 1 and 2 wrote them, for reading older traces.
+pub mod legacy {
+    use super::*;
+
+    #[allow(clippy::large_enum_variant)]
+    #[derive(Deserialize)]
+    pub enum Event {
+        Exec {
+            pid: i32,
+            tid: i32,
+            regs: Regs,
+            stack: MemWrite,
+            maps: Vec<Mapping>,
+            #[serde(with = "serde_bytes_compat")]
+            auxv: Vec<u8>,
+        },
+        Syscall(SyscallEvent),
+        TimeCounter {
+            tid: i32,
+            regs: Regs,
+            after: Regs,
+            ticks: Option<u64>,
+        },
+        Signal {
+            tid: i32,
+            signo: i32,
+            #[serde(with = "serde_bytes_compat")]
+            siginfo: Vec<u8>,
+            synchronous: bool,
+            regs: Regs,
+            stack_crc: u32,
+            ticks: Option<u64>,
+        },
+        Exit {
+            tid: i32,
+            kind: ExitKind,
+        },
+        SyscallEntry {
+            tid: i32,
+            regs: Regs,
+            ticks: Option<u64>,
+        },
+        Preempt {
+            tid: i32,
+            regs: Regs,
+            stack_crc: u32,
+            #[serde(with = "serde_bytes_compat")]
+            stack: Vec<u8>,
+            ticks: Option<u64>,
+        },
+    }
+
+    impl From<Event> for super::Event {
+        fn from(e: Event) -> super::Event {
+            match e {
+                Event::Exec {
+                    pid,
+                    tid,
+                    regs,
+                    stack,
+                    maps,
+                    auxv,
+                } => super::Event::Exec {
+                    pid,
+                    tid,
+                    regs,
+                    stack,
+                    maps,
+                    auxv,
+                },
+                Event::Syscall(s) => super::Event::Syscall(s),
+                Event::TimeCounter {
+                    tid,
+                    regs,
+                    after,
+                    ticks,
+                } => super::Event::TimeCounter {
+                    tid,
+                    regs,
+                    after,
+                    ticks,
+                },
+                Event::Signal {
+                    tid,
+                    signo,
+                    siginfo,
+                    synchronous,
+                    regs,
+                    stack_crc,
+                    ticks,
+                } => super::Event::Signal {
+                    tid,
+                    signo,
+                    siginfo,
+                    synchronous,
+                    regs,
+                    stack_crc,
+                    stack: Vec::new(),
+                    ticks,
+                },
+                Event::Exit { tid, kind } => super::Event::Exit { tid, kind },
+                Event::SyscallEntry { tid, regs, ticks } => {
+                    super::Event::SyscallEntry { tid, regs, ticks }
+                }
+                Event::Preempt {
+                    tid,
+                    regs,
+                    stack_crc,
+                    stack,
+                    ticks,
+                } => super::Event::Preempt {
+                    tid,
+                    regs,
+                    stack_crc,
+                    stack,
+                    ticks,
+                },
+            }
         }
     }
 }

@@ -13,6 +13,8 @@ use super::{
 pub struct TraceReader {
     dir: PathBuf,
     header: Header,
+    /// The format version that wrote the trace.
+    version: u32,
 }
 
 /// Why the event stream ended.
@@ -67,9 +69,11 @@ impl TraceReader {
             source,
         })?;
         let header = decode_header(&bytes, dir)?;
+        let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
         Ok(TraceReader {
             dir: dir.to_path_buf(),
             header,
+            version,
         })
     }
 
@@ -101,6 +105,7 @@ impl TraceReader {
             offset: 0,
             index: 0,
             end: None,
+            version: self.version,
         })
     }
 
@@ -158,6 +163,8 @@ pub struct EventStream {
     offset: u64,
     index: u64,
     end: Option<TraceEnd>,
+    /// The format version, for decoding older events.
+    version: u32,
 }
 
 impl EventStream {
@@ -202,7 +209,12 @@ impl EventStream {
         let Some(body) = rest.get(4..4 + len) else {
             return self.truncated("an event record is cut".into());
         };
-        match postcard::from_bytes::<Event>(body) {
+        let decoded = if self.version < 3 {
+            postcard::from_bytes::<crate::trace::event::legacy::Event>(body).map(Event::from)
+        } else {
+            postcard::from_bytes::<Event>(body)
+        };
+        match decoded {
             Ok(e) => {
                 self.pos_in_frame += 4 + len;
                 self.index += 1;

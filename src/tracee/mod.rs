@@ -11,7 +11,6 @@ use std::os::unix::fs::FileExt;
 
 use nix::sys::ptrace;
 use nix::sys::signal::Signal;
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
 use crate::arch::regs::Regs;
@@ -89,61 +88,64 @@ pub struct Task {
 /// Wait for the next stop of any traced thread; `nohang` returns None when
 /// none is stopped yet.
 pub fn wait_any(nohang: bool) -> Result<Option<(Pid, Stop)>> {
-    let mut flags = WaitPidFlag::__WALL;
+    let mut flags = libc::__WALL;
     if nohang {
-        flags |= WaitPidFlag::WNOHANG;
+        flags |= libc::WNOHANG;
     }
     loop {
-        let st = match waitpid(Pid::from_raw(-1), Some(flags)) {
+        match sys::waitpid_raw(Pid::from_raw(-1), flags) {
             Err(nix::errno::Errno::EINTR) => continue,
             Err(e) => return Err(pt("waitpid", Pid::from_raw(-1))(e)),
-            Ok(WaitStatus::StillAlive) => return Ok(None),
-            Ok(st) => st,
-        };
-        let Some(tid) = st.pid() else {
-            return Ok(None);
-        };
-        return decode_status(tid, st).map(|s| Some((tid, s)));
+            Ok(None) => return Ok(None),
+            Ok(Some((tid, st))) => return decode_status(tid, st).map(|s| Some((tid, s))),
+        }
     }
 }
 
 /// Wait for a killed thread's end, letting it past its exit stop.
 pub fn reap(tid: Pid) {
     loop {
-        match waitpid(tid, Some(WaitPidFlag::__WALL)) {
-            Ok(WaitStatus::Exited(..)) | Ok(WaitStatus::Signaled(..)) => return,
+        match sys::waitpid_raw(tid, libc::__WALL) {
+            Ok(Some((_, st))) if libc::WIFEXITED(st) || libc::WIFSIGNALED(st) => return,
             Err(nix::errno::Errno::EINTR) => continue,
-            Err(_) => return,
-            Ok(_) => {
-                let _ = ptrace::cont(tid, None);
+            Err(_) | Ok(None) => return,
+            Ok(Some(_)) => {
+                let _ = sys::ptrace_resume(libc::PTRACE_CONT, tid, 0);
             }
         }
     }
 }
 
-/// What a wait status of thread `tid` means.
-fn decode_status(tid: Pid, st: WaitStatus) -> Result<Stop> {
-    Ok(match st {
-        WaitStatus::PtraceSyscall(_) => match ptrace::syscall_info(tid) {
-            Ok(info) if info.op == libc::PTRACE_SYSCALL_INFO_EXIT => Stop::SyscallExit,
-            Ok(_) => Stop::SyscallEntry,
-            Err(e) => return Err(pt("GET_SYSCALL_INFO", tid)(e)),
+/// What a raw wait status of thread `tid` means.
+fn decode_status(tid: Pid, st: libc::c_int) -> Result<Stop> {
+    if libc::WIFEXITED(st) {
+        return Ok(Stop::Exited(libc::WEXITSTATUS(st)));
+    }
+    if libc::WIFSIGNALED(st) {
+        return Ok(Stop::Killed(libc::WTERMSIG(st)));
+    }
+    if !libc::WIFSTOPPED(st) {
+        return Ok(Stop::Other(0));
+    }
+    let sig = libc::WSTOPSIG(st);
+    let event = (st >> 16) & 0xff;
+    if event != 0 {
+        return Ok(Stop::Event(event));
+    }
+    if sig == libc::SIGTRAP | 0x80 {
+        return match ptrace::syscall_info(tid) {
+            Ok(info) if info.op == libc::PTRACE_SYSCALL_INFO_EXIT => Ok(Stop::SyscallExit),
+            Ok(_) => Ok(Stop::SyscallEntry),
+            Err(e) => Err(pt("GET_SYSCALL_INFO", tid)(e)),
+        };
+    }
+    Ok(match ptrace::getsiginfo(tid) {
+        Ok(i) => Stop::Signal {
+            sig,
+            info: siginfo_bytes(&i),
         },
-        WaitStatus::Stopped(_, sig) => {
-            let info = match ptrace::getsiginfo(tid) {
-                Ok(i) => siginfo_bytes(&i),
-                // A group-stop has no siginfo.
-                Err(_) => return Ok(Stop::Other(sig as i32)),
-            };
-            Stop::Signal {
-                sig: sig as i32,
-                info,
-            }
-        }
-        WaitStatus::PtraceEvent(_, _, ev) => Stop::Event(ev),
-        WaitStatus::Exited(_, code) => Stop::Exited(code),
-        WaitStatus::Signaled(_, sig, _) => Stop::Killed(sig as i32),
-        WaitStatus::Continued(_) | WaitStatus::StillAlive => Stop::Other(0),
+        // A group-stop has no siginfo.
+        Err(_) => Stop::Other(sig),
     })
 }
 
@@ -320,29 +322,26 @@ impl Task {
 
     pub fn resume(&self, how: Resume, sig: Option<i32>) -> Result<()> {
         self.cache.set(None);
-        let sig = match sig {
-            Some(s) => Signal::try_from(s).ok(),
-            None => None,
+        // Raw requests: real-time signals have no nix Signal.
+        let req = match how {
+            Resume::Cont => libc::PTRACE_CONT,
+            Resume::Syscall => libc::PTRACE_SYSCALL,
+            Resume::Sysemu => libc::PTRACE_SYSEMU,
+            Resume::Step => libc::PTRACE_SINGLESTEP,
+            Resume::SysemuStep => libc::PTRACE_SYSEMU_SINGLESTEP,
         };
-        let r = match how {
-            Resume::Cont => ptrace::cont(self.tid, sig),
-            Resume::Syscall => ptrace::syscall(self.tid, sig),
-            Resume::Sysemu => ptrace::sysemu(self.tid, sig),
-            Resume::Step => ptrace::step(self.tid, sig),
-            Resume::SysemuStep => ptrace::sysemu_step(self.tid, sig),
-        };
-        r.map_err(pt("resume", self.tid))
+        sys::ptrace_resume(req, self.tid, sig.unwrap_or(0)).map_err(pt("resume", self.tid))
     }
 
     /// Wait for this thread's next stop.
     pub fn wait(&self) -> Result<Stop> {
         self.cache.set(None);
         loop {
-            let st = waitpid(self.tid, Some(WaitPidFlag::__WALL));
-            let st = match st {
+            let st = match sys::waitpid_raw(self.tid, libc::__WALL) {
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(e) => return Err(pt("waitpid", self.tid)(e)),
-                Ok(st) => st,
+                Ok(Some((_, st))) => st,
+                Ok(None) => continue,
             };
             return decode_status(self.tid, st);
         }

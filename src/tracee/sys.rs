@@ -97,6 +97,36 @@ pub fn trap_time_counter() -> nix::Result<()> {
 }
 
 /// Send `sig` to thread `tid` of process `pid`.
+/// waitpid with a raw status: the pid and status of a child that changed
+/// state, or None with WNOHANG when none has. (nix's decoded statuses have
+/// no real-time signals.)
+pub fn waitpid_raw(pid: Pid, flags: libc::c_int) -> nix::Result<Option<(Pid, libc::c_int)>> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: `status` is a valid, writable int for the call's duration.
+    let r = unsafe { libc::waitpid(pid.as_raw(), &mut status, flags) };
+    match nix::errno::Errno::result(r)? {
+        0 => Ok(None),
+        p => Ok(Some((Pid::from_raw(p), status))),
+    }
+}
+
+/// Resume a ptrace-stopped thread with ptrace request `req` (PTRACE_CONT,
+/// PTRACE_SYSCALL, PTRACE_SINGLESTEP, PTRACE_SYSEMU...), delivering signal
+/// `sig` (0 for none; any number, real-time ones included).
+pub fn ptrace_resume(req: libc::c_uint, tid: Pid, sig: i32) -> nix::Result<()> {
+    // SAFETY: resume requests take no pointers: addr is ignored and data
+    // is the signal number.
+    let r = unsafe {
+        libc::ptrace(
+            req,
+            tid.as_raw(),
+            std::ptr::null_mut::<libc::c_void>(),
+            sig as libc::c_long as *mut libc::c_void,
+        )
+    };
+    nix::errno::Errno::result(r).map(drop)
+}
+
 pub fn tgkill(pid: Pid, tid: Pid, sig: i32) -> nix::Result<()> {
     // SAFETY: tgkill takes integer arguments only.
     let r = unsafe { libc::syscall(libc::SYS_tgkill, pid.as_raw(), tid.as_raw(), sig) };
