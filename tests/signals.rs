@@ -72,29 +72,6 @@ fn assert_not_printed(rec: &Output, text: &str) {
     );
 }
 
-/// The rest of every line of the recording's stdout that starts with
-/// `prefix`, in order.
-fn lines_after(rec: &Output, prefix: &str) -> Vec<String> {
-    rec.stdout_str()
-        .lines()
-        .filter_map(|l| l.strip_prefix(prefix))
-        .map(str::to_string)
-        .collect()
-}
-
-/// The rest of the only line of the recording's stdout that starts with
-/// `prefix`.
-fn line_after(rec: &Output, prefix: &str) -> String {
-    let hits = lines_after(rec, prefix);
-    assert_eq!(
-        hits.len(),
-        1,
-        "expected exactly one line starting with {prefix:?}, found {hits:?}\n{}",
-        rec.describe()
-    );
-    hits[0].clone()
-}
-
 /// `text` split at the first `sep`; panics (naming `what`) if it has none.
 fn split<'a>(rec: &Output, text: &'a str, sep: &str, what: &str) -> (&'a str, &'a str) {
     text.split_once(sep)

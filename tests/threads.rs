@@ -59,29 +59,6 @@ fn assert_line(rec: &Output, line: &str) {
     );
 }
 
-/// The rest of every line of the recording's stdout that starts with
-/// `prefix`, in order.
-fn lines_after(rec: &Output, prefix: &str) -> Vec<String> {
-    rec.stdout_str()
-        .lines()
-        .filter_map(|l| l.strip_prefix(prefix))
-        .map(str::to_string)
-        .collect()
-}
-
-/// The rest of the only line of the recording's stdout that starts with
-/// `prefix`.
-fn line_after(rec: &Output, prefix: &str) -> String {
-    let hits = lines_after(rec, prefix);
-    assert_eq!(
-        hits.len(),
-        1,
-        "expected exactly one line starting with {prefix:?}, found {hits:?}\n{}",
-        rec.describe()
-    );
-    hits[0].clone()
-}
-
 /// `text` without `suffix`; panics (naming `what`) if it does not end so.
 fn strip_suffix<'a>(rec: &Output, text: &'a str, suffix: &str, what: &str) -> &'a str {
     text.strip_suffix(suffix).unwrap_or_else(|| {

@@ -76,25 +76,7 @@ impl HitCounter {
             attr.__bindgen_anon_1.sample_period = n.max(1);
             attr.__bindgen_anon_2.wakeup_events = 1;
         }
-        attr.set_exclude_kernel(1);
-        attr.set_exclude_hv(1);
-        attr.set_disabled(0);
-        // SAFETY: `attr` is a fully initialized perf_event_attr that lives
-        // across the call; the kernel only reads it.
-        let fd = unsafe {
-            pe::perf_event_open(
-                &mut attr,
-                tid,
-                -1,
-                -1,
-                pe::bindings::PERF_FLAG_FD_CLOEXEC as u64,
-            )
-        };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: perf_event_open returned a new descriptor that we own.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let fd = open_event(&mut attr, tid)?;
         if stop_at.is_some() {
             signal_thread_on_overflow(&fd, tid)?;
         }
@@ -120,25 +102,7 @@ impl HitCounter {
         };
         attr.__bindgen_anon_1.sample_period = ns.max(10_000);
         attr.__bindgen_anon_2.wakeup_events = 1;
-        attr.set_exclude_kernel(1);
-        attr.set_exclude_hv(1);
-        attr.set_disabled(0);
-        // SAFETY: `attr` is a fully initialized perf_event_attr that lives
-        // across the call; the kernel only reads it.
-        let fd = unsafe {
-            pe::perf_event_open(
-                &mut attr,
-                tid,
-                -1,
-                -1,
-                pe::bindings::PERF_FLAG_FD_CLOEXEC as u64,
-            )
-        };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: perf_event_open returned a new descriptor that we own.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let fd = open_event(&mut attr, tid)?;
         signal_thread_on_overflow(&fd, tid)?;
         Ok(HitCounter { fd })
     }
@@ -152,6 +116,24 @@ impl HitCounter {
         }
         Ok(u64::from_le_bytes(b))
     }
+}
+
+/// Open the event `attr` describes on thread `tid`, counting its user-mode
+/// part, enabled at once.
+fn open_event(attr: &mut pe::bindings::perf_event_attr, tid: i32) -> std::io::Result<OwnedFd> {
+    attr.set_exclude_kernel(1);
+    attr.set_exclude_hv(1);
+    attr.set_disabled(0);
+    // SAFETY: `attr` is a fully initialized perf_event_attr that lives
+    // across the call; the kernel only reads it.
+    let fd = unsafe {
+        pe::perf_event_open(attr, tid, -1, -1, pe::bindings::PERF_FLAG_FD_CLOEXEC as u64)
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: perf_event_open returned a new descriptor that we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 // fcntl commands and the owner record from <fcntl.h> (Linux, every

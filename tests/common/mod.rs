@@ -611,6 +611,29 @@ pub fn replay(dir: &TestDir, trace: &Path) -> Output {
     run(cmd, None)
 }
 
+/// The rest of every line of the recording's stdout that starts with
+/// `prefix`, in order.
+pub fn lines_after(rec: &Output, prefix: &str) -> Vec<String> {
+    rec.stdout_str()
+        .lines()
+        .filter_map(|l| l.strip_prefix(prefix))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The rest of the only line of the recording's stdout that starts with
+/// `prefix`.
+pub fn line_after(rec: &Output, prefix: &str) -> String {
+    let hits = lines_after(rec, prefix);
+    assert_eq!(
+        hits.len(),
+        1,
+        "expected exactly one line starting with {prefix:?}, found {hits:?}\n{}",
+        rec.describe()
+    );
+    hits[0].clone()
+}
+
 /// Where two byte strings first differ, with some context.
 pub fn first_difference(a: &[u8], b: &[u8]) -> Option<String> {
     if a == b {
