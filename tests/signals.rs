@@ -328,3 +328,16 @@ fn sig_kill_threads_replays_5_times() {
         check_kill_threads,
     );
 }
+
+/// sigsuspend woken by a signal from another thread: the handler runs under
+/// sigsuspend's temporary mask, and the old mask is back afterwards, in the
+/// recording and in the replay.
+#[test]
+fn sig_suspend_temporary_mask() {
+    let dir = TestDir::new("sig_suspend");
+    let rec = cycle(&dir, "sig_suspend", &[], 0);
+    assert_lines(
+        &rec,
+        &["sigsuspend -1 EINTR 1 handler ran 1 SIGUSR2 blocked after 1"],
+    );
+}

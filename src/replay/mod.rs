@@ -1138,6 +1138,11 @@ impl ReplaySession {
             return Ok(None);
         };
         let (signo, siginfo, want) = (*signo, siginfo.clone(), *regs);
+        if matches!(self.injecting, Some((s, _)) if s == signo) {
+            // Queued already, by a replayed sigsuspend that waited for it.
+            self.next += 1;
+            return Ok(Some(StopReason::Signal(signo)));
+        }
         if !self.at_anchor()? {
             // Not there yet: run on to the anchor.
             return Ok(None);

@@ -63,6 +63,25 @@ impl ReplaySession {
                 .map(|d| d.action)
                 .unwrap_or(Action::Emulate)
         };
+        // sigsuspend interrupted by a signal: its temporary mask decides
+        // whether and how the signal is delivered (and the mask the handler
+        // returns to), so it runs for real, with the recorded signal queued
+        // first so that it returns at once.
+        if self.arch.syscall_name(nr) == "rt_sigsuspend" && ev.result as i64 == -514 {
+            if let Some((sig, info)) = self.next_signal_of_thread() {
+                let _ = crate::tracee::sys::tgkill(self.task.pid, self.task.tid, sig);
+                self.injecting = Some((sig, info));
+                self.execute(&regs, None)?;
+                let mut r = self.task.regs()?;
+                r.set_result(ev.result);
+                if let (Regs::X86_64(now), Regs::X86_64(rec)) = (&mut r, &ev.regs) {
+                    now.r11 = rec.r11;
+                    now.rcx = rec.rcx;
+                }
+                self.task.set_regs(&r)?;
+                return Ok(None);
+            }
+        }
         match action {
             Action::Exit if !self.threads.is_empty() && self.arch.syscall_name(nr) == "exit" => {
                 // One thread of several ends.
@@ -135,6 +154,21 @@ impl ReplaySession {
             }
         }
         Ok(None)
+    }
+
+    /// The running thread's next event, when it is a signal sent to it:
+    /// its number and siginfo.
+    fn next_signal_of_thread(&self) -> Option<(i32, Vec<u8>)> {
+        let tid = self.current_tid;
+        match self.events[self.next..].iter().find(|e| e.tid() == tid) {
+            Some(Event::Signal {
+                signo,
+                siginfo,
+                synchronous: false,
+                ..
+            }) => Some((*signo, siginfo.clone())),
+            _ => None,
+        }
     }
 
     fn result_divergence(&self, idx: usize, ev: &SyscallEvent, found: u64) -> ReplayError {
