@@ -41,7 +41,7 @@ pub fn mode_message(mode: &TickMode) -> String {
         TickMode::Pmu { .. } => format!("rewind: progress counted by {}", mode.describe()),
         TickMode::Anchors => "rewind: no hardware performance counter here; \
              positions between syscalls are found by register anchors \
-             (exact for single-threaded programs, see docs/architecture.md)"
+             (see \"Progress counting and its limits\" in docs/architecture.md)"
             .to_string(),
     }
 }
