@@ -18,35 +18,6 @@ mod common;
 
 use common::*;
 
-/// Records `name` from tests/programs with `args`, checks that it exited
-/// with `code`, replays once and checks the replay is faithful. Returns the
-/// recording.
-fn cycle(dir: &TestDir, name: &str, args: &[&str], code: i32) -> Output {
-    let (trace, rec) = record_program(dir, name, args);
-    rec.assert_code(code);
-    let rep = replay(dir, &trace);
-    assert_replay_faithful(&rec, &rep);
-    rec
-}
-
-/// Records `name` once, runs `check` on the recording, then replays the
-/// trace `times` times: every replay must be faithful.
-fn replay_repeatedly(test: &str, name: &str, times: usize, check: fn(&Output)) {
-    let dir = TestDir::new(test);
-    let (trace, rec) = record_program(&dir, name, &[]);
-    rec.assert_code(0);
-    check(&rec);
-    for round in 1..=times {
-        let rep = replay(&dir, &trace);
-        if rep.code() != Some(0) || rep.stdout != rec.stdout {
-            notice(&format!(
-                "{test}: replay {round} of {times} of {name} was not faithful"
-            ));
-        }
-        assert_replay_faithful(&rec, &rep);
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Reading the recorded output
 // ---------------------------------------------------------------------------
@@ -185,7 +156,7 @@ fn check_kill_threads(rec: &Output) {
 #[test]
 fn sig_sync_faults_caught_and_resumed() {
     let dir = TestDir::new("sig_sync");
-    let rec = cycle(&dir, "sig_sync", &["segv", "fpe", "ill", "trap", "abrt"], 0);
+    let rec = record_replay_program(&dir, "sig_sync", &["segv", "fpe", "ill", "trap", "abrt"], 0);
     assert_lines(
         &rec,
         &[
@@ -205,7 +176,7 @@ fn sig_sync_faults_caught_and_resumed() {
 #[test]
 fn sig_async_timer_ticks() {
     let dir = TestDir::new("sig_async");
-    let rec = cycle(&dir, "sig_async", &[], 0);
+    let rec = record_replay_program(&dir, "sig_async", &[], 0);
     check_async(&rec);
 }
 
@@ -216,7 +187,7 @@ fn sig_async_timer_ticks() {
 #[test]
 fn sig_kill_threads_targeted_signals() {
     let dir = TestDir::new("sig_kill_threads");
-    let rec = cycle(&dir, "sig_kill_threads", &[], 0);
+    let rec = record_replay_program(&dir, "sig_kill_threads", &[], 0);
     check_kill_threads(&rec);
 }
 
@@ -226,7 +197,7 @@ fn sig_kill_threads_targeted_signals() {
 #[test]
 fn sig_masks_pending_waiting_and_altstack() {
     let dir = TestDir::new("sig_masks");
-    let rec = cycle(&dir, "sig_masks", &[], 0);
+    let rec = record_replay_program(&dir, "sig_masks", &[], 0);
     let mut lines = vec![
         "1. handler ran while blocked: no",
         "1. sigpending has SIGUSR1: yes",
@@ -260,7 +231,7 @@ fn sig_masks_pending_waiting_and_altstack() {
 #[test]
 fn sig_fd_signalfd_and_sigpipe() {
     let dir = TestDir::new("sig_fd");
-    let rec = cycle(&dir, "sig_fd", &[], 0);
+    let rec = record_replay_program(&dir, "sig_fd", &[], 0);
     let expected = [
         "1. poll before: 0 ready",
         "1. poll after raise: 1 ready, POLLIN: yes",
@@ -335,7 +306,7 @@ fn sig_kill_threads_replays_5_times() {
 #[test]
 fn sig_suspend_temporary_mask() {
     let dir = TestDir::new("sig_suspend");
-    let rec = cycle(&dir, "sig_suspend", &[], 0);
+    let rec = record_replay_program(&dir, "sig_suspend", &[], 0);
     assert_lines(
         &rec,
         &["sigsuspend -1 EINTR 1 handler ran 1 SIGUSR2 blocked after 1"],

@@ -18,34 +18,6 @@ mod common;
 
 use common::*;
 
-/// Records `name` from tests/programs (no arguments), checks that it exited 0,
-/// replays once and checks the replay is faithful. Returns the recording.
-fn cycle(dir: &TestDir, name: &str) -> Output {
-    let (trace, rec) = record_program(dir, name, &[]);
-    rec.assert_code(0);
-    let rep = replay(dir, &trace);
-    assert_replay_faithful(&rec, &rep);
-    rec
-}
-
-/// Records `name` once, runs `check` on the recording, then replays the
-/// trace `times` times: every replay must be faithful.
-fn replay_repeatedly(test: &str, name: &str, times: usize, check: fn(&Output)) {
-    let dir = TestDir::new(test);
-    let (trace, rec) = record_program(&dir, name, &[]);
-    rec.assert_code(0);
-    check(&rec);
-    for round in 1..=times {
-        let rep = replay(&dir, &trace);
-        if rep.code() != Some(0) || rep.stdout != rec.stdout {
-            notice(&format!(
-                "{test}: replay {round} of {times} of {name} was not faithful"
-            ));
-        }
-        assert_replay_faithful(&rec, &rep);
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Reading the recorded output
 // ---------------------------------------------------------------------------
@@ -296,7 +268,7 @@ fn check_exit(rec: &Output) {
 #[test]
 fn threads_basic_four_workers() {
     let dir = TestDir::new("threads_basic");
-    let rec = cycle(&dir, "threads_basic");
+    let rec = record_replay_program(&dir, "threads_basic", &[], 0);
     check_basic(&rec);
 }
 
@@ -306,7 +278,7 @@ fn threads_basic_four_workers() {
 #[test]
 fn threads_mutex_producers_and_consumers() {
     let dir = TestDir::new("threads_mutex");
-    let rec = cycle(&dir, "threads_mutex");
+    let rec = record_replay_program(&dir, "threads_mutex", &[], 0);
     check_mutex(&rec);
 }
 
@@ -315,7 +287,7 @@ fn threads_mutex_producers_and_consumers() {
 #[test]
 fn threads_many_barrier_rounds() {
     let dir = TestDir::new("threads_many");
-    let rec = cycle(&dir, "threads_many");
+    let rec = record_replay_program(&dir, "threads_many", &[], 0);
     check_many(&rec);
 }
 
@@ -325,7 +297,7 @@ fn threads_many_barrier_rounds() {
 #[test]
 fn threads_spin_without_syscalls() {
     let dir = TestDir::new("threads_spin");
-    let rec = cycle(&dir, "threads_spin");
+    let rec = record_replay_program(&dir, "threads_spin", &[], 0);
     check_spin(&rec);
 }
 
@@ -334,7 +306,7 @@ fn threads_spin_without_syscalls() {
 #[test]
 fn threads_pipe_blocked_reader() {
     let dir = TestDir::new("threads_pipe");
-    let rec = cycle(&dir, "threads_pipe");
+    let rec = record_replay_program(&dir, "threads_pipe", &[], 0);
     check_pipe(&rec);
 }
 
@@ -343,7 +315,7 @@ fn threads_pipe_blocked_reader() {
 #[test]
 fn threads_exit_every_way_of_ending() {
     let dir = TestDir::new("threads_exit");
-    let rec = cycle(&dir, "threads_exit");
+    let rec = record_replay_program(&dir, "threads_exit", &[], 0);
     check_exit(&rec);
 }
 

@@ -540,13 +540,18 @@ impl Recorder {
         Ok(kind)
     }
 
+    /// The running thread's stack window at `regs` (see
+    /// [`crate::trace::stack_window_range`]), which anchors a point.
+    fn stack_window(&self, regs: &Regs) -> Vec<u8> {
+        let (at, len) = crate::trace::stack_window_range(regs.sp());
+        self.task.read_mem(at, len)
+    }
+
     /// Record a signal about to be delivered at the current stop.
     fn record_signal(&mut self, sig: i32, info: Vec<u8>) -> Result<(), RecordError> {
         let regs = self.task.regs()?;
-        let (at, len) = crate::trace::stack_window_range(regs.sp());
-        let window = self.task.read_mem(at, len);
-        let (_, crc_len) = crate::trace::stack_anchor_range(regs.sp());
-        let stack_crc = crc32fast::hash(&window[..crc_len.min(window.len())]);
+        let window = self.stack_window(&regs);
+        let stack_crc = crate::trace::anchor_crc(&window);
         let code = crate::tracee::siginfo_code(&info);
         let synchronous = is_synchronous(sig, code);
         // Only a sent signal is placed by its anchor: keep its stack window.

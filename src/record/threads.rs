@@ -205,13 +205,10 @@ impl Recorder {
                     if let ParkedState::InSyscall(_) = p.state {
                         p.task.resume(Resume::Syscall, None)?;
                     }
-                } else if let ParkedState::InSyscall(_) = p.state {
-                    // A signal interrupted the blocked syscall before its
-                    // exit was seen: deliver it when the thread runs.
-                    p.state = ParkedState::Ready {
-                        sig: Some((sig, info)),
-                    };
-                } else if sig != libc::SIGSTOP {
+                } else if matches!(p.state, ParkedState::InSyscall(_)) || sig != libc::SIGSTOP {
+                    // A signal for a parked thread (one that interrupted its
+                    // blocked syscall before the exit was seen, say):
+                    // delivered when the thread runs.
                     p.state = ParkedState::Ready {
                         sig: Some((sig, info)),
                     };
@@ -398,13 +395,11 @@ impl Recorder {
             return Ok(());
         }
         let regs = self.task.regs()?;
-        let (at, len) = crate::trace::stack_window_range(regs.sp());
-        let stack = self.task.read_mem(at, len);
-        let (_, crc_len) = crate::trace::stack_anchor_range(regs.sp());
+        let stack = self.stack_window(&regs);
         self.writer.push(&Event::Preempt {
             tid: self.task.tid.as_raw(),
             regs,
-            stack_crc: crc32fast::hash(&stack[..crc_len.min(stack.len())]),
+            stack_crc: crate::trace::anchor_crc(&stack),
             stack,
             ticks: self.ticks(),
         })?;

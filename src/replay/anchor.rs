@@ -34,26 +34,12 @@ const NOT_INDUCTION: [&str; 11] = [
 /// Predictions tried at most.
 const MAX_PREDICTIONS: usize = 4;
 
-/// The state at an arrival: registers and the stack checksum.
-struct Sample {
-    regs: Regs,
-    crc: u32,
-}
-
-fn sample(task: &Task) -> Result<Sample> {
-    let regs = task.regs()?;
-    let (at, len) = crate::trace::stack_anchor_range(regs.sp());
-    let crc = crc32fast::hash(&task.read_mem(at, len));
-    Ok(Sample { regs, crc })
-}
-
-fn matches(s: &Sample, want: &Regs, crc: u32) -> bool {
-    s.crc == crc && want.diff(&s.regs).is_empty()
-}
-
-/// Run `task` (with a counter armed) to the counter's next overflow; false
-/// when it stopped for anything else.
-fn run_to_overflow(task: &Task) -> Result<bool> {
+/// Run `task` to its `n`-th arrival at `addr` from here, counted; false
+/// when it stopped for anything else (or counting is not possible).
+fn run_arrivals(task: &Task, addr: u64, n: u64) -> Result<bool> {
+    let Ok(_counter) = HitCounter::open(task.tid.as_raw(), addr, 8, HitKind::Exec, Some(n)) else {
+        return Ok(false);
+    };
     task.resume(Resume::Sysemu, None)?;
     Ok(matches!(task.wait()?, Stop::Signal { sig, .. } if sig == COUNT_SIGNAL))
 }
@@ -64,6 +50,17 @@ fn run_to_overflow(task: &Task) -> Result<bool> {
 enum Var {
     Reg(usize),
     Stack(usize),
+}
+
+impl Var {
+    /// How far the variable moved from `from` to `to` (stack slots as
+    /// 32-bit numbers).
+    fn moved(self, from: u64, to: u64) -> i64 {
+        match self {
+            Var::Reg(_) => to.wrapping_sub(from) as i64,
+            Var::Stack(_) => (to as u32).wrapping_sub(from as u32) as i32 as i64,
+        }
+    }
 }
 
 /// How an induction variable numbers the arrivals at the anchor's
@@ -90,6 +87,18 @@ impl Arrival {
         }
     }
 
+    /// The thread's state now.
+    fn now(task: &Task) -> Result<Arrival> {
+        Ok(Arrival::read(task, task.regs()?))
+    }
+
+    /// Whether this is the anchor: the same registers and stack checksum.
+    fn is(&self, want: &Regs, crc: u32) -> bool {
+        self.regs.sp() == want.sp()
+            && crate::trace::anchor_crc(&self.stack) == crc
+            && want.diff(&self.regs).is_empty()
+    }
+
     /// The value of `var` (stack slots as 32-bit numbers).
     fn value(&self, var: Var) -> Option<u64> {
         match var {
@@ -108,11 +117,7 @@ impl Arrival {
 impl Induction {
     /// The number of the arrival in this state.
     fn arrival(&self, at: &Arrival) -> Option<u64> {
-        let v = at.value(self.var)?;
-        let d = match self.var {
-            Var::Reg(_) => v.wrapping_sub(self.base) as i64,
-            Var::Stack(_) => (v as u32).wrapping_sub(self.base as u32) as i32 as i64,
-        };
+        let d = self.var.moved(self.base, at.value(self.var)?);
         if d % self.step != 0 || d / self.step < 0 {
             return None;
         }
@@ -130,7 +135,7 @@ fn next_arrival(task: &Task, addr: u64) -> Result<Option<Arrival>> {
         task.resume(Resume::Sysemu, None)?;
         match task.wait()? {
             Stop::Signal { sig, .. } if sig == COUNT_SIGNAL => {
-                return Ok(Some(Arrival::read(task, task.regs()?)))
+                return Ok(Some(Arrival::now(task)?))
             }
             // A late stop of our chunk timer: go on.
             Stop::Signal { sig, info } if crate::record::signals::is_our_stop(sig, &info) => {}
@@ -196,11 +201,7 @@ fn goto_arrival(
         // The shortest run still covers `shortest_span` arrivals or so
         // (the clock fires late): below three times that, count the rest.
         if left <= COUNTED_TAIL || (ns < MIN_RUN_NS && left <= 3 * shortest_span) {
-            let Ok(_c) = HitCounter::open(task.tid.as_raw(), addr, 8, HitKind::Exec, Some(left))
-            else {
-                return Ok(false);
-            };
-            return run_to_overflow(task);
+            return run_arrivals(task, addr, left);
         }
         let Some(spent) = run_for(task, ns.max(MIN_RUN_NS))? else {
             log::debug!("anchor search: a run of {ns} ns from arrival {k} (aiming at {m}) failed");
@@ -248,9 +249,7 @@ fn first_arrivals(
         let Some(at) = next_arrival(task, addr)? else {
             return Ok(Err(Vec::new()));
         };
-        let (_, crc_len) = crate::trace::stack_anchor_range(at.regs.sp());
-        let at_crc = crc32fast::hash(&at.stack[..crc_len.min(at.stack.len())]);
-        if at.regs.sp() == want.sp() && at_crc == crc && want.diff(&at.regs).is_empty() {
+        if at.is(want, crc) {
             return Ok(Ok(k));
         }
         seen.push(at);
@@ -283,12 +282,8 @@ fn predictions(first: &[Arrival], want: &Arrival) -> Vec<(Induction, u64)> {
         let (Some(va), Some(vb), Some(vc)) = (a.value(var), b.value(var), c.value(var)) else {
             continue;
         };
-        let step = |x: u64, y: u64| match var {
-            Var::Reg(_) => y.wrapping_sub(x) as i64,
-            Var::Stack(_) => (y as u32).wrapping_sub(x as u32) as i32 as i64,
-        };
-        let s = step(va, vb);
-        if s == 0 || step(vb, vc) != s {
+        let s = var.moved(va, vb);
+        if s == 0 || var.moved(vb, vc) != s {
             continue;
         }
         let ind = Induction {
@@ -332,8 +327,8 @@ impl ReplaySession {
                 stack,
                 tid,
                 ..
-            }) if *tid == self.current_tid => Some((*regs, *stack_crc, stack.clone())),
-            Some(Event::Preempt {
+            })
+            | Some(Event::Preempt {
                 regs,
                 stack_crc,
                 stack,
@@ -386,11 +381,9 @@ impl ReplaySession {
             let copy = self.task.inject_fork(insn)?;
             self.at_signal_stop = false;
             let found = (|| -> Result<bool> {
-                if first_arrivals(&copy, addr, &Regs::X86_64(Default::default()), 0)?.is_ok() {
-                    return Ok(false);
-                }
-                Ok(goto_arrival(&copy, addr, &ind, m, 3, &mut rate)?
-                    && matches(&sample(&copy)?, &want, crc))
+                Ok(run_arrivals(&copy, addr, 3)?
+                    && goto_arrival(&copy, addr, &ind, m, 3, &mut rate)?
+                    && Arrival::now(&copy)?.is(&want, crc))
             })();
             copy.kill();
             if found? {
@@ -403,12 +396,10 @@ impl ReplaySession {
             return Ok(());
         };
         // The thread itself, the same way.
-        let ok = match first_arrivals(&self.task, addr, &Regs::X86_64(Default::default()), 0)? {
-            Ok(_) => false,
-            Err(_) => goto_arrival(&self.task, addr, &ind, m, 3, &mut rate)?,
-        };
+        let ok = run_arrivals(&self.task, addr, 3)?
+            && goto_arrival(&self.task, addr, &ind, m, 3, &mut rate)?;
         self.at_signal_stop = true;
-        if !ok || !matches(&sample(&self.task)?, &want, crc) {
+        if !ok || !Arrival::now(&self.task)?.is(&want, crc) {
             return Err(super::ReplayError::Unsupported(format!(
                 "going to a recorded switch point at {addr:#x} (arrival {m}), the thread did not \
                  arrive there as its copy did; the replay has diverged (please report this)"

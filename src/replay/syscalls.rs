@@ -66,20 +66,13 @@ impl ReplaySession {
         // sigsuspend interrupted by a signal: its temporary mask decides
         // whether and how the signal is delivered (and the mask the handler
         // returns to), so it runs for real, with the recorded signal queued
-        // first so that it returns at once.
+        // first so that it returns at once. Its result is then put in place
+        // as for any syscall (it writes no memory).
         if self.arch.syscall_name(nr) == "rt_sigsuspend" && ev.result as i64 == -514 {
             if let Some((sig, info)) = self.next_signal_of_thread() {
                 let _ = crate::tracee::sys::tgkill(self.task.pid, self.task.tid, sig);
                 self.injecting = Some((sig, info));
                 self.execute(&regs, None)?;
-                let mut r = self.task.regs()?;
-                r.set_result(ev.result);
-                if let (Regs::X86_64(now), Regs::X86_64(rec)) = (&mut r, &ev.regs) {
-                    now.r11 = rec.r11;
-                    now.rcx = rec.rcx;
-                }
-                self.task.set_regs(&r)?;
-                return Ok(None);
             }
         }
         match action {

@@ -88,6 +88,21 @@ impl ReplaySession {
         let Some(p) = self.threads.remove(&tid) else {
             return Ok(());
         };
+        let old_tid = self.current_tid;
+        let old = self.take_in(tid, p);
+        self.threads.insert(old_tid, old);
+        // Debug registers are per thread: the running one carries them.
+        if !self.triggers_suspended {
+            self.hw
+                .apply(&self.task)
+                .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Make parked thread `p` (recorded id `tid`) the running one; the state
+    /// of the one that was running.
+    fn take_in(&mut self, tid: i32, p: Parked) -> Parked {
         let old = Parked {
             task: std::mem::replace(&mut self.task, p.task),
             pending_signal: std::mem::replace(&mut self.pending_signal, p.pending_signal),
@@ -96,17 +111,10 @@ impl ReplaySession {
             injecting: std::mem::replace(&mut self.injecting, p.injecting),
             at_entry: std::mem::replace(&mut self.at_entry, p.at_entry),
         };
-        self.threads.insert(self.current_tid, old);
         self.current_tid = tid;
         self.interrupt_tid
             .store(self.task.tid.as_raw(), std::sync::atomic::Ordering::SeqCst);
-        // Debug registers are per thread: the running one carries them.
-        if !self.triggers_suspended {
-            self.hw
-                .apply(&self.task)
-                .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
-        }
-        Ok(())
+        old
     }
 
     /// Kill the replayed process and reap every thread of it: each thread
@@ -230,15 +238,8 @@ impl ReplaySession {
         let p = self.threads.remove(&next).ok_or_else(|| {
             ReplayError::Unsupported("no thread left to run after a thread's exit".into())
         })?;
-        self.task = p.task;
-        self.pending_signal = p.pending_signal;
-        self.pending_info = p.pending_info;
-        self.at_signal_stop = p.at_signal_stop;
-        self.injecting = p.injecting;
-        self.at_entry = p.at_entry;
-        self.current_tid = next;
-        self.interrupt_tid
-            .store(self.task.tid.as_raw(), std::sync::atomic::Ordering::SeqCst);
+        // The exited thread's state goes with it.
+        drop(self.take_in(next, p));
         Ok(())
     }
 }

@@ -47,12 +47,6 @@ impl HitCounter {
         kind: HitKind,
         stop_at: Option<u64>,
     ) -> std::io::Result<HitCounter> {
-        if std::env::var_os("REWIND_NO_HIT_COUNTERS").is_some() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::Unsupported,
-                "hit counters are switched off (REWIND_NO_HIT_COUNTERS)",
-            ));
-        }
         let (bp_type, bp_len) = match kind {
             HitKind::Exec => (pe::bindings::HW_BREAKPOINT_X, 8),
             HitKind::Write => (pe::bindings::HW_BREAKPOINT_W, len),
@@ -88,12 +82,6 @@ impl HitCounter {
     /// of running (the kernel's timer: about 10 us at best). Reads give
     /// nanoseconds.
     pub fn cpu_clock(tid: i32, ns: u64) -> std::io::Result<HitCounter> {
-        if std::env::var_os("REWIND_NO_HIT_COUNTERS").is_some() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::Unsupported,
-                "hit counters are switched off (REWIND_NO_HIT_COUNTERS)",
-            ));
-        }
         let mut attr = pe::bindings::perf_event_attr {
             type_: pe::bindings::PERF_TYPE_SOFTWARE,
             size: std::mem::size_of::<pe::bindings::perf_event_attr>() as u32,
@@ -119,8 +107,14 @@ impl HitCounter {
 }
 
 /// Open the event `attr` describes on thread `tid`, counting its user-mode
-/// part, enabled at once.
+/// part, enabled at once; refused when REWIND_NO_HIT_COUNTERS is set.
 fn open_event(attr: &mut pe::bindings::perf_event_attr, tid: i32) -> std::io::Result<OwnedFd> {
+    if std::env::var_os("REWIND_NO_HIT_COUNTERS").is_some() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "hit counters are switched off (REWIND_NO_HIT_COUNTERS)",
+        ));
+    }
     attr.set_exclude_kernel(1);
     attr.set_exclude_hv(1);
     attr.set_disabled(0);

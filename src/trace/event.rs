@@ -329,6 +329,13 @@ pub fn stack_anchor_range(sp: u64) -> (u64, usize) {
     (sp.saturating_sub(128), 128 + 512)
 }
 
+/// The anchor checksum of a stack window read at [`stack_window_range`]
+/// (it covers the window's first [`stack_anchor_range`] bytes).
+pub fn anchor_crc(window: &[u8]) -> u32 {
+    let (_, len) = stack_anchor_range(0);
+    crc32fast::hash(&window[..len.min(window.len())])
+}
+
 /// The stack window an anchored event keeps (`Signal` and `Preempt`'s
 /// `stack`): it starts where [`stack_anchor_range`] does and reaches further
 /// up, so that loop counters in larger frames are in it. The checksum covers

@@ -698,6 +698,35 @@ pub fn record_program(dir: &TestDir, name: &str, args: &[&str]) -> (PathBuf, Out
     (trace, rec)
 }
 
+/// Records `name` from tests/programs with `args`, checks that it exited
+/// with `code`, replays once and checks the replay is faithful. Returns the
+/// recording.
+pub fn record_replay_program(dir: &TestDir, name: &str, args: &[&str], code: i32) -> Output {
+    let (trace, rec) = record_program(dir, name, args);
+    rec.assert_code(code);
+    let rep = replay(dir, &trace);
+    assert_replay_faithful(&rec, &rep);
+    rec
+}
+
+/// Records `name` once, runs `check` on the recording, then replays the
+/// trace `times` times: every replay must be faithful.
+pub fn replay_repeatedly(test: &str, name: &str, times: usize, check: fn(&Output)) {
+    let dir = TestDir::new(test);
+    let (trace, rec) = record_program(&dir, name, &[]);
+    rec.assert_code(0);
+    check(&rec);
+    for round in 1..=times {
+        let rep = replay(&dir, &trace);
+        if rep.code() != Some(0) || rep.stdout != rec.stdout {
+            notice(&format!(
+                "{test}: replay {round} of {times} of {name} was not faithful"
+            ));
+        }
+        assert_replay_faithful(&rec, &rep);
+    }
+}
+
 /// Copies a directory tree (files, subdirectories; symlinks copied as links).
 pub fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create copy destination");
