@@ -59,3 +59,93 @@ impl Arch {
         }
     }
 }
+
+/// Longest x86_64 instruction, in bytes.
+pub const MAX_INSN_LEN: usize = 15;
+
+impl Arch {
+    /// The addresses of the instructions that may have executed just before
+    /// the one at `end`, falling through to it: those that decode to exactly
+    /// the bytes between them and `end`. `before` holds the bytes just before
+    /// `end` (up to [`MAX_INSN_LEN`]). Those with a memory operand (the
+    /// likely writers) first, then longest first (the tail of a longer
+    /// instruction often decodes on its own too); a branch cannot be told this
+    /// way, nor code that overlaps itself.
+    pub fn fallthrough_candidates(self, before: &[u8], end: u64) -> Vec<u64> {
+        match self {
+            Arch::Aarch64 => {
+                if before.len() >= 4 {
+                    vec![end - 4]
+                } else {
+                    Vec::new()
+                }
+            }
+            Arch::X86_64 => {
+                let mut out = Vec::new();
+                for len in 1..=before.len().min(MAX_INSN_LEN) {
+                    let bytes = &before[before.len() - len..];
+                    let start = end - len as u64;
+                    let mut d = iced_x86::Decoder::with_ip(
+                        64,
+                        bytes,
+                        start,
+                        iced_x86::DecoderOptions::NONE,
+                    );
+                    let insn = d.decode();
+                    if !insn.is_invalid() && insn.len() == len {
+                        out.push((!has_memory_operand(&insn), std::cmp::Reverse(len), start));
+                    }
+                }
+                out.sort_unstable();
+                out.into_iter().map(|(_, _, start)| start).collect()
+            }
+        }
+    }
+}
+
+fn has_memory_operand(insn: &iced_x86::Instruction) -> bool {
+    use iced_x86::OpKind;
+    (0..insn.op_count()).any(|i| {
+        matches!(
+            insn.op_kind(i),
+            OpKind::Memory | OpKind::MemoryESDI | OpKind::MemoryESEDI | OpKind::MemoryESRDI
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Arch;
+
+    #[test]
+    fn x86_64_instruction_before_a_point_is_found_by_decoding_backwards() {
+        // 0x1000: mov %rax,0x2e8d(%rip)   48 89 05 8d 2e 00 00
+        // 0x1007: ret                      c3
+        let code = [0x48, 0x89, 0x05, 0x8d, 0x2e, 0x00, 0x00, 0xc3];
+        let c = Arch::X86_64.fallthrough_candidates(&code[..7], 0x1007);
+        // The write comes before the shorter, operand-less decodings.
+        assert!(c.contains(&0x1000), "{c:x?}");
+        let pos = |a| c.iter().position(|&x| x == a);
+        if let Some(shorter) = pos(0x1006) {
+            assert!(pos(0x1000) < Some(shorter), "{c:x?}");
+        }
+        // Every candidate decodes to exactly the bytes up to the point.
+        for a in &c {
+            assert!(*a >= 0x1000 && *a < 0x1007);
+        }
+        // Before the ret's end: the ret itself is a candidate.
+        let c = Arch::X86_64.fallthrough_candidates(&code, 0x1008);
+        assert!(c.contains(&0x1007), "{c:x?}");
+    }
+
+    #[test]
+    fn aarch64_instructions_are_four_bytes() {
+        assert_eq!(
+            Arch::Aarch64.fallthrough_candidates(&[0; 15], 0x4010),
+            vec![0x400c]
+        );
+        assert!(Arch::Aarch64
+            .fallthrough_candidates(&[0; 2], 0x4010)
+            .is_empty());
+    }
+}

@@ -355,6 +355,139 @@ impl Timeline {
         Ok(self.auto_checkpoint_here())
     }
 
+    /// The position just before the instruction that made the watchpoint
+    /// hit the session is at: `base` (where the hit before it was, or the
+    /// event) plus the arrivals at that instruction, found with counters
+    /// instead of single steps. The instruction is one that falls through
+    /// to where the hit stopped; candidates are found by decoding backwards
+    /// and told apart by counting their arrivals on the way from `base` to
+    /// the hit. None when that cannot tell (a branch did the write, say):
+    /// the caller then single-steps. May move the session.
+    pub(super) fn before_write_counted(
+        &mut self,
+        now: &Position,
+        base: &Position,
+        seg: &Segment,
+    ) -> Result<Option<Position>> {
+        if self.threaded || self.session.task().blocks_signal(COUNT_SIGNAL) {
+            return Ok(None);
+        }
+        let Some(trigger) = Trigger::from_segment(seg) else {
+            return Ok(None);
+        };
+        if trigger.kind == HitKind::Exec {
+            return Ok(None);
+        }
+        let after = self.session.regs()?.ip();
+        let start = after.saturating_sub(crate::arch::MAX_INSN_LEN as u64);
+        let before = self.session.read_mem(start, (after - start) as usize);
+        let candidates = self.session.arch().fallthrough_candidates(&before, after);
+        // As many candidates per run as debug registers are free.
+        let mut left = &candidates[..];
+        while !left.is_empty() {
+            let (found, tried) = self.count_candidates(base, &trigger, left, after)?;
+            // Each run ends at the hit, or somewhere unknown: back at it.
+            if found.is_some() {
+                self.session.set_chain(now.chain.clone());
+            } else if !self.reach_with(now, true, true)? {
+                self.reach_with(now, false, true)?;
+            }
+            if let Some((addr, count)) = found {
+                let mut chain = base.chain.clone();
+                crate::replay::position_push(&mut chain, Segment::Exec { addr, count });
+                return Ok(Some(Position {
+                    event: base.event,
+                    chain,
+                }));
+            }
+            if tried == 0 {
+                break;
+            }
+            left = &left[tried..];
+        }
+        Ok(None)
+    }
+
+    /// From `base`, run to the next hit of `trigger` counting the arrivals
+    /// at the first of `candidates` (as many as counters can be opened
+    /// for); the one instruction that ran just before the hit (stopped at
+    /// `after`) and its arrivals, if exactly one can be, and how many
+    /// candidates were tried.
+    fn count_candidates(
+        &mut self,
+        base: &Position,
+        trigger: &Trigger,
+        candidates: &[u64],
+        after: u64,
+    ) -> Result<(Option<(u64, u64)>, usize)> {
+        self.reach(base)?;
+        // The next round starts here again.
+        let _ = self.auto_checkpoint_here();
+        let was_suspended = self.session.triggers_suspended();
+        self.session.suspend_triggers()?;
+        let r = self.count_candidates_suspended(trigger, candidates, after);
+        if !was_suspended {
+            self.session.resume_triggers()?;
+        }
+        r
+    }
+
+    fn count_candidates_suspended(
+        &mut self,
+        trigger: &Trigger,
+        candidates: &[u64],
+        after: u64,
+    ) -> Result<(Option<(u64, u64)>, usize)> {
+        let tid = self.session.task().tid.as_raw();
+        let here = self.session.regs()?.ip();
+        let Some(watch) = trigger.open(tid, Some(1)) else {
+            return Ok((None, 0));
+        };
+        let mut counters = Vec::new();
+        for &addr in candidates {
+            let exec = Trigger::from_segment(&Segment::Exec { addr, count: 0 });
+            match exec.and_then(|t| t.open(tid, None)) {
+                Some(c) => counters.push(c),
+                None => break,
+            }
+        }
+        let candidates = &candidates[..counters.len()];
+        if candidates.is_empty() {
+            return Ok((None, 0));
+        }
+        if candidates.contains(&here) {
+            self.session.skip_exec_trap_here()?;
+        }
+        let event = self.session.event_index();
+        self.session.set_counting(true);
+        let r = loop {
+            match self.session.run_to_event(event + 1) {
+                Ok(StopReason::CountReached) => break Ok(true),
+                Ok(StopReason::EventReached) | Ok(StopReason::End(_)) => break Ok(false),
+                Ok(StopReason::Interrupted) => break Err(interrupted()),
+                Ok(_) => {}
+                Err(e) => break Err(e),
+            }
+        };
+        self.session.set_counting(false);
+        if !r? || watch.read().map_err(counter_error)? != 1 || self.session.regs()?.ip() != after {
+            return Ok((None, candidates.len()));
+        }
+        let counts = read_all(&counters)?;
+        // An instruction that ran counts at least once, unless it is the
+        // one the run started on (its first run is not an arrival).
+        let ran: Vec<(u64, u64)> = candidates
+            .iter()
+            .zip(counts)
+            .filter(|&(&a, n)| n > 0 || a == here)
+            .map(|(&a, n)| (a, n))
+            .collect();
+        match ran.as_slice() {
+            [one] => Ok((Some(*one), candidates.len())),
+            _ => Ok((None, candidates.len())),
+        }
+    }
+
     /// How many times the instruction at `addr` is reached from the
     /// current point to event `event`, counted natively; None when it
     /// cannot be counted here. Triggers must be suspended.

@@ -36,8 +36,10 @@ use checkpoints::Checkpoints;
 
 type Result<T> = std::result::Result<T, ReplayError>;
 
-/// Replay time between automatic checkpoints.
-pub const AUTO_INTERVAL: Duration = Duration::from_millis(100);
+/// Replay time between automatic checkpoints: a checkpoint (a fork) costs
+/// about 0.3 ms here, so 1% of replay time, and going back to a point from
+/// the checkpoint before it costs at most this much replay.
+pub const AUTO_INTERVAL: Duration = Duration::from_millis(25);
 /// Single steps a reverse-step may replay before giving up.
 pub const MAX_STEPS_BACK: u64 = 1_000_000;
 /// Single steps between the checkpoints a long reverse-step leaves.
@@ -53,6 +55,11 @@ pub struct Timeline {
     /// The trace has several threads: hit counters (which follow one
     /// thread) are not used.
     threaded: bool,
+    /// Events at which running natively towards a position leaves a
+    /// checkpoint on the way: the starts of the windows a reverse-continue
+    /// will scan next, so that each window after the first starts from a
+    /// checkpoint instead of replaying from an older one.
+    trail: Vec<u64>,
 }
 
 /// A point found while scanning, and how the debugger should hear of it.
@@ -67,6 +74,7 @@ impl Timeline {
         let session = ReplaySession::open(trace, echo)?;
         Ok(Timeline {
             threaded: session.has_threads(),
+            trail: Vec::new(),
             session,
             checkpoints: Checkpoints::default(),
             last_auto: None,
@@ -122,7 +130,7 @@ impl Timeline {
     /// An automatic checkpoint at the current position, unless there is one.
     /// An automatic checkpoint at the current position, unless there is
     /// one; the id of a new one.
-    fn auto_checkpoint_here(&mut self) -> Option<u32> {
+    pub(super) fn auto_checkpoint_here(&mut self) -> Option<u32> {
         if !self.session.can_checkpoint() {
             return None;
         }
@@ -130,8 +138,12 @@ impl Timeline {
         if self.checkpoints.has_at(&pos) {
             return None;
         }
+        let t0 = Instant::now();
         match self.session.snapshot() {
-            Ok(snap) => Some(self.checkpoints.add_auto(snap)),
+            Ok(snap) => {
+                log::trace!("checkpoint at {pos} in {:?}", t0.elapsed());
+                Some(self.checkpoints.add_auto(snap))
+            }
             Err(e) => {
                 log::debug!("no automatic checkpoint at {pos}: {e}");
                 None
@@ -185,27 +197,33 @@ impl Timeline {
         // Then earlier stretches, in growing windows (the first two one
         // stretch each: the last stretch of a trace is often only the
         // program's exit).
-        let mut hi = now.event;
-        let mut width = 1;
-        let mut windows = 0;
-        while hi > 1 {
-            windows += 1;
-            if windows > 2 {
-                width *= 2;
+        let windows = scan_windows(now.event);
+        self.trail = windows.iter().map(|&(lo, _)| lo).collect();
+        let r = self.scan_windows(&windows);
+        self.trail.clear();
+        match r? {
+            Some(hit) => self.land(hit),
+            None => {
+                self.reach(&Self::start_position())?;
+                Ok(StopReason::HistoryStart)
             }
-            let lo = hi.saturating_sub(width).max(1);
+        }
+    }
+
+    /// The last hit in the latest of `windows` (latest first) that has one.
+    fn scan_windows(&mut self, windows: &[(u64, u64)]) -> Result<Option<Hit>> {
+        for &(lo, hi) in windows {
+            self.trail.retain(|&e| e < lo);
             self.reach(&Position::at_event(lo))?;
             let found = match self.scan_counted(hi)? {
                 Some(found) => found,
                 None => self.scan_to_event(hi)?,
             };
-            if let Some(hit) = found {
-                return self.land(hit);
+            if found.is_some() {
+                return Ok(found);
             }
-            hi = lo;
         }
-        self.reach(&Self::start_position())?;
-        Ok(StopReason::HistoryStart)
+        Ok(None)
     }
 
     /// Go to a hit found by a scan. A breakpoint is reported where it
@@ -306,6 +324,14 @@ impl Timeline {
                     event: now.event,
                     chain: base,
                 };
+                if matches!(seg, Segment::Watch { .. }) {
+                    // At the hit, where the writing instruction is known.
+                    self.reach(now)?;
+                    if let Some(before) = self.before_write_counted(now, &base, &seg)? {
+                        log::debug!("reverse-step from {now}: counted back to {before}");
+                        return Ok(before);
+                    }
+                }
                 log::debug!("reverse-step from {now}: stepping from {base} to {seg:?}");
                 self.reach(&base)?;
                 let k = self.steps_until(&seg)?;
@@ -587,6 +613,25 @@ impl Scanner {
     }
 }
 
+/// The windows of events a reverse-continue from event `now` scans, latest
+/// first, as (first event, end event): one stretch each for the first two
+/// (the last stretch of a trace is often only the program's exit), then
+/// doubling, down to the start of the trace.
+fn scan_windows(now: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    let mut hi = now;
+    let mut width = 1u64;
+    while hi > 1 {
+        if out.len() >= 2 {
+            width = width.saturating_mul(2);
+        }
+        let lo = hi.saturating_sub(width).max(1);
+        out.push((lo, hi));
+        hi = lo;
+    }
+    out
+}
+
 fn no_checkpoint(id: u32) -> ReplayError {
     ReplayError::Unsupported(format!(
         "there is no checkpoint {id} (`monitor info checkpoints` lists them)"
@@ -595,4 +640,34 @@ fn no_checkpoint(id: u32) -> ReplayError {
 
 fn interrupted() -> ReplayError {
     ReplayError::Unsupported("interrupted".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scan_windows;
+
+    #[test]
+    fn windows_cover_the_trace_back_to_its_start_without_gaps() {
+        let w = scan_windows(1039);
+        assert_eq!(
+            &w[..5],
+            &[
+                (1038, 1039),
+                (1037, 1038),
+                (1035, 1037),
+                (1031, 1035),
+                (1023, 1031)
+            ]
+        );
+        assert_eq!(w.last().map(|&(lo, _)| lo), Some(1));
+        for pair in w.windows(2) {
+            assert_eq!(pair[0].0, pair[1].1, "windows must meet: {pair:?}");
+        }
+    }
+
+    #[test]
+    fn no_windows_at_the_start() {
+        assert!(scan_windows(1).is_empty());
+        assert_eq!(scan_windows(2), vec![(1, 2)]);
+    }
 }

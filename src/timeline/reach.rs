@@ -23,7 +23,12 @@ impl Timeline {
     /// Go to `target`: from the best checkpoint (or from here, unless
     /// `restore`), natively to its event, then segment by segment, with
     /// hit counters when `fast`. False when a counted run lost its way.
-    fn reach_with(&mut self, target: &Position, fast: bool, restore: bool) -> Result<bool> {
+    pub(super) fn reach_with(
+        &mut self,
+        target: &Position,
+        fast: bool,
+        restore: bool,
+    ) -> Result<bool> {
         let here = self.session.position();
         let here_usable = here.event < target.event
             || (here.event == target.event && target.remainder_from(&here).is_some());
@@ -111,9 +116,23 @@ impl Timeline {
                 .last_auto
                 .map_or_else(std::time::Instant::now, |t| t + super::AUTO_INTERVAL);
             self.session.set_checkpoint_due(Some(due));
-            let stop = self.session.run_to_event(event);
+            // The next point of the trail on the way, if any.
+            let here = self.session.event_index();
+            let stop_at = self
+                .trail
+                .iter()
+                .copied()
+                .filter(|&e| e > here && e < event)
+                .min()
+                .unwrap_or(event);
+            let stop = self.session.run_to_event(stop_at);
             self.session.set_checkpoint_due(None);
             match stop? {
+                StopReason::EventReached
+                    if self.session.event_index() == stop_at && stop_at < event =>
+                {
+                    let _ = self.auto_checkpoint_here();
+                }
                 StopReason::EventReached if self.session.event_index() < event => {
                     self.auto_checkpoint();
                 }
