@@ -313,13 +313,9 @@ pub mod shapes {
     }
 
     // Why-texts of refused syscalls.
-    pub const WHY_TASKS: &str = "child processes are not supported yet: the new \
-        task's syscalls, signals and memory writes would not be recorded";
-    pub const WHY_PROCESSES: &str = "child processes are not supported yet (threads are): \
-        the new process's syscalls, signals and memory writes would not be recorded";
     pub const WHY_CLONE3: &str = "clone3 is refused so that the C library falls back to \
         clone, which rewind records";
-    pub const WHY_EXEC: &str = "threads and child processes are not supported yet: a new \
+    pub const WHY_EXEC: &str = "execve is not supported yet: a new \
         program image would have to be recorded from its first instruction";
     pub const WHY_IO_URING: &str = "io_uring is not supported: its completion ring is written \
         by the kernel asynchronously";
@@ -655,9 +651,11 @@ pub mod shapes {
 
     // --- tasks ---
 
-    /// Threads only, so far; the flags are in the first argument on both
+    /// Threads and processes; the flags are in the first argument on both
     /// architectures.
-    pub const CLONE: Shape = special("clone", Action::Clone { why: WHY_PROCESSES });
+    pub const CLONE: Shape = special("clone", Action::Clone);
+    pub const FORK: Shape = special("fork", Action::Fork);
+    pub const VFORK: Shape = special("vfork", Action::Fork);
     pub const CLONE3: Shape = refuse("clone3", WHY_CLONE3);
     pub const EXECVE: Shape = refuse("execve", WHY_EXEC);
     pub const EXECVEAT: Shape = refuse("execveat", WHY_EXEC);

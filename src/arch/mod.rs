@@ -4,6 +4,7 @@
 
 pub mod aarch64;
 pub mod cmds;
+pub mod fork;
 pub mod ioctl;
 pub mod regs;
 pub mod syscall;

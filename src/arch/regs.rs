@@ -56,6 +56,21 @@ impl Regs {
         }
     }
 
+    /// Set the syscall number and arguments, as at a syscall-entry stop.
+    pub fn set_syscall(&mut self, nr: u64, a: [u64; 6]) {
+        match self {
+            Regs::X86_64(r) => {
+                r.orig_rax = nr;
+                r.set_syscall_args(a);
+            }
+            Regs::Aarch64(r) => {
+                r.syscallno = nr;
+                r.orig_x0 = a[0];
+                r.x[..6].copy_from_slice(&a);
+            }
+        }
+    }
+
     /// The syscall result register (rax, x0).
     pub fn result(&self) -> u64 {
         match self {

@@ -62,10 +62,14 @@ pub enum Action {
     Exit,
     /// rt_sigreturn: executed; it restores registers from the signal frame.
     SigReturn,
-    /// clone: a new thread (CLONE_THREAD) is created for real at record and
-    /// at replay, where it gets the recorded thread id; other kinds of
-    /// clone (new processes) are refused with `why`.
-    Clone { why: &'static str },
+    /// clone: a new thread (CLONE_THREAD) or process is created for real at
+    /// record and at replay, where it gets the recorded id. A new process
+    /// never shares memory with its parent (CLONE_VM and CLONE_VFORK are
+    /// taken out, at record and at replay alike).
+    Clone,
+    /// fork and vfork: a new process, created for real at record and at
+    /// replay (vfork runs as fork).
+    Fork,
     /// Not supported in this version: refused with ENOSYS at record and a
     /// warning naming the syscall. `why` says what the user should know.
     Refuse { why: &'static str },

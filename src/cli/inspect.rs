@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::dirs;
-use crate::trace::{Event, TraceReader};
+use crate::trace::TraceReader;
 
 fn open(dir: &Path) -> Result<TraceReader, String> {
     TraceReader::open(dir).map_err(|e| e.to_string())
@@ -60,20 +60,26 @@ fn human(b: u64) -> String {
 pub fn ps(dir: &Path) -> Result<i32, String> {
     let r = open(dir)?;
     let (events, end) = r.read_all().map_err(|e| e.to_string())?;
+    if events.is_empty() {
+        return Err("the trace has no events".into());
+    }
+    let table = crate::trace::processes::ProcessTable::of(&events, r.header().arch);
     println!("PID\tPPID\tEXIT\tCMD");
-    let pid = match events.first() {
-        Some(Event::Exec { pid, .. }) => *pid,
-        _ => return Err("the trace has no events".into()),
-    };
-    let exit = events.iter().find_map(|e| match e {
-        Event::Exit { tid, kind } if *tid == pid => Some(kind.shell_status().to_string()),
-        _ => None,
-    });
-    let exit = exit.unwrap_or_else(|| match end {
-        crate::trace::TraceEnd::Complete => "?".into(),
-        _ => "(cut short)".into(),
-    });
-    println!("{pid}\t--\t{exit}\t{}", r.header().argv.join(" "));
+    let cmd = r.header().argv.join(" ");
+    for p in &table.processes {
+        let exit = match (p.exit, &end) {
+            (Some(k), _) => k.shell_status().to_string(),
+            (None, crate::trace::TraceEnd::Complete) => "?".into(),
+            (None, _) => "(cut short)".into(),
+        };
+        let ppid = p.ppid.map_or_else(|| "--".to_string(), |x| x.to_string());
+        // A forked process runs its parent's program.
+        let what = match p.ppid {
+            None => cmd.clone(),
+            Some(_) => format!("(forked) {cmd}"),
+        };
+        println!("{}\t{ppid}\t{exit}\t{what}", p.pid);
+    }
     Ok(0)
 }
 

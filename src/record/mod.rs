@@ -2,6 +2,7 @@
 //! syscall and signal, and write what the kernel did into the trace.
 
 pub mod files;
+pub mod processes;
 pub mod signals;
 pub mod syscalls;
 pub mod threads;
@@ -249,15 +250,17 @@ struct Recorder {
     pending_sig: Option<i32>,
     /// The other threads.
     threads: threads::Threads,
-    /// The thread group leader (the process id).
-    leader: nix::unistd::Pid,
+    /// The first process: its exit is the recording's.
+    root: nix::unistd::Pid,
+    /// How the first process ended, once it has.
+    root_exit: Option<ExitKind>,
+    /// Leaders whose end came while other threads of theirs lived.
+    leader_exits: std::collections::BTreeMap<i32, ExitKind>,
     /// When the running thread was switched in.
     slice_start: std::time::Instant,
     slice_timer: threads::SliceTimer,
     /// Whether the slice timer runs for the current resume.
     slice_armed: bool,
-    /// The process's exit, once known.
-    last_exit: Option<ExitKind>,
     writer: TraceWriter,
     saver: FileSaver,
     warnings: Warnings,
@@ -349,7 +352,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         ),
         None => None,
     };
-    let leader = task.pid;
+    let root = task.pid;
     let mut rec = Recorder {
         counter,
         counter_event,
@@ -358,11 +361,12 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         has_current: true,
         pending_sig: None,
         threads: Default::default(),
-        leader,
+        root,
+        root_exit: None,
+        leader_exits: Default::default(),
         slice_start: std::time::Instant::now(),
         slice_timer: Default::default(),
         slice_armed: false,
-        last_exit: None,
         writer,
         saver,
         warnings: Warnings::default(),
@@ -427,10 +431,9 @@ impl Recorder {
         loop {
             if !self.has_current {
                 if let Some(kind) = self.schedule()? {
-                    return self.end(kind);
+                    return Ok(kind);
                 }
             }
-            let tid = self.task.tid.as_raw();
             // The registers the thread resumes with: a signal stop that
             // finds them unchanged comes at a point the trace already
             // anchors (a syscall's exit, a time-counter read).
@@ -455,13 +458,10 @@ impl Recorder {
                         }
                     }
                     if let Some(kind) = self.record_syscall()? {
-                        let kind = if self.multi_threaded() {
-                            self.finish_group()?
-                        } else {
-                            kind
-                        };
-                        self.writer.push(&Event::Exit { tid, kind })?;
-                        return Ok(kind);
+                        if self.process_ended(kind)? {
+                            return Ok(self.root_exit.unwrap_or(kind));
+                        }
+                        continue;
                     }
                     if self.has_current {
                         let yielded =
@@ -512,32 +512,29 @@ impl Recorder {
                     self.pending_sig = Some(sig);
                 }
                 Stop::Event(_) | Stop::Other(_) => {}
-                Stop::Exited(c) => return self.end_with(tid, ExitKind::Exited(c)),
-                Stop::Killed(s) => return self.end_with(tid, ExitKind::Killed(s)),
+                Stop::Exited(c) => {
+                    if let Some(kind) = self.end_with(ExitKind::Exited(c))? {
+                        return Ok(kind);
+                    }
+                }
+                Stop::Killed(s) => {
+                    if let Some(kind) = self.end_with(ExitKind::Killed(s))? {
+                        return Ok(kind);
+                    }
+                }
             }
         }
     }
 
     /// The running thread ended outside a syscall (killed by a signal):
-    /// the process ends with it.
-    fn end_with(&mut self, tid: i32, kind: ExitKind) -> Result<ExitKind, RecordError> {
-        let kind = if self.multi_threaded() {
-            self.last_exit = Some(kind);
-            self.finish_group()?
-        } else {
-            kind
-        };
-        self.writer.push(&Event::Exit { tid, kind })?;
-        Ok(kind)
-    }
-
-    /// The last thread is gone.
-    fn end(&mut self, kind: ExitKind) -> Result<ExitKind, RecordError> {
-        self.writer.push(&Event::Exit {
-            tid: self.leader.as_raw(),
-            kind,
-        })?;
-        Ok(kind)
+    /// its process ends with it. The recording's exit status when no task
+    /// is left.
+    fn end_with(&mut self, kind: ExitKind) -> Result<Option<ExitKind>, RecordError> {
+        let kind = self.reap_process(Some(kind));
+        if self.process_ended(kind)? {
+            return Ok(Some(self.root_exit.unwrap_or(kind)));
+        }
+        Ok(None)
     }
 
     /// The running thread's stack window at `regs` (see
@@ -654,7 +651,6 @@ impl Recorder {
             None => Some("rewind does not know this syscall"),
             Some(d) => match d.action {
                 Action::Refuse { why } => Some(why),
-                Action::Clone { why } if args[0] & threads::CLONE_THREAD == 0 => Some(why),
                 Action::Prctl => match crate::arch::cmds::prctl_policy(args[0]) {
                     crate::arch::cmds::PrctlPolicy::Refuse { why } => Some(why),
                     _ => None,
@@ -666,8 +662,10 @@ impl Recorder {
             if let Some(answer) = desc.and_then(|d| syscalls::intercept(self.arch, d, &args)) {
                 return self.answer_syscall(regs, answer);
             }
-            if let Some(Action::Clone { .. }) = desc.map(|d| d.action) {
-                return self.record_clone(regs);
+            match desc.and_then(|d| crate::arch::fork::new_task(d.action, &args)) {
+                Some(crate::arch::fork::NewTask::Thread) => return self.record_clone(regs),
+                Some(crate::arch::fork::NewTask::Process) => return self.record_fork(regs),
+                None => {}
             }
         }
         if let Some(why) = refuse_why {
@@ -700,7 +698,7 @@ impl Recorder {
                     refused: false,
                     ticks: self.ticks(),
                 }))?;
-                if d.name == "exit" && self.multi_threaded() {
+                if d.name == "exit" && self.others_in_process() {
                     return self.thread_exit();
                 }
             }
@@ -710,21 +708,12 @@ impl Recorder {
         match stop {
             Stop::SyscallExit => {}
             Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
-                // exit_group, or killed inside the syscall: wait for the end.
-                self.task.resume(Resume::Cont, None)?;
-                return match self.task.wait()? {
-                    Stop::Exited(c) => Ok(Some(ExitKind::Exited(c))),
-                    Stop::Killed(s) => Ok(Some(ExitKind::Killed(s))),
-                    stop => Err(TaskError::UnexpectedStop {
-                        tid,
-                        during: "process exit",
-                        stop,
-                    }
-                    .into()),
-                };
+                // exit_group, or killed inside the syscall: every thread of
+                // the process ends.
+                return Ok(Some(self.reap_process(None)));
             }
-            Stop::Exited(c) => return Ok(Some(ExitKind::Exited(c))),
-            Stop::Killed(s) => return Ok(Some(ExitKind::Killed(s))),
+            Stop::Exited(c) => return Ok(Some(self.reap_process(Some(ExitKind::Exited(c))))),
+            Stop::Killed(s) => return Ok(Some(self.reap_process(Some(ExitKind::Killed(s))))),
             stop => {
                 return Err(TaskError::UnexpectedStop {
                     tid,

@@ -34,11 +34,6 @@ use crate::tracee::{sys, Resume, Stop, Task, TaskError};
 /// How long a thread runs while others wait before it is switched out.
 pub const SLICE: Duration = Duration::from_millis(20);
 
-/// clone flags (the same values on every architecture).
-pub const CLONE_THREAD: u64 = 0x0001_0000;
-const CLONE_PARENT_SETTID: u64 = 0x0010_0000;
-const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
-
 /// A thread that is not the one running.
 pub struct Parked {
     pub task: Task,
@@ -123,23 +118,15 @@ fn fd_may_block(pid: Pid, fd: i32) -> bool {
 /// pointers, when the flags ask for them (x86_64 passes the child's before
 /// tls, aarch64 after).
 pub fn clone_tid_ptrs(arch: crate::arch::Arch, args: &[u64; 6]) -> Vec<u64> {
-    let flags = args[0];
-    let child_arg = match arch {
-        crate::arch::Arch::X86_64 => 3,
-        crate::arch::Arch::Aarch64 => 4,
-    };
-    let mut v = Vec::new();
-    if flags & CLONE_PARENT_SETTID != 0 && args[2] != 0 {
-        v.push(args[2]);
-    }
-    if flags & CLONE_CHILD_SETTID != 0 && args[child_arg] != 0 {
-        v.push(args[child_arg]);
-    }
-    v
+    use crate::arch::fork::{child_tid_ptr, parent_tid_ptr};
+    parent_tid_ptr(args)
+        .into_iter()
+        .chain(child_tid_ptr(arch, args))
+        .collect()
 }
 
 impl Recorder {
-    /// Whether other threads exist.
+    /// Whether other threads exist (of this process or of others).
     pub(super) fn multi_threaded(&self) -> bool {
         !self.threads.is_empty()
     }
@@ -223,8 +210,15 @@ impl Recorder {
                     p.task.resume(Resume::Cont, None)?;
                 }
             }
-            Stop::Exited(_) | Stop::Killed(_) => {
-                self.threads.remove(&t);
+            Stop::Exited(c) => {
+                if let Some(p) = self.threads.remove(&t) {
+                    self.parked_ended(p.task.pid, tid, ExitKind::Exited(c))?;
+                }
+            }
+            Stop::Killed(s) => {
+                if let Some(p) = self.threads.remove(&t) {
+                    self.parked_ended(p.task.pid, tid, ExitKind::Killed(s))?;
+                }
             }
         }
         Ok(())
@@ -338,18 +332,11 @@ impl Recorder {
                 return Ok(None);
             }
             if self.threads.is_empty() {
-                return Ok(Some(self.last_exit.unwrap_or(ExitKind::Exited(0))));
+                return Ok(Some(self.root_exit.unwrap_or(ExitKind::Exited(0))));
             }
             let Some((tid, stop)) = crate::tracee::wait_any(false)? else {
                 continue;
             };
-            if let (Stop::Exited(_) | Stop::Killed(_), true) = (&stop, tid == self.leader) {
-                self.last_exit = Some(match stop {
-                    Stop::Exited(c) => ExitKind::Exited(c),
-                    Stop::Killed(s) => ExitKind::Killed(s),
-                    _ => ExitKind::Exited(0),
-                });
-            }
             self.on_other_stop(tid, stop)?;
         }
     }
@@ -485,11 +472,14 @@ impl Recorder {
         Ok(None)
     }
 
-    /// The current thread's `exit` while others live: it ends, the others
-    /// go on. The process's exit when it was the last.
+    /// The current thread's `exit` while other threads of its process
+    /// live: it ends, the others go on. How the process ended when it was
+    /// its last thread after all.
     pub(super) fn thread_exit(&mut self) -> Result<Option<ExitKind>, RecordError> {
-        let leader = self.task.tid == self.leader;
+        let pid = self.task.pid;
+        let leader = self.task.tid == pid;
         self.task.resume(Resume::Syscall, None)?;
+        let kind;
         loop {
             match self.task.wait()? {
                 Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
@@ -501,58 +491,24 @@ impl Recorder {
                     }
                 }
                 Stop::Exited(c) => {
-                    if leader {
-                        self.last_exit = Some(ExitKind::Exited(c));
-                    }
+                    kind = ExitKind::Exited(c);
                     break;
                 }
                 Stop::Killed(s) => {
-                    if leader {
-                        self.last_exit = Some(ExitKind::Killed(s));
-                    }
+                    kind = ExitKind::Killed(s);
                     break;
                 }
                 _ => self.task.resume(Resume::Cont, None)?,
             }
         }
         self.has_current = false;
-        if self.threads.is_empty() {
-            return Ok(Some(self.last_exit.unwrap_or(ExitKind::Exited(0))));
+        if self.tasks_of(pid) == 0 {
+            // The others went while this one exited.
+            let kind = self.leader_exits.remove(&pid.as_raw()).unwrap_or(kind);
+            self.has_current = true;
+            return Ok(Some(kind));
         }
         Ok(None)
-    }
-
-    /// The process ends (exit_group, or a fatal signal) with other threads
-    /// alive: let every thread finish dying; the leader's status.
-    pub(super) fn finish_group(&mut self) -> Result<ExitKind, RecordError> {
-        let _ = nix::sys::ptrace::cont(self.task.tid, None);
-        for p in self.threads.values() {
-            let _ = nix::sys::ptrace::cont(p.task.tid, None);
-        }
-        loop {
-            let (tid, stop) = match crate::tracee::wait_any(false) {
-                Ok(Some(x)) => x,
-                Ok(None) => continue,
-                // No child left.
-                Err(_) => break,
-            };
-            match stop {
-                Stop::Exited(c) if tid == self.leader => {
-                    self.last_exit = Some(ExitKind::Exited(c));
-                    break;
-                }
-                Stop::Killed(s) if tid == self.leader => {
-                    self.last_exit = Some(ExitKind::Killed(s));
-                    break;
-                }
-                Stop::Exited(_) | Stop::Killed(_) => {}
-                _ => {
-                    let _ = nix::sys::ptrace::cont(tid, None);
-                }
-            }
-        }
-        self.threads.clear();
-        Ok(self.last_exit.unwrap_or(ExitKind::Exited(0)))
     }
 }
 

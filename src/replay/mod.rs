@@ -7,6 +7,7 @@ pub mod debugregs;
 pub mod divergence;
 pub mod hw;
 mod position;
+mod processes;
 mod snapshot;
 mod syscalls;
 mod threads;
@@ -917,6 +918,10 @@ impl ReplaySession {
 
     fn advance_inner(&mut self, mode: RunMode) -> Result<Option<StopReason>> {
         self.switch_for_next()?;
+        if self.process_exit_next() {
+            self.end_process_event()?;
+            return Ok(None);
+        }
         if mode == RunMode::Continue {
             self.seek_anchor_fast()?;
         }
@@ -975,6 +980,14 @@ impl ReplaySession {
         }
     }
 
+    /// How the program ended, for a trace whose last exit is `last`: the
+    /// first process's exit (its children may outlive it).
+    pub(super) fn program_exit(&self, last: ExitKind) -> ExitKind {
+        crate::trace::processes::ProcessTable::of(&self.events, self.arch)
+            .root_exit()
+            .unwrap_or(last)
+    }
+
     fn finish(&mut self, end: EndKind) -> StopReason {
         self.ended = Some(end.clone());
         StopReason::End(end)
@@ -982,7 +995,7 @@ impl ReplaySession {
 
     fn end_of_events(&mut self) -> StopReason {
         let end = match (&self.trace_end, self.events.last()) {
-            (_, Some(Event::Exit { kind, .. })) => EndKind::Exited(*kind),
+            (_, Some(Event::Exit { kind, .. })) => EndKind::Exited(self.program_exit(*kind)),
             (TraceEnd::Truncated { .. }, _) => EndKind::Truncated(self.trace_end.describe()),
             _ => EndKind::Truncated(format!(
                 "the trace ended early after event {}: it has no exit of the program, so the \

@@ -75,20 +75,31 @@ impl ReplaySession {
                 self.execute(&regs, None)?;
             }
         }
+        let pid = self.task.pid;
+        let others_in_process = self.threads.values().any(|p| p.task().pid == pid);
         match action {
-            Action::Exit if !self.threads.is_empty() && self.arch.syscall_name(nr) == "exit" => {
+            Action::Exit if others_in_process && self.arch.syscall_name(nr) == "exit" => {
                 // One thread of several ends.
                 self.replay_thread_exit(&regs)?;
                 return Ok(None);
             }
-            Action::Clone { .. } if !ev.refused && (ev.result as i64) > 0 => {
-                self.replay_clone(&regs, ev.result as i32)?;
+            Action::Exit if self.process_exit_next() => {
+                // One process of several ends: at its `Exit` event.
+                return Ok(None);
+            }
+            Action::Clone | Action::Fork if !ev.refused && (ev.result as i64) > 0 => {
+                match crate::arch::fork::new_task(action, &regs.syscall_args()) {
+                    Some(crate::arch::fork::NewTask::Thread) => {
+                        self.replay_clone(&regs, ev.result as i32)?
+                    }
+                    _ => self.replay_fork(&regs, ev.result as i32)?,
+                }
             }
             Action::Exit => {
                 // The end: the process stays as it is, for inspection.
                 let kind = match self.events.get(self.next) {
                     // The end's position is the exit event itself.
-                    Some(Event::Exit { kind, .. }) => EndKind::Exited(*kind),
+                    Some(Event::Exit { kind, .. }) => EndKind::Exited(self.program_exit(*kind)),
                     _ => EndKind::Truncated(self.trace_end.describe()),
                 };
                 return Ok(Some(self.finish(kind)));

@@ -24,6 +24,24 @@ pub struct Parked {
     at_entry: bool,
 }
 
+impl Parked {
+    /// A new task, stopped where it can be resumed.
+    pub(super) fn new(task: Task) -> Parked {
+        Parked {
+            task,
+            pending_signal: None,
+            pending_info: Vec::new(),
+            at_signal_stop: true,
+            injecting: None,
+            at_entry: false,
+        }
+    }
+
+    pub(super) fn task(&self) -> &Task {
+        &self.task
+    }
+}
+
 /// The parked threads by recorded thread id.
 pub type Threads = BTreeMap<i32, Parked>;
 
@@ -102,7 +120,7 @@ impl ReplaySession {
 
     /// Make parked thread `p` (recorded id `tid`) the running one; the state
     /// of the one that was running.
-    fn take_in(&mut self, tid: i32, p: Parked) -> Parked {
+    pub(super) fn take_in(&mut self, tid: i32, p: Parked) -> Parked {
         let old = Parked {
             task: std::mem::replace(&mut self.task, p.task),
             pending_signal: std::mem::replace(&mut self.pending_signal, p.pending_signal),
@@ -121,13 +139,18 @@ impl ReplaySession {
     /// stops at its exit event (we trace exits) and must be let go, and the
     /// leader's end comes only after the others'.
     pub(super) fn kill_process(&mut self) {
-        let pid = self.task.pid;
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-        let mut tids: Vec<nix::unistd::Pid> = self.threads.values().map(|p| p.task.tid).collect();
-        tids.push(self.task.tid);
-        // The leader last.
-        tids.sort_by_key(|t| *t == pid);
-        for tid in tids {
+        let mut tasks: Vec<(nix::unistd::Pid, nix::unistd::Pid)> = self
+            .threads
+            .values()
+            .map(|p| (p.task.pid, p.task.tid))
+            .collect();
+        tasks.push((self.task.pid, self.task.tid));
+        for &(pid, _) in &tasks {
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        }
+        // Each process's leader last.
+        tasks.sort_by_key(|(pid, tid)| pid == tid);
+        for (_, tid) in tasks {
             crate::tracee::reap(tid);
         }
         self.threads.clear();
@@ -193,17 +216,7 @@ impl ReplaySession {
                 _ => task.resume(Resume::Syscall, None)?,
             }
         }
-        self.threads.insert(
-            rec_tid,
-            Parked {
-                task,
-                pending_signal: None,
-                pending_info: Vec::new(),
-                at_signal_stop: true,
-                injecting: None,
-                at_entry: false,
-            },
-        );
+        self.threads.insert(rec_tid, Parked::new(task));
         Ok(())
     }
 
@@ -246,7 +259,7 @@ impl ReplaySession {
 
 /// Run the clone at the thread's syscall instruction (registers set up):
 /// the new thread's id.
-fn run_clone_insn(task: &Task) -> Result<nix::unistd::Pid> {
+pub(super) fn run_clone_insn(task: &Task) -> Result<nix::unistd::Pid> {
     let tid = task.tid.as_raw();
     task.resume(Resume::Syscall, None)?;
     let mut stop = task.wait()?;

@@ -312,7 +312,7 @@ impl Event {
             ),
             Event::Exit { kind, .. } => format!("{kind}"),
             Event::SyscallEntry { regs, .. } => format!(
-                "{} entered at {:#x}, blocking while other threads run",
+                "{} entered at {:#x}, blocking while other tasks run",
                 arch.syscall_name(regs.syscall_nr()),
                 regs.ip()
             ),

@@ -10,6 +10,7 @@
 //! Writer and reader, nothing else.
 
 pub mod event;
+pub mod processes;
 mod reader;
 mod writer;
 

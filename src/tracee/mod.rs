@@ -104,11 +104,22 @@ pub fn wait_any(nohang: bool) -> Result<Option<(Pid, Stop)>> {
 
 /// Wait for a killed thread's end, letting it past its exit stop.
 pub fn reap(tid: Pid) {
+    let _ = reap_status(tid);
+}
+
+/// Wait for a thread's end, letting it past any stop on the way; how it
+/// ended, or None when it cannot be waited for (gone already).
+pub fn reap_status(tid: Pid) -> Option<crate::trace::ExitKind> {
     loop {
         match sys::waitpid_raw(tid, libc::__WALL) {
-            Ok(Some((_, st))) if libc::WIFEXITED(st) || libc::WIFSIGNALED(st) => return,
+            Ok(Some((_, st))) if libc::WIFEXITED(st) => {
+                return Some(crate::trace::ExitKind::Exited(libc::WEXITSTATUS(st)))
+            }
+            Ok(Some((_, st))) if libc::WIFSIGNALED(st) => {
+                return Some(crate::trace::ExitKind::Killed(libc::WTERMSIG(st)))
+            }
             Err(nix::errno::Errno::EINTR) => continue,
-            Err(_) | Ok(None) => return,
+            Err(_) | Ok(None) => return None,
             Ok(Some(_)) => {
                 let _ = sys::ptrace_resume(libc::PTRACE_CONT, tid, 0);
             }

@@ -107,7 +107,9 @@ fn wait_exec(child: Pid, path: &str) -> Result<Task, SpawnError> {
             | ptrace::Options::PTRACE_O_TRACEEXEC
             | ptrace::Options::PTRACE_O_EXITKILL
             | ptrace::Options::PTRACE_O_TRACEEXIT
-            | ptrace::Options::PTRACE_O_TRACECLONE,
+            | ptrace::Options::PTRACE_O_TRACECLONE
+            | ptrace::Options::PTRACE_O_TRACEFORK
+            | ptrace::Options::PTRACE_O_TRACEVFORK,
     )
     .map_err(|errno| TaskError::Ptrace {
         op: "SETOPTIONS",

@@ -111,8 +111,8 @@ pub static TABLE: &[SyscallDesc] = &[
     SETSOCKOPT.at(54),
     GETSOCKOPT.at(55),
     CLONE.at(56),
-    refuse("fork", WHY_TASKS).at(57),
-    refuse("vfork", WHY_TASKS).at(58),
+    FORK.at(57),
+    VFORK.at(58),
     EXECVE.at(59),
     EXIT.at(60),
     WAIT4.at(61),
@@ -652,11 +652,11 @@ mod tests {
         ] {
             assert_eq!(desc(name).action, Action::Emulate, "{name}");
         }
-        assert!(matches!(desc("clone").action, Action::Clone { .. }));
+        assert!(desc("clone").action == Action::Clone);
+        assert_eq!(desc("fork").action, Action::Fork);
+        assert_eq!(desc("vfork").action, Action::Fork);
         for name in [
             "clone3",
-            "fork",
-            "vfork",
             "execve",
             "execveat",
             "rseq",

@@ -1,0 +1,127 @@
+//! How a new process is created at record and at replay, as plain data.
+//!
+//! fork, vfork and clone without CLONE_THREAD make a new process. rewind
+//! runs each as a plain fork: the child never shares memory with its parent
+//! (CLONE_VM and CLONE_VFORK are taken out), so that the two can be run one
+//! at a time and each one's memory is only written by itself and by the
+//! syscalls recorded for it. At replay the child is also made without an
+//! exit signal, so that its end never reaches the replayed parent (whose
+//! wait4 and SIGCHLD come from the trace).
+
+use super::syscall::Action;
+use super::Arch;
+
+/// clone flags (the same values on every architecture).
+pub const CLONE_VM: u64 = 0x0000_0100;
+pub const CLONE_VFORK: u64 = 0x0000_4000;
+pub const CLONE_THREAD: u64 = 0x0001_0000;
+pub const CLONE_PARENT_SETTID: u64 = 0x0010_0000;
+pub const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
+/// The low byte of clone's flags: the signal the parent gets at the
+/// child's end.
+pub const CSIGNAL: u64 = 0xff;
+
+/// What a syscall that creates a task makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewTask {
+    Thread,
+    Process,
+}
+
+/// Whether a syscall with this action and these arguments creates a task,
+/// and which kind.
+pub fn new_task(action: Action, args: &[u64; 6]) -> Option<NewTask> {
+    match action {
+        Action::Clone if args[0] & CLONE_THREAD != 0 => Some(NewTask::Thread),
+        Action::Clone | Action::Fork => Some(NewTask::Process),
+        _ => None,
+    }
+}
+
+/// The syscall (number and arguments) that creates a new process the way
+/// rewind runs it, for a fork, vfork or clone of a process with `args`.
+/// At replay (`replay` true) the child has no exit signal.
+pub fn as_fork(arch: Arch, nr: u64, args: &[u64; 6], replay: bool) -> (u64, [u64; 6]) {
+    let (clone_nr, fork_nr) = match arch {
+        Arch::X86_64 => (56, Some(57)),
+        // aarch64 has clone only.
+        Arch::Aarch64 => (220, None),
+    };
+    let mut a = *args;
+    if nr == clone_nr {
+        a[0] &= !(CLONE_VM | CLONE_VFORK);
+    } else {
+        // fork or vfork: clone with SIGCHLD and nothing else.
+        a = [libc::SIGCHLD as u64, 0, 0, 0, 0, 0];
+    }
+    if replay {
+        a[0] &= !CSIGNAL;
+        return (clone_nr, a);
+    }
+    match fork_nr {
+        Some(f) if nr != clone_nr => (f, [0; 6]),
+        _ => (clone_nr, a),
+    }
+}
+
+/// Where the kernel writes the new task's id in the *parent's* memory
+/// (CLONE_PARENT_SETTID), if it does.
+pub fn parent_tid_ptr(args: &[u64; 6]) -> Option<u64> {
+    (args[0] & CLONE_PARENT_SETTID != 0 && args[2] != 0).then_some(args[2])
+}
+
+/// Where the kernel writes the new task's id in the *child's* memory
+/// (CLONE_CHILD_SETTID), if it does: x86_64 passes that pointer before
+/// tls, aarch64 after.
+pub fn child_tid_ptr(arch: Arch, args: &[u64; 6]) -> Option<u64> {
+    let i = match arch {
+        Arch::X86_64 => 3,
+        Arch::Aarch64 => 4,
+    };
+    (args[0] & CLONE_CHILD_SETTID != 0 && args[i] != 0).then_some(args[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_and_processes_are_told_apart_by_clone_thread() {
+        let thread = [0x3d0f00, 0, 0, 0, 0, 0];
+        assert_eq!(new_task(Action::Clone, &thread), Some(NewTask::Thread));
+        let fork = [0x1200011, 0, 0, 0, 0, 0];
+        assert_eq!(new_task(Action::Clone, &fork), Some(NewTask::Process));
+        assert_eq!(new_task(Action::Fork, &[0; 6]), Some(NewTask::Process));
+        assert_eq!(new_task(Action::Emulate, &thread), None);
+    }
+
+    #[test]
+    fn a_new_process_never_shares_memory() {
+        // posix_spawn: CLONE_VM | CLONE_VFORK | SIGCHLD, its own stack.
+        let args = [0x4111, 0x7000, 0, 0, 0, 0];
+        let (nr, a) = as_fork(Arch::X86_64, 56, &args, false);
+        assert_eq!((nr, a[0], a[1]), (56, 0x11, 0x7000));
+        // At replay, no exit signal either.
+        let (nr, a) = as_fork(Arch::X86_64, 56, &args, true);
+        assert_eq!((nr, a[0]), (56, 0));
+        // vfork runs as fork at record, as a signal-less clone at replay.
+        assert_eq!(as_fork(Arch::X86_64, 58, &[0; 6], false), (57, [0; 6]));
+        assert_eq!(as_fork(Arch::X86_64, 58, &[0; 6], true), (56, [0; 6]));
+        assert_eq!(as_fork(Arch::X86_64, 57, &[0; 6], true), (56, [0; 6]));
+        // aarch64 has clone only.
+        let (nr, a) = as_fork(Arch::Aarch64, 220, &args, true);
+        assert_eq!((nr, a[0]), (220, 0));
+    }
+
+    #[test]
+    fn tid_pointers_follow_the_flags() {
+        // glibc's fork: CHILD_SETTID | CHILD_CLEARTID | SIGCHLD, &tid in
+        // the fourth argument on x86_64.
+        let args = [0x1200011, 0, 0, 0x7ff0, 0, 0];
+        assert_eq!(parent_tid_ptr(&args), None);
+        assert_eq!(child_tid_ptr(Arch::X86_64, &args), Some(0x7ff0));
+        assert_eq!(child_tid_ptr(Arch::Aarch64, &args), None);
+        let args = [0x100011, 0, 0x6000, 0, 0, 0];
+        assert_eq!(parent_tid_ptr(&args), Some(0x6000));
+    }
+}

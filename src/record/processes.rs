@@ -1,0 +1,210 @@
+//! Child processes at record time.
+//!
+//! A new process (fork, vfork, clone without CLONE_THREAD) is one more task
+//! in the recorder's scheduler: it runs one at a time with every other
+//! thread of every process, and its events name it by its thread id like
+//! any thread's. It is created as a plain fork (see [`crate::arch::fork`]).
+//!
+//! A process's end is an `Exit` event naming one of its threads, written
+//! once no thread of it is left; the recording goes on while any process
+//! lives, and its exit status is the first process's.
+
+use nix::unistd::Pid;
+
+use super::{syscalls, RecordError, Recorder};
+use crate::arch::fork;
+use crate::arch::regs::Regs;
+use crate::trace::{Event, ExitKind, SyscallEvent};
+use crate::tracee::{sys, Resume, Stop, Task, TaskError};
+
+use super::threads::{Parked, ParkedState};
+
+impl Recorder {
+    /// fork, vfork or clone of a process, at its entry: run it as a plain
+    /// fork; the child becomes a task that waits for its turn.
+    pub(super) fn record_fork(&mut self, regs: Regs) -> Result<Option<ExitKind>, RecordError> {
+        let tid = self.task.tid.as_raw();
+        let args = regs.syscall_args();
+        let nr = regs.syscall_nr();
+        let (fork_nr, fork_args) = fork::as_fork(self.arch, nr, &args, false);
+        let mut r = regs;
+        r.set_syscall(fork_nr, fork_args);
+        self.task.set_regs(&r)?;
+        self.task.resume(Resume::Syscall, None)?;
+        let mut child = None;
+        loop {
+            match self.task.wait()? {
+                Stop::Event(ev)
+                    if ev == libc::PTRACE_EVENT_FORK
+                        || ev == libc::PTRACE_EVENT_VFORK
+                        || ev == libc::PTRACE_EVENT_CLONE =>
+                {
+                    let msg = nix::sys::ptrace::getevent(self.task.tid).map_err(|errno| {
+                        TaskError::Ptrace {
+                            op: "GETEVENTMSG",
+                            tid,
+                            errno,
+                        }
+                    })?;
+                    child = Some(Pid::from_raw(msg as i32));
+                    self.task.resume(Resume::Syscall, None)?;
+                }
+                Stop::SyscallExit => break,
+                Stop::Exited(c) => return Ok(Some(ExitKind::Exited(c))),
+                Stop::Killed(s) => return Ok(Some(ExitKind::Killed(s))),
+                stop => {
+                    return Err(TaskError::UnexpectedStop {
+                        tid,
+                        during: "fork",
+                        stop,
+                    }
+                    .into())
+                }
+            }
+        }
+        // The program's own syscall number and arguments, as if it had
+        // run what it asked for.
+        let mut after = self.task.regs()?;
+        let result = after.result();
+        after.set_syscall(nr, args);
+        after.set_result(result);
+        self.task.set_regs(&after)?;
+        if let Some(child) = child {
+            let task = Task::new(child, child)?;
+            loop {
+                match task.wait()? {
+                    Stop::Signal { sig, .. } if sig == libc::SIGSTOP => break,
+                    Stop::Exited(_) | Stop::Killed(_) => break,
+                    _ => task.resume(Resume::Syscall, None)?,
+                }
+            }
+            let mut cr = task.regs()?;
+            let child_result = cr.result();
+            cr.set_syscall(nr, args);
+            cr.set_result(child_result);
+            task.set_regs(&cr)?;
+            let counter = match self.counter_event {
+                Some(ev) => Some(
+                    crate::ticks::pmu::Counter::open(child.as_raw(), ev)
+                        .map_err(RecordError::Counter)?,
+                ),
+                None => None,
+            };
+            log::debug!("process {} forked {child}", self.task.pid);
+            self.threads.insert(
+                child.as_raw(),
+                Parked {
+                    task,
+                    counter,
+                    state: ParkedState::Ready { sig: None },
+                },
+            );
+        }
+        let ranges: Vec<(u64, usize)> = fork::parent_tid_ptr(&args)
+            .filter(|_| self.arch.syscall_name(nr) == "clone")
+            .map(|a| (a, 4))
+            .into_iter()
+            .collect();
+        let writes = syscalls::read_ranges(&self.task, &ranges);
+        self.writer.push(&Event::Syscall(SyscallEvent {
+            tid,
+            regs,
+            result,
+            writes,
+            map: None,
+            refused: false,
+            ticks: self.ticks(),
+        }))?;
+        Ok(None)
+    }
+
+    /// Whether another thread of the running thread's process lives.
+    pub(super) fn others_in_process(&self) -> bool {
+        let pid = self.task.pid;
+        self.threads.values().any(|p| p.task.pid == pid)
+    }
+
+    /// Threads of process `pid` still known (the running one included).
+    pub(super) fn tasks_of(&self, pid: Pid) -> usize {
+        let current = usize::from(self.has_current && self.task.pid == pid);
+        current + self.threads.values().filter(|p| p.task.pid == pid).count()
+    }
+
+    /// The running thread's process is ending (exit_group, or the last
+    /// thread's exit, or a fatal signal): let each of its threads finish
+    /// dying, and return how the process ended (its leader's status, else
+    /// `known`, the running thread's, when it is already gone).
+    pub(super) fn reap_process(&mut self, known: Option<ExitKind>) -> ExitKind {
+        let pid = self.task.pid;
+        let mut tids: Vec<Pid> = self
+            .threads
+            .values()
+            .filter(|p| p.task.pid == pid)
+            .map(|p| p.task.tid)
+            .collect();
+        self.threads.retain(|_, p| p.task.pid != pid);
+        if known.is_none() {
+            tids.push(self.task.tid);
+        }
+        // The leader's end is reported after every other thread's.
+        tids.sort_by_key(|t| *t == pid);
+        for &t in &tids {
+            let _ = sys::ptrace_resume(libc::PTRACE_CONT, t, 0);
+        }
+        let mut leader = self.leader_exits.remove(&pid.as_raw());
+        let mut current = known;
+        for t in tids {
+            let end = crate::tracee::reap_status(t);
+            if t == pid {
+                leader = end.or(leader);
+            }
+            if t == self.task.tid {
+                current = end.or(current);
+            }
+        }
+        leader.or(current).unwrap_or(ExitKind::Exited(0))
+    }
+
+    /// The running thread's process ended as `kind`: its `Exit` event.
+    /// True when no task is left anywhere (the recording is over).
+    pub(super) fn process_ended(&mut self, kind: ExitKind) -> Result<bool, RecordError> {
+        let pid = self.task.pid;
+        self.push_process_exit(pid, self.task.tid.as_raw(), kind)?;
+        self.has_current = false;
+        Ok(self.threads.is_empty())
+    }
+
+    /// Write process `pid`'s `Exit` event, naming thread `tid`.
+    pub(super) fn push_process_exit(
+        &mut self,
+        pid: Pid,
+        tid: i32,
+        kind: ExitKind,
+    ) -> Result<(), RecordError> {
+        log::debug!("process {pid} {kind}");
+        if pid == self.root {
+            self.root_exit = Some(kind);
+        }
+        self.writer.push(&Event::Exit { tid, kind })?;
+        Ok(())
+    }
+
+    /// A parked thread is gone (killed from outside its turn, or the
+    /// leader's end arriving last): when it was its process's last, the
+    /// process's `Exit` event.
+    pub(super) fn parked_ended(
+        &mut self,
+        pid: Pid,
+        tid: Pid,
+        kind: ExitKind,
+    ) -> Result<(), RecordError> {
+        if tid == pid {
+            self.leader_exits.insert(pid.as_raw(), kind);
+        }
+        if self.tasks_of(pid) == 0 {
+            let kind = self.leader_exits.remove(&pid.as_raw()).unwrap_or(kind);
+            self.push_process_exit(pid, tid.as_raw(), kind)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,119 @@
+//! Child processes: record programs that fork, replay them with
+//! `rewind replay -a`, and compare; `rewind ps` lists every process.
+//!
+//! A forked process runs one at a time with every other task, its syscalls
+//! and signals are recorded like any thread's, and its end is an event of
+//! the trace. The replay creates each process for real, so the output of
+//! parent and children comes back byte for byte, in the recorded order.
+
+mod common;
+
+use common::*;
+
+/// Panics unless the recording printed exactly `line` as one of its lines.
+fn assert_line(rec: &Output, line: &str) {
+    assert!(
+        rec.stdout_str().lines().any(|l| l == line),
+        "the recording did not print the line {line:?}\n{}",
+        rec.describe()
+    );
+}
+
+#[test]
+fn forked_children_waited_piped_killed_and_orphaned_replay_identically() {
+    let dir = TestDir::new("fork_basic");
+    let (trace, rec) = record_program(&dir, "fork_basic", &[]);
+    // The recording's status is the first process's, though an orphan
+    // outlived it.
+    rec.assert_code(3);
+    for i in 0..3 {
+        assert_line(
+            &rec,
+            &format!("waited child {i}: same pid 1, exit {}", 10 + i),
+        );
+    }
+    assert_line(&rec, "parent read 90 bytes:");
+    assert_line(&rec, "line 4 from child");
+    assert_line(&rec, "vfork child exit 42");
+    assert_line(&rec, "killed child: signaled 1 by 15");
+    assert_line(&rec, "crashed child: signaled 1 by 11");
+    assert!(
+        rec.stdout_str().contains("orphan still here"),
+        "the orphan's output is part of the recording\n{}",
+        rec.describe()
+    );
+    for _ in 0..2 {
+        let rep = replay(&dir, &trace);
+        assert_replay_faithful(&rec, &rep);
+        assert!(
+            rep.stderr_str().contains("exited with status 3"),
+            "the replay's end names the first process's status\n{}",
+            rep.describe()
+        );
+    }
+}
+
+#[test]
+fn ps_lists_every_process_with_its_parent_and_status() {
+    let dir = TestDir::new("fork_ps");
+    let (trace, rec) = record_program(&dir, "fork_basic", &[]);
+    rec.assert_code(3);
+    let mut cmd = dir.rewind();
+    cmd.arg("ps").arg(&trace);
+    let ps = run(cmd, None);
+    ps.assert_code(0);
+    let rows: Vec<Vec<String>> = ps
+        .stdout_str()
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect();
+    // The parent, three workers, the pipe writer, the vfork child, the
+    // killed one, the crashed one and the orphan.
+    assert_eq!(rows.len(), 9, "{}", ps.describe());
+    let root = &rows[0];
+    assert_eq!(root[1], "--", "{}", ps.describe());
+    assert_eq!(root[2], "3", "{}", ps.describe());
+    let statuses: Vec<&str> = rows[1..].iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(
+        statuses,
+        ["10", "11", "12", "0", "42", "143", "139", "0"],
+        "{}",
+        ps.describe()
+    );
+    for r in &rows[1..] {
+        assert_eq!(
+            r[1],
+            root[0],
+            "every child's parent is the first process\n{}",
+            ps.describe()
+        );
+    }
+}
+
+#[test]
+fn processes_with_threads_and_grandchildren_replay_identically() {
+    let dir = TestDir::new("fork_threads");
+    let (trace, rec) = record_program(&dir, "fork_threads", &[]);
+    rec.assert_code(0);
+    assert_line(&rec, "parent thread 0: child exit 5");
+    assert!(
+        rec.stdout_str().contains("grandchild exit 7"),
+        "{}",
+        rec.describe()
+    );
+    for _ in 0..2 {
+        let rep = replay(&dir, &trace);
+        assert_replay_faithful(&rec, &rep);
+    }
+    let mut cmd = dir.rewind();
+    cmd.arg("ps").arg(&trace);
+    let ps = run(cmd, None);
+    let rows: Vec<&str> = ps.stdout_str().lines().skip(1).map(|_| "").collect();
+    assert_eq!(
+        rows.len(),
+        3,
+        "parent, child, grandchild\n{}",
+        ps.describe()
+    );
+}
