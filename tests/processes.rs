@@ -117,3 +117,75 @@ fn processes_with_threads_and_grandchildren_replay_identically() {
         ps.describe()
     );
 }
+
+/// `name` as a real ELF binary, or the test is skipped (a failure in CI).
+fn binary(test: &str, name: &str) -> Option<std::path::PathBuf> {
+    let b = real_binary(name);
+    if b.is_none() {
+        skip(test, &format!("{name} is not installed"));
+    }
+    b
+}
+
+#[test]
+fn a_shell_pipeline_runs_other_programs_and_replays_identically() {
+    let Some(sh) = binary("shell_pipeline", "sh") else {
+        return;
+    };
+    let dir = TestDir::new("shell_pipeline");
+    let trace = dir.join("trace");
+    // Programs run by exec, output through a pipe (ls's own output must
+    // not be echoed at replay: head's is), a time-dependent value, and the
+    // shell's own status.
+    let script = format!(
+        "echo start; ls {} | head -3; date +%N | wc -c; printf 'x%.0s' 1 2 3 >&2; exit 7",
+        ROOT
+    );
+    let rec = record(&dir, &trace, &sh, &["-c", &script]);
+    rec.assert_code(7);
+    assert_eq!(
+        rec.stdout_str().lines().count(),
+        5,
+        "start, three names, a count\n{}",
+        rec.describe()
+    );
+    for _ in 0..2 {
+        let rep = replay(&dir, &trace);
+        assert_replay_faithful(&rec, &rep);
+        assert!(
+            rep.stderr_str().contains("xxx"),
+            "the shell's stderr is replayed\n{}",
+            rep.describe()
+        );
+    }
+    let mut cmd = dir.rewind();
+    cmd.arg("ps").arg(&trace);
+    let ps = run(cmd, None);
+    ps.assert_code(0);
+    // The shell and the four programs it ran.
+    assert_eq!(ps.stdout_str().lines().count(), 1 + 5, "{}", ps.describe());
+    assert!(ps.stdout_str().contains("head -3"), "{}", ps.describe());
+}
+
+#[test]
+fn python_subprocess_replays_identically() {
+    let Some(py) = binary("python_subprocess", "python3") else {
+        return;
+    };
+    let dir = TestDir::new("python_subprocess");
+    let trace = dir.join("trace");
+    let code = "import subprocess, time\n\
+        out = subprocess.run(['echo', 'from child'], capture_output=True).stdout\n\
+        print(out, subprocess.call(['sh', '-c', 'exit 4']))\n\
+        print(subprocess.check_output(['date', '+%N']).strip() != b'', time.time() > 0)\n";
+    let rec = record(&dir, &trace, &py, &["-c", code]);
+    rec.assert_code(0);
+    assert!(
+        rec.stdout_str()
+            .starts_with("b'from child\\n' 4\nTrue True\n"),
+        "{}",
+        rec.describe()
+    );
+    let rep = replay(&dir, &trace);
+    assert_replay_faithful(&rec, &rep);
+}

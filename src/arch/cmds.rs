@@ -315,8 +315,8 @@ pub mod shapes {
     // Why-texts of refused syscalls.
     pub const WHY_CLONE3: &str = "clone3 is refused so that the C library falls back to \
         clone, which rewind records";
-    pub const WHY_EXEC: &str = "execve is not supported yet: a new \
-        program image would have to be recorded from its first instruction";
+    pub const WHY_EXEC: &str = "execveat is not supported yet (execve is): the C \
+        library's fexecve and execveat callers fail";
     pub const WHY_IO_URING: &str = "io_uring is not supported: its completion ring is written \
         by the kernel asynchronously";
     pub const WHY_AIO: &str = "Linux AIO is not supported: the kernel maps a completion ring \
@@ -657,7 +657,7 @@ pub mod shapes {
     pub const FORK: Shape = special("fork", Action::Fork);
     pub const VFORK: Shape = special("vfork", Action::Fork);
     pub const CLONE3: Shape = refuse("clone3", WHY_CLONE3);
-    pub const EXECVE: Shape = refuse("execve", WHY_EXEC);
+    pub const EXECVE: Shape = special("execve", Action::Exec);
     pub const EXECVEAT: Shape = refuse("execveat", WHY_EXEC);
     pub const EXIT: Shape = special("exit", Action::Exit);
     pub const EXIT_GROUP: Shape = special("exit_group", Action::Exit);

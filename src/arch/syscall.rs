@@ -67,6 +67,10 @@ pub enum Action {
     /// never shares memory with its parent (CLONE_VM and CLONE_VFORK are
     /// taken out, at record and at replay alike).
     Clone,
+    /// execve: runs for real at record; at replay the saved copy of the
+    /// new program is run and given the recorded initial stack and
+    /// registers (the `Execve` event).
+    Exec,
     /// fork and vfork: a new process, created for real at record and at
     /// replay (vfork runs as fork).
     Fork,

@@ -74,9 +74,10 @@ pub fn ps(dir: &Path) -> Result<i32, String> {
         };
         let ppid = p.ppid.map_or_else(|| "--".to_string(), |x| x.to_string());
         // A forked process runs its parent's program.
-        let what = match p.ppid {
-            None => cmd.clone(),
-            Some(_) => format!("(forked) {cmd}"),
+        let what = match (&p.argv, p.ppid) {
+            (Some(argv), _) => argv.join(" "),
+            (None, None) => cmd.clone(),
+            (None, Some(_)) => format!("(forked) {cmd}"),
         };
         println!("{}\t{ppid}\t{exit}\t{what}", p.pid);
     }

@@ -388,6 +388,24 @@ impl Recorder {
     }
 
     fn record_exec(&mut self) -> Result<(), RecordError> {
+        let (regs, stack, maps, auxv) = self.initial_state()?;
+        self.writer.push(&Event::Exec {
+            pid: self.task.pid.as_raw(),
+            tid: self.task.tid.as_raw(),
+            regs,
+            stack,
+            maps,
+            auxv,
+        })?;
+        Ok(())
+    }
+
+    /// A new program's state at its first instruction, with the vDSO
+    /// hidden: registers, initial stack, mappings and auxv.
+    #[allow(clippy::type_complexity)]
+    fn initial_state(
+        &mut self,
+    ) -> Result<(Regs, MemWrite, Vec<crate::trace::Mapping>, Vec<u8>), RecordError> {
         let mut regs = self.task.regs()?;
         // At the exec stop execve has not returned yet; the program starts
         // with its result, 0, in the result register.
@@ -412,15 +430,7 @@ impl Recorder {
             data: self.task.read_mem_exact(sp, (stack_end - sp) as usize)?,
         };
         let auxv = read_auxv(&self.task, sp)?;
-        self.writer.push(&Event::Exec {
-            pid,
-            tid: self.task.tid.as_raw(),
-            regs,
-            stack,
-            maps,
-            auxv,
-        })?;
-        Ok(())
+        Ok((regs, stack, maps, auxv))
     }
 
     /// Step the program until it ends; returns how it ended.
@@ -661,6 +671,9 @@ impl Recorder {
         if refuse_why.is_none() {
             if let Some(answer) = desc.and_then(|d| syscalls::intercept(self.arch, d, &args)) {
                 return self.answer_syscall(regs, answer);
+            }
+            if let Some(Action::Exec) = desc.map(|d| d.action) {
+                return self.record_execve(regs);
             }
             match desc.and_then(|d| crate::arch::fork::new_task(d.action, &args)) {
                 Some(crate::arch::fork::NewTask::Thread) => return self.record_clone(regs),

@@ -208,3 +208,108 @@ impl Recorder {
         Ok(())
     }
 }
+
+impl Recorder {
+    /// execve, at its entry: let it run. When it fails it is a syscall like
+    /// any; when it succeeds the process is a new program: its `Syscall`
+    /// event, then an `Execve` event with the new program saved into the
+    /// trace and its state at its first instruction.
+    pub(super) fn record_execve(&mut self, regs: Regs) -> Result<Option<ExitKind>, RecordError> {
+        let tid = self.task.tid.as_raw();
+        let pid = self.task.pid;
+        self.task.resume(Resume::Syscall, None)?;
+        let mut execed = false;
+        loop {
+            match self.task.wait()? {
+                Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXEC => {
+                    execed = true;
+                    if self.task.tid != pid {
+                        // A thread other than the leader ran the program:
+                        // the kernel gives it the leader's id.
+                        self.task = Task::new(pid, pid)?;
+                    }
+                    self.task.resume(Resume::Syscall, None)?;
+                }
+                Stop::SyscallExit => break,
+                Stop::Exited(c) => return Ok(Some(self.reap_process(Some(ExitKind::Exited(c))))),
+                Stop::Killed(s) => return Ok(Some(self.reap_process(Some(ExitKind::Killed(s))))),
+                Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
+                    return Ok(Some(self.reap_process(None)));
+                }
+                stop => {
+                    return Err(TaskError::UnexpectedStop {
+                        tid,
+                        during: "execve",
+                        stop,
+                    }
+                    .into())
+                }
+            }
+        }
+        self.task.forget_regs();
+        let result = self.task.regs()?.result();
+        if !execed {
+            // Failed: nothing changed.
+            self.writer.push(&Event::Syscall(SyscallEvent {
+                tid,
+                regs,
+                result,
+                writes: Vec::new(),
+                map: None,
+                refused: false,
+                ticks: self.ticks(),
+            }))?;
+            return Ok(None);
+        }
+        // The other threads of the process are gone with the old program.
+        self.threads.retain(|_, p| p.task.pid != pid);
+        self.task.reopen_mem()?;
+        self.writer.push(&Event::Syscall(SyscallEvent {
+            tid,
+            regs,
+            result,
+            writes: Vec::new(),
+            map: None,
+            refused: false,
+            ticks: self.ticks(),
+        }))?;
+        let exe_path = std::fs::read_link(format!("/proc/{pid}/exe"))
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let exe = self.save_program_file(&exe_path)?;
+        let interp = match super::elf_interp(std::path::Path::new(&exe_path)) {
+            Some(i) => Some(self.save_program_file(&i)?),
+            None => None,
+        };
+        let argv = std::fs::read(format!("/proc/{pid}/cmdline"))
+            .map(|b| {
+                b.split(|&c| c == 0)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| String::from_utf8_lossy(s).into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (regs, stack, maps, auxv) = self.initial_state()?;
+        log::debug!("process {pid} runs {exe_path}");
+        self.writer.push(&Event::Execve {
+            tid: self.task.tid.as_raw(),
+            argv,
+            exe,
+            interp,
+            regs,
+            stack,
+            maps,
+            auxv,
+        })?;
+        Ok(None)
+    }
+
+    fn save_program_file(&mut self, path: &str) -> Result<crate::trace::SavedFile, RecordError> {
+        self.saver
+            .save(std::path::Path::new(path), path)
+            .map_err(|source| RecordError::SaveFile {
+                path: path.to_string(),
+                source,
+            })
+    }
+}

@@ -9,6 +9,7 @@ pub mod hw;
 mod position;
 mod processes;
 mod snapshot;
+mod stdio;
 mod syscalls;
 mod threads;
 
@@ -190,6 +191,10 @@ pub struct ReplaySession {
     /// Whether the last resume consumed an event (then a stop it reports
     /// is at that event's boundary, not further on).
     consumed: bool,
+    /// Recorded thread id -> recorded process id.
+    process_of: BTreeMap<i32, i32>,
+    /// Which descriptors are the recording's stdout and stderr.
+    stdio: stdio::StdioFds,
 }
 
 impl ReplaySession {
@@ -210,6 +215,8 @@ impl ReplaySession {
         let task = start(&reader, &events)?;
         let pid = task.pid.as_raw();
         let main_tid = events.first().map(|e| e.tid()).unwrap_or(pid);
+        let table = crate::trace::processes::ProcessTable::of(&events, arch);
+        let root = table.processes.first().map_or(main_tid, |p| p.pid);
         let mut s = ReplaySession {
             reader,
             arch,
@@ -243,6 +250,8 @@ impl ReplaySession {
             counter: None,
             triggers_suspended: false,
             counting: false,
+            process_of: table.process_of,
+            stdio: stdio::StdioFds::new(root),
         };
         s.open_counter(0);
         s.enable_fork_tracing()?;
@@ -270,6 +279,7 @@ impl ReplaySession {
         self.at_signal_stop = false;
         self.injecting = None;
         self.chain.clear();
+        self.stdio = stdio::StdioFds::new(self.recorded_pid());
         self.open_counter(0);
         self.enable_fork_tracing()?;
         // While triggers are suspended the fresh process keeps its code
@@ -1021,6 +1031,12 @@ impl ReplaySession {
             }
             self.injecting = Some((want, info));
         }
+        if sig == libc::SIGCHLD && crate::tracee::siginfo_code(&info) > 0 {
+            // The kernel's, for a replayed child we ended (a child that ran
+            // a new program has SIGCHLD as its exit signal again): the
+            // program's own SIGCHLDs come from the trace.
+            return Ok(None);
+        }
         if sig == libc::SIGSTOP {
             if self.interrupt_flag.swap(false, Ordering::SeqCst) {
                 return Ok(Some(StopReason::Interrupted));
@@ -1242,6 +1258,14 @@ impl ReplaySession {
         d.into()
     }
 
+    /// The recorded process id of the running thread.
+    fn current_pid(&self) -> i32 {
+        self.process_of
+            .get(&self.current_tid)
+            .copied()
+            .unwrap_or(self.current_tid)
+    }
+
     /// Echo a write to the recorded stdout/stderr.
     fn echo(&self, fd: u64, data: &[u8]) {
         if let Echo::Stdio = self.echo {
@@ -1286,6 +1310,20 @@ fn start(reader: &TraceReader, events: &[Event]) -> Result<Task> {
         cpu,
         own_pgrp: true,
     })?;
+    check_initial_maps(&task, events, 0, rec_maps)?;
+    task.write_mem(stack.addr, &stack.data)?;
+    task.set_regs(regs)?;
+    Ok(task)
+}
+
+/// A new program's address space, as the kernel laid it out, against the
+/// recorded one (event `idx`): the same mappings at the same addresses.
+fn check_initial_maps(
+    task: &Task,
+    events: &[Event],
+    idx: usize,
+    rec_maps: &[crate::trace::Mapping],
+) -> Result<()> {
     let now = maps::read(task.pid.as_raw()).unwrap_or_default();
     // The stack's extent depends on the environment's size; the vDSO is
     // hidden from the program and its size varies between kernels.
@@ -1295,10 +1333,11 @@ fn start(reader: &TraceReader, events: &[Event]) -> Result<Task> {
             "[stack]" | "[vdso]" | "[vvar]" | "[vvar_vclock]"
         )
     };
+    let arch = task_arch();
     for m in rec_maps.iter().filter(checked) {
         if !now.iter().any(|n| n.start == m.start && n.end == m.end) {
             return Err(
-                Divergence::new(events, 0, h.arch, "the initial address space")
+                Divergence::new(events, idx, arch, "the initial address space")
                     .diff(
                         format!("mapping of {}", m.name),
                         format!("{:#x}-{:#x}", m.start, m.end),
@@ -1308,14 +1347,18 @@ fn start(reader: &TraceReader, events: &[Event]) -> Result<Task> {
             );
         }
     }
-    task.write_mem(stack.addr, &stack.data)?;
-    task.set_regs(regs)?;
-    Ok(task)
+    Ok(())
+}
+
+/// The architecture replayed tasks run on (the host's: traces of another
+/// are refused when opened).
+fn task_arch() -> Arch {
+    Arch::host()
 }
 
 /// The dynamic loader comes from the system at replay; it must be the one
 /// the recording used.
-fn check_interp(reader: &TraceReader, interp: &crate::trace::SavedFile) -> Result<()> {
+pub(super) fn check_interp(reader: &TraceReader, interp: &crate::trace::SavedFile) -> Result<()> {
     let saved = std::fs::read(reader.saved_file(&interp.saved)).ok();
     let live = std::fs::read(&interp.original).ok();
     if saved.is_some() && saved == live {

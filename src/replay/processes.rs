@@ -58,7 +58,10 @@ impl ReplaySession {
         cr.set_result(child_result);
         task.set_regs(&cr)?;
         // The child's copy of its own id is the recorded one.
-        if let Some(at) = fork::child_tid_ptr(self.arch, &args) {
+        let child_tid_ptr = (self.arch.syscall_name(nr) == "clone")
+            .then(|| fork::child_tid_ptr(self.arch, &args))
+            .flatten();
+        if let Some(at) = child_tid_ptr {
             task.write_mem(at, &rec_pid.to_le_bytes())?;
         }
         // Breakpoints of ours are the parent's: the child runs clean.
@@ -100,6 +103,9 @@ impl ReplaySession {
             return Ok(());
         };
         log::debug!("replay: process of thread {tid} ends");
+        if let Some(&rec_pid) = self.process_of.get(&tid) {
+            self.stdio.exit(rec_pid);
+        }
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         let mut tids: Vec<nix::unistd::Pid> = self
             .threads
@@ -130,5 +136,119 @@ impl ReplaySession {
             }
         }
         Ok(())
+    }
+}
+
+impl ReplaySession {
+    /// Replay a successful execve (its `Execve` event is next): run the
+    /// saved copy of the new program with the program's own arguments and
+    /// environment, then put the recorded initial stack and registers in
+    /// place, as at the start of a replay.
+    pub(super) fn replay_execve(&mut self, regs: &Regs) -> Result<()> {
+        let Some(Event::Execve {
+            exe,
+            interp,
+            regs: start_regs,
+            stack,
+            maps,
+            ..
+        }) = self.events.get(self.next).cloned()
+        else {
+            return Ok(());
+        };
+        if self.task.tid != self.task.pid {
+            return Err(ReplayError::Unsupported(format!(
+                "thread {} ran a new program while not its process's main thread; \
+                 replaying that is not supported yet",
+                self.current_tid
+            )));
+        }
+        if let Some(i) = &interp {
+            super::check_interp(&self.reader, i)?;
+        }
+        let path = self.reader.saved_file(&exe.saved);
+        let mut bytes = path.to_string_lossy().into_owned().into_bytes();
+        bytes.push(0);
+        // Below the red zone; the old program's memory goes anyway.
+        let at = (regs.sp() - 8192 - bytes.len() as u64) & !15;
+        self.task.write_mem(at, &bytes)?;
+        let args = regs.syscall_args();
+        let mut r = *regs;
+        r.set_syscall(regs.syscall_nr(), [at, args[1], args[2], 0, 0, 0]);
+        let Regs::X86_64(x) = &mut r else {
+            return Err(ReplayError::Unsupported(
+                "execve on this architecture".into(),
+            ));
+        };
+        x.rip -= 2;
+        x.rax = x.orig_rax;
+        self.task.set_regs(&r)?;
+        run_exec_insn(&self.task)?;
+        let result = self.task.regs()?.result();
+        if result != 0 {
+            return Err(ReplayError::Unsupported(format!(
+                "cannot run {} (the trace's copy of {}): error {}; is the trace complete?",
+                path.display(),
+                exe.original,
+                -(result as i64)
+            )));
+        }
+        // The process's other threads went with the old program.
+        let pid = self.task.pid;
+        let gone: Vec<nix::unistd::Pid> = self
+            .threads
+            .values()
+            .filter(|p| p.task().pid == pid)
+            .map(|p| p.task().tid)
+            .collect();
+        self.threads.retain(|_, p| p.task().pid != pid);
+        for t in gone {
+            crate::tracee::reap(t);
+        }
+        self.task.reopen_mem()?;
+        self.syscall_insn = None;
+        self.anchor = None;
+        super::check_initial_maps(&self.task, &self.events, self.next, &maps)?;
+        self.task.write_mem(stack.addr, &stack.data)?;
+        self.task.set_regs(&start_regs)?;
+        self.next += 1;
+        Ok(())
+    }
+}
+
+/// Run the execve at the thread's syscall instruction (registers set up),
+/// through its exec stop to its exit.
+fn run_exec_insn(task: &Task) -> Result<()> {
+    let tid = task.tid.as_raw();
+    task.resume(Resume::Syscall, None)?;
+    let mut stop = task.wait()?;
+    if stop == Stop::SyscallExit {
+        task.resume(Resume::Syscall, None)?;
+        stop = task.wait()?;
+    }
+    if stop != Stop::SyscallEntry {
+        return Err(TaskError::UnexpectedStop {
+            tid,
+            during: "a replayed execve's entry",
+            stop,
+        }
+        .into());
+    }
+    task.resume(Resume::Syscall, None)?;
+    loop {
+        match task.wait()? {
+            Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXEC => {
+                task.resume(Resume::Syscall, None)?;
+            }
+            Stop::SyscallExit => return Ok(()),
+            stop => {
+                return Err(TaskError::UnexpectedStop {
+                    tid,
+                    during: "a replayed execve",
+                    stop,
+                }
+                .into())
+            }
+        }
     }
 }

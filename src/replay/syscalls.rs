@@ -52,7 +52,9 @@ impl ReplaySession {
             return Err(self.regs_divergence(idx, &what, diffs));
         }
         self.check_ticks(idx, ev.ticks)?;
-        self.syscall_insn.get_or_insert(regs.ip() - 2);
+        // The running task's own syscall instruction: after an execve
+        // or in another process, an older one may not be there.
+        self.syscall_insn = Some(regs.ip() - 2);
         self.next += 1;
         let nr = regs.syscall_nr();
         let action = if ev.refused {
@@ -75,12 +77,27 @@ impl ReplaySession {
                 self.execute(&regs, None)?;
             }
         }
+        let rec_pid = self.current_pid();
+        self.stdio.syscall(
+            rec_pid,
+            &self.arch.syscall_name(nr),
+            &regs.syscall_args(),
+            ev.result,
+        );
         let pid = self.task.pid;
         let others_in_process = self.threads.values().any(|p| p.task().pid == pid);
         match action {
             Action::Exit if others_in_process && self.arch.syscall_name(nr) == "exit" => {
                 // One thread of several ends.
                 self.replay_thread_exit(&regs)?;
+                return Ok(None);
+            }
+            Action::Exec
+                if !ev.refused
+                    && ev.result == 0
+                    && matches!(self.events.get(self.next), Some(Event::Execve { .. })) =>
+            {
+                self.replay_execve(&regs)?;
                 return Ok(None);
             }
             Action::Exit if self.process_exit_next() => {
@@ -92,7 +109,10 @@ impl ReplaySession {
                     Some(crate::arch::fork::NewTask::Thread) => {
                         self.replay_clone(&regs, ev.result as i32)?
                     }
-                    _ => self.replay_fork(&regs, ev.result as i32)?,
+                    _ => {
+                        self.stdio.fork(rec_pid, ev.result as i32);
+                        self.replay_fork(&regs, ev.result as i32)?
+                    }
                 }
             }
             Action::Exit => {
@@ -195,13 +215,16 @@ impl ReplaySession {
         let name = self.arch.syscall_name(nr);
         let a = regs.syscall_args();
         let res = ev.result as i64;
-        if res <= 0 || (a[0] != 1 && a[0] != 2) {
+        if res <= 0 {
             return;
         }
+        let Some(to) = self.stdio.target(self.current_pid(), a[0]) else {
+            return;
+        };
         match name.as_str() {
             "write" | "pwrite64" => {
                 let data = self.task.read_mem(a[1], res as usize);
-                self.echo(a[0], &data);
+                self.echo(to, &data);
             }
             "writev" | "pwritev" | "pwritev2" => {
                 let mut left = res as usize;
@@ -217,7 +240,7 @@ impl ReplaySession {
                     };
                     let n = (len as usize).min(left);
                     let data = self.task.read_mem(base, n);
-                    self.echo(a[0], &data);
+                    self.echo(to, &data);
                     left -= n;
                 }
             }

@@ -182,7 +182,7 @@ impl ReplaySession {
             );
             return Err(self.regs_divergence(idx, &what, diffs));
         }
-        self.syscall_insn.get_or_insert(regs.ip() - 2);
+        self.syscall_insn = Some(regs.ip() - 2);
         self.at_entry = true;
         self.next += 1;
         Ok(())

@@ -394,7 +394,9 @@ impl Timeline {
             | Some(Event::Signal { regs, .. })
             | Some(Event::Preempt { regs, .. }) => regs.ip(),
             Some(Event::Exec { .. }) | None => return Ok(Self::start_position()),
-            Some(Event::Exit { .. }) => return Ok(Position::at_event(prev)),
+            Some(Event::Exit { .. }) | Some(Event::Execve { .. }) => {
+                return Ok(Position::at_event(prev))
+            }
         };
         // Count the arrivals at that instruction in the stretch, with only
         // that breakpoint in place.

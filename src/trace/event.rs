@@ -11,7 +11,9 @@ use crate::arch::Arch;
 ///
 /// 2: threads (`SyscallEntry`, `Preempt`).
 /// 3: `Signal` carries the stack window its checksum covers.
-pub const FORMAT_VERSION: u32 = 3;
+/// 4: `Execve` (a process ran a new program); version 3 traces decode as
+/// they are (the new variant comes last).
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The oldest format this version reads: versions 1 and 2 are decoded as
 /// [`legacy::Event`] and converted (1 is 2 without threads).
@@ -238,6 +240,23 @@ pub enum Event {
         stack: Vec<u8>,
         ticks: Option<u64>,
     },
+    /// A process ran a new program (execve succeeded; its `Syscall` event
+    /// comes just before): the state at the new program's first
+    /// instruction, as `Exec` has for the first program.
+    Execve {
+        tid: i32,
+        /// The new program's arguments.
+        argv: Vec<String>,
+        /// The executable and its loader, saved into the trace.
+        exe: SavedFile,
+        interp: Option<SavedFile>,
+        regs: Regs,
+        /// The initial stack from the stack pointer to the stack's end.
+        stack: MemWrite,
+        maps: Vec<Mapping>,
+        #[serde(with = "serde_bytes_compat")]
+        auxv: Vec<u8>,
+    },
 }
 
 impl Event {
@@ -248,7 +267,8 @@ impl Event {
             | Event::Signal { tid, .. }
             | Event::Exit { tid, .. }
             | Event::SyscallEntry { tid, .. }
-            | Event::Preempt { tid, .. } => *tid,
+            | Event::Preempt { tid, .. }
+            | Event::Execve { tid, .. } => *tid,
             Event::Syscall(s) => s.tid,
         }
     }
@@ -319,6 +339,14 @@ impl Event {
             Event::Preempt { regs, .. } => {
                 format!("switched out at {:#x}", regs.ip())
             }
+            Event::Execve {
+                argv, exe, regs, ..
+            } => format!(
+                "runs {} ({}), entry at {:#x}",
+                exe.original,
+                argv.join(" "),
+                regs.ip()
+            ),
         }
     }
 }

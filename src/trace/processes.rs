@@ -19,6 +19,8 @@ pub struct Process {
     pub created_at: usize,
     /// How it ended; None when the trace stops first.
     pub exit: Option<ExitKind>,
+    /// The arguments of the last program it ran by execve, if it did.
+    pub argv: Option<Vec<String>>,
 }
 
 /// Processes and the process of each thread, in the order they appear.
@@ -43,6 +45,7 @@ impl ProcessTable {
                             ppid: None,
                             created_at: i,
                             exit: None,
+                            argv: None,
                         });
                     }
                 }
@@ -63,9 +66,16 @@ impl ProcessTable {
                                 ppid: Some(parent),
                                 created_at: i,
                                 exit: None,
+                                argv: None,
                             });
                         }
                         None => {}
+                    }
+                }
+                Event::Execve { tid, argv, .. } => {
+                    let pid = t.process_of.get(tid).copied().unwrap_or(*tid);
+                    if let Some(p) = t.processes.iter_mut().find(|p| p.pid == pid) {
+                        p.argv = Some(argv.clone());
                     }
                 }
                 Event::Exit { tid, kind } => {

@@ -30,6 +30,9 @@ pub enum TraceEnd {
         /// Byte offset in the events file where the damage starts.
         offset: u64,
         detail: String,
+        /// Whole bytes follow the damage: the file was corrupted, not
+        /// merely cut short.
+        corrupt: bool,
     },
 }
 
@@ -41,9 +44,21 @@ impl TraceEnd {
                 events,
                 offset,
                 detail,
+                corrupt: false,
             } => format!(
                 "the trace ended early after event {} (byte {offset} of the events file: {detail}); \
                  the recording was cut short, so replay stops there",
+                events.saturating_sub(1)
+            ),
+            TraceEnd::Truncated {
+                events,
+                offset,
+                detail,
+                corrupt: true,
+            } => format!(
+                "the trace is corrupt after event {} (byte {offset} of the events file: {detail}, \
+                 and more bytes follow); replay stops there. Copy the trace again from where it \
+                 was recorded if you can",
                 events.saturating_sub(1)
             ),
         }
@@ -179,10 +194,15 @@ impl EventStream {
     }
 
     fn truncated(&mut self, detail: String) -> Option<Event> {
+        // A frame cut by a crash is the file's last bytes; anything after
+        // a damaged frame means the file was altered.
+        let mut probe = [0u8; 1];
+        let corrupt = matches!(self.input.read(&mut probe), Ok(1));
         self.end = Some(TraceEnd::Truncated {
             events: self.index,
             offset: self.offset,
             detail,
+            corrupt,
         });
         None
     }

@@ -90,8 +90,9 @@ fn truncated_trace_reads_up_to_last_whole_frame() {
     assert_eq!(events[95], syscall(95));
     match end {
         TraceEnd::Truncated { events, .. } => assert_eq!(events, 96),
-        other => panic!("expected a truncated end, got {other:?}"),
+        ref other => panic!("expected a truncated end, got {other:?}"),
     }
+    assert!(end.describe().contains("cut short"), "{}", end.describe());
     let _ = std::fs::remove_dir_all(&d);
 }
 
@@ -110,6 +111,28 @@ fn damaged_frame_stops_the_stream() {
         .expect("read");
     assert_eq!(events.len(), 32);
     assert!(end.describe().contains("checksum"), "{}", end.describe());
+    // The damaged frame was the last: as if cut short.
+    assert!(end.describe().contains("cut short"), "{}", end.describe());
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn damage_with_whole_frames_after_it_is_called_corrupt() {
+    let d = tmpdir("corrupt");
+    write_trace(&d, 100);
+    let ev = d.join(EVENTS_FILE);
+    let mut bytes = std::fs::read(&ev).expect("read");
+    // The second frame's magic.
+    let first_len = 16 + u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
+    bytes[first_len] ^= 0xff;
+    std::fs::write(&ev, &bytes).expect("write");
+    let (events, end) = TraceReader::open(&d)
+        .expect("open")
+        .read_all()
+        .expect("read");
+    assert_eq!(events.len(), 32);
+    assert!(end.describe().contains("corrupt"), "{}", end.describe());
+    assert!(end.describe().contains("frame magic"), "{}", end.describe());
     let _ = std::fs::remove_dir_all(&d);
 }
 

@@ -657,7 +657,6 @@ mod tests {
         assert_eq!(desc("vfork").action, Action::Fork);
         for name in [
             "clone3",
-            "execve",
             "execveat",
             "rseq",
             "ptrace",
