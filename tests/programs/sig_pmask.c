@@ -9,9 +9,9 @@
  * that unblocks SIGUSR1 and blocks SIGUSR2. Three ways:
  *
  *   pending: SIGUSR1 is blocked, raised (and left pending) before the call;
- *   thread:  SIGUSR1 is blocked; a helper thread sends it to main while
- *            main waits;
- *   open:    SIGUSR1 is not blocked; a helper thread sends it to main while
+ *   thread:  SIGUSR1 is blocked; a helper thread sends it to main once
+ *            main waits (/proc/self/task/TID/syscall names the call);
+ *   open:    SIGUSR1 is not blocked; a helper thread sends it to main once
  *            main waits.
  *
  * The SIGUSR1 handler (SA_SIGINFO) runs under the temporary mask: it finds
@@ -36,11 +36,14 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t usr1_count, usr2_count, in_usr1, usr2_inside;
 static volatile int usr2_blocked_in_handler, frame_usr1, frame_usr2;
 static pthread_t main_thread;
+static pid_t main_tid;
+static long call_nr; /* the syscall main waits in */
 static int pipe_fds[2];
 static int epfd = -1;
 
@@ -68,10 +71,28 @@ static void on_usr2(int sig)
         usr2_inside = 1;
 }
 
+/* Whether main is inside its waiting syscall (or about to enter it). */
+static int main_waits(void)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)main_tid);
+    FILE *f = fopen(path, "r");
+    long nr = -1;
+    if (f) {
+        if (fscanf(f, "%ld", &nr) != 1)
+            nr = -1; /* "running" */
+        fclose(f);
+    }
+    return nr == call_nr;
+}
+
+/* Sends SIGUSR1 to main once it waits: were it sent earlier, a SIGUSR1
+ * that main does not block would run its handler before the wait. */
 static void *sender(void *arg)
 {
     (void)arg;
-    usleep(3000);
+    while (!main_waits())
+        usleep(1000);
     pthread_kill(main_thread, SIGUSR1);
     return NULL;
 }
@@ -150,6 +171,15 @@ int main(int argc, char **argv)
         return 2;
     }
     main_thread = pthread_self();
+    main_tid = gettid();
+    if (strcmp(argv[1], "ppoll") == 0)
+        call_nr = SYS_ppoll;
+    else if (strcmp(argv[1], "pselect6") == 0)
+        call_nr = SYS_pselect6;
+    else if (strcmp(argv[1], "epoll_pwait") == 0)
+        call_nr = SYS_epoll_pwait;
+    else
+        call_nr = SYS_epoll_pwait2;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_usr1;
