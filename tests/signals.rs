@@ -312,3 +312,52 @@ fn sig_suspend_temporary_mask() {
         &["sigsuspend -1 EINTR 1 handler ran 1 SIGUSR2 blocked after 1"],
     );
 }
+
+/// `sig_pmask CALL`: CALL, waiting under a temporary mask that unblocks
+/// SIGUSR1 and blocks SIGUSR2, is interrupted by SIGUSR1: left pending
+/// (blocked) before it, sent by another thread while blocked, and sent by
+/// another thread while not blocked. The handler runs under the temporary
+/// mask, its frame restores the normal one, and the SIGUSR2 it raises waits
+/// for the handler's return: in the recording and the replay.
+fn pmask_temporary_mask(call: &str) {
+    let dir = TestDir::new(&format!("sig_pmask_{call}"));
+    let rec = record_replay_program(&dir, "sig_pmask", &[call], 0);
+    let lines: Vec<String> = [("pending", "yes"), ("thread", "yes"), ("open", "no")]
+        .iter()
+        .map(|(way, blocked)| {
+            format!(
+                "{call} {way}: returned -1 EINTR yes, SIGUSR1 handler ran 1, SIGUSR2 blocked in \
+                 it yes, frame restores SIGUSR1 blocked {blocked} SIGUSR2 blocked no, SIGUSR2 \
+                 ran inside it no, SIGUSR2 ran 1, after: SIGUSR1 blocked {blocked} SIGUSR2 \
+                 blocked no"
+            )
+        })
+        .chain(["done".to_string()])
+        .collect();
+    assert_eq!(
+        rec.stdout_str().lines().collect::<Vec<_>>(),
+        lines,
+        "{}",
+        rec.describe()
+    );
+}
+
+#[test]
+fn sig_ppoll_temporary_mask() {
+    pmask_temporary_mask("ppoll");
+}
+
+#[test]
+fn sig_pselect6_temporary_mask() {
+    pmask_temporary_mask("pselect6");
+}
+
+#[test]
+fn sig_epoll_pwait_temporary_mask() {
+    pmask_temporary_mask("epoll_pwait");
+}
+
+#[test]
+fn sig_epoll_pwait2_temporary_mask() {
+    pmask_temporary_mask("epoll_pwait2");
+}

@@ -423,6 +423,60 @@ fn gdb_threads_and_reverse_across_them() {
     );
 }
 
+/// A watchpoint set while one thread runs, which then exits: main, the
+/// thread that runs next, stops at both its writes (the debug registers go
+/// with it), then a thread started later stops at its own; reverse-continue
+/// from there finds main's last write again.
+#[test]
+fn gdb_watch_after_a_thread_exit() {
+    if !have_gdb("gdb_watch_after_a_thread_exit") {
+        return;
+    }
+    let dir = TestDir::new("gdb_watch_exit");
+    let exe = c_program("threads_watch_exit");
+    let (trace, rec) = record_program(&dir, "threads_watch_exit", &[]);
+    rec.assert_code(0);
+    assert_eq!(
+        rec.stdout_str(),
+        "leaver joined\nshared 42 then 43\nwriter joined, shared 44\n",
+        "{}",
+        rec.describe()
+    );
+    let run = run_gdb_scripts(&dir, &trace, Some(&exe), &["threads_watch_exit.gdb"]);
+    let file = "threads_watch_exit.c";
+    let main_second = marker_gdb_line(file, "main-second");
+    let hit = "hit Hardware watchpoint 2: shared";
+    run.assert_in_order(&[
+        "hit Breakpoint 1, watch_here ()",
+        "Hardware watchpoint 2: shared",
+        "\nThread 1 \"",
+        hit,
+        "Old value = 0\nNew value = 42\nmain () at ",
+        "MARK-first",
+        "$1 = 42\n",
+        "\nThread 1 \"",
+        hit,
+        "Old value = 42\nNew value = 43\nmain () at ",
+        "MARK-second",
+        "$2 = 43\n",
+        hit,
+        "Old value = 43\nNew value = 44\nwriter (",
+        "MARK-third",
+        "$3 = 44\n",
+        "\nThread 1 \"",
+        hit,
+        "Old value = 44\nNew value = 42\nmain () at ",
+        &main_second,
+        "MARK-back",
+        "$4 = 42\n",
+    ]);
+    assert!(
+        !run.out().contains("Remote connection closed") && !run.server_stderr.contains("panicked"),
+        "{}",
+        run.describe()
+    );
+}
+
 /// A real interpreter with threads: python3's threading module (a lock, a
 /// queue, six threads hashing), recorded and replayed byte for byte.
 #[test]

@@ -87,3 +87,51 @@ pub struct SyscallDesc {
     pub outs: &'static [Out],
     pub action: Action,
 }
+
+/// Where a syscall that waits under a temporary signal mask finds that mask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TempMask {
+    /// A sigset pointer in argument `ptr` and its size in argument `size`.
+    Args { ptr: u8, size: u8 },
+    /// Argument `arg` points to a pair { sigset pointer, size }: pselect6.
+    Pair { arg: u8 },
+}
+
+/// The syscalls that wait under a temporary signal mask of the caller's.
+/// When a signal interrupts such a wait, the kernel delivers it under the
+/// temporary mask and gives the handler's frame the caller's normal mask to
+/// return to. (rt_sigtimedwait is not one: it takes its signals itself and
+/// puts the normal mask back before it returns.)
+pub fn temp_sigmask(name: &str) -> Option<TempMask> {
+    match name {
+        "rt_sigsuspend" => Some(TempMask::Args { ptr: 0, size: 1 }),
+        "ppoll" => Some(TempMask::Args { ptr: 3, size: 4 }),
+        "pselect6" => Some(TempMask::Pair { arg: 5 }),
+        "epoll_pwait" | "epoll_pwait2" => Some(TempMask::Args { ptr: 4, size: 5 }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arch::Arch;
+
+    #[test]
+    fn temporary_masks_name_known_syscalls() {
+        for name in [
+            "rt_sigsuspend",
+            "ppoll",
+            "pselect6",
+            "epoll_pwait",
+            "epoll_pwait2",
+        ] {
+            assert!(temp_sigmask(name).is_some(), "{name}");
+            for arch in [Arch::X86_64, Arch::Aarch64] {
+                assert!(arch.syscall_nr(name).is_some(), "{name} on {arch:?}");
+            }
+        }
+        assert_eq!(temp_sigmask("poll"), None);
+        assert_eq!(temp_sigmask("rt_sigtimedwait"), None);
+    }
+}

@@ -56,6 +56,51 @@ pub enum Hit {
     Unknown,
 }
 
+/// One thread's debug registers as they are (DR0-DR3 and DR7), to hand
+/// over to the thread that runs next: whatever the session put there (all
+/// points, none while they are suspended, or a single one) goes with the
+/// running thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThreadDebugRegs {
+    addrs: [u64; SLOTS],
+    dr7: u64,
+}
+
+impl ThreadDebugRegs {
+    pub fn read(task: &Task) -> Result<ThreadDebugRegs, HwError> {
+        let mut addrs = [0; SLOTS];
+        for (i, a) in addrs.iter_mut().enumerate() {
+            *a = task.debugreg(i)?;
+        }
+        Ok(ThreadDebugRegs {
+            addrs,
+            dr7: task.debugreg(7)?,
+        })
+    }
+
+    /// Give `task` these registers; nothing is written when it has them
+    /// already. All are disabled first, so that every address is valid
+    /// when it is set.
+    pub fn put(&self, task: &Task) -> Result<(), HwError> {
+        let now = ThreadDebugRegs::read(task)?;
+        if now == *self {
+            return Ok(());
+        }
+        if now.dr7 != 0 {
+            task.set_debugreg(7, 0)?;
+        }
+        for (i, (&want, &had)) in self.addrs.iter().zip(&now.addrs).enumerate() {
+            if want != had {
+                task.set_debugreg(i, want)?;
+            }
+        }
+        if self.dr7 != 0 {
+            task.set_debugreg(7, self.dr7)?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct HwPoints {
     regs: DebugRegs,

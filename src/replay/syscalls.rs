@@ -3,8 +3,14 @@
 
 use super::{EndKind, ReplayError, ReplaySession, Result, StopReason};
 use crate::arch::regs::Regs;
-use crate::arch::syscall::Action;
+use crate::arch::syscall::{temp_sigmask, Action, TempMask};
 use crate::trace::{Event, MapSource, SyscallEvent};
+use crate::tracee::{Resume, Stop};
+
+/// Results of a call a signal interrupted: the kernel's "restart unless a
+/// handler runs" (seen by ptrace, never by the program) and EINTR.
+const ERESTARTNOHAND: i64 = -514;
+const EINTR: i64 = -(libc::EINTR as i64);
 
 const MAP_FIXED: u64 = libc::MAP_FIXED as u64;
 const MAP_FIXED_NOREPLACE: u64 = libc::MAP_FIXED_NOREPLACE as u64;
@@ -65,16 +71,11 @@ impl ReplaySession {
                 .map(|d| d.action)
                 .unwrap_or(Action::Emulate)
         };
-        // sigsuspend interrupted by a signal: its temporary mask decides
-        // whether and how the signal is delivered (and the mask the handler
-        // returns to), so it runs for real, with the recorded signal queued
-        // first so that it returns at once. Its result is then put in place
-        // as for any syscall (it writes no memory).
-        if self.arch.syscall_name(nr) == "rt_sigsuspend" && ev.result as i64 == -514 {
-            if let Some((sig, info)) = self.next_signal_of_thread() {
-                let _ = crate::tracee::sys::tgkill(self.task.pid, self.task.tid, sig);
-                self.injecting = Some((sig, info));
-                self.execute(&regs, None)?;
+        // A wait under a temporary signal mask that a signal interrupted
+        // (ERESTARTNOHAND, or EINTR from epoll_pwait): see wait_under_mask.
+        if matches!(ev.result as i64, ERESTARTNOHAND | EINTR) {
+            if let Some(mask) = temp_sigmask(&self.arch.syscall_name(nr)) {
+                self.wait_under_mask(idx, &regs, mask)?;
             }
         }
         let rec_pid = self.current_pid();
@@ -178,6 +179,112 @@ impl ReplaySession {
             }
         }
         Ok(None)
+    }
+
+    /// A wait under a temporary signal mask (sigsuspend, ppoll, pselect6,
+    /// epoll_pwait...) that a signal interrupted: the kernel delivers the
+    /// signal under the temporary mask and gives the handler's frame the
+    /// normal mask to return to, which an emulated call would not do. So
+    /// rt_sigsuspend runs for real in its place, with the same mask, and is
+    /// woken by the recorded signal, sent once it waits: the kernel's signal
+    /// state is then as when recorded, and the signal event finds the signal
+    /// queued. The program's registers are put back; the recorded result
+    /// and writes are then put in place as for any emulated syscall.
+    ///
+    /// Nothing is done when the thread's next event is not a signal, the
+    /// call had no mask, or the mask blocks that signal (it cannot have
+    /// woken the call, and sigsuspend would never return).
+    fn wait_under_mask(&mut self, idx: usize, regs: &Regs, mask: TempMask) -> Result<()> {
+        let Some((sig, info)) = self.next_signal_of_thread() else {
+            return Ok(());
+        };
+        let a = regs.syscall_args();
+        let (set, size) = match mask {
+            TempMask::Args { ptr, size } => (a[ptr as usize], a[size as usize]),
+            TempMask::Pair { arg } => {
+                let pair = a[arg as usize];
+                match (self.task.read_u64(pair), self.task.read_u64(pair + 8)) {
+                    (Ok(set), Ok(size)) if pair != 0 => (set, size),
+                    _ => return Ok(()),
+                }
+            }
+        };
+        let Ok(bits) = self.task.read_u64(set) else {
+            return Ok(()); // no mask (or none readable): nothing temporary
+        };
+        if !(1..=64).contains(&sig) || bits & (1u64 << (sig - 1)) != 0 {
+            return Ok(());
+        }
+        let (Some(nr), Regs::X86_64(rec)) = (self.arch.syscall_nr("rt_sigsuspend"), regs) else {
+            return Err(ReplayError::Unsupported(
+                "replay of a wait under a temporary signal mask on this architecture".into(),
+            ));
+        };
+        let mut x = *rec;
+        x.rip -= 2;
+        x.orig_rax = nr;
+        x.rax = nr;
+        x.set_syscall_args([set, size, 0, 0, 0, 0]);
+        self.task.set_regs(&Regs::X86_64(x))?;
+        // From the entry stop of the emulated call to the entry of ours.
+        self.task.resume(Resume::Syscall, None)?;
+        let mut stop = self.task.wait()?;
+        if stop == Stop::SyscallExit {
+            self.task.resume(Resume::Syscall, None)?;
+            stop = self.task.wait()?;
+        }
+        if stop != Stop::SyscallEntry {
+            return Err(self.mask_wait_error(
+                "entering rt_sigsuspend in place of a wait under a temporary mask",
+                stop,
+            ));
+        }
+        // Sent after the entry, so that a signal the normal mask lets
+        // through is not delivered before the wait either.
+        self.task.resume(Resume::Syscall, None)?;
+        let _ = crate::tracee::sys::tgkill(self.task.pid, self.task.tid, sig);
+        self.injecting = Some((sig, info));
+        match self.task.wait()? {
+            Stop::SyscallExit => {}
+            stop => {
+                return Err(
+                    self.mask_wait_error("waking rt_sigsuspend with the recorded signal", stop)
+                )
+            }
+        }
+        let mut now = self.task.regs()?;
+        let res = now.result();
+        if let Regs::X86_64(n) = &mut now {
+            n.orig_rax = rec.orig_rax;
+            n.set_syscall_args(a);
+        }
+        self.task.set_regs(&now)?;
+        if res as i64 != ERESTARTNOHAND {
+            return Err(crate::replay::Divergence::new(
+                &self.events,
+                idx,
+                self.arch,
+                format!(
+                    "the temporary signal mask of {}",
+                    self.arch.syscall_name(rec.orig_rax)
+                ),
+            )
+            .diff(
+                "rt_sigsuspend woken by the recorded signal",
+                format!("-ERESTARTNOHAND ({ERESTARTNOHAND})"),
+                format!("{}", res as i64),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    fn mask_wait_error(&self, during: &'static str, stop: Stop) -> ReplayError {
+        ReplayError::Task(crate::tracee::TaskError::UnexpectedStop {
+            tid: self.task.tid.as_raw(),
+            during,
+            stop,
+        })
     }
 
     /// The running thread's next event, when it is a signal sent to it:

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use super::hw::ThreadDebugRegs;
 use super::{ReplayError, ReplaySession, Result};
 use crate::arch::regs::Regs;
 use crate::trace::Event;
@@ -108,14 +109,10 @@ impl ReplaySession {
         };
         let old_tid = self.current_tid;
         let old = self.take_in(tid, p);
-        self.threads.insert(old_tid, old);
         // Debug registers are per thread: the running one carries them.
-        if !self.triggers_suspended {
-            self.hw
-                .apply(&self.task)
-                .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
-        }
-        Ok(())
+        let handed = ThreadDebugRegs::read(&old.task).and_then(|d| d.put(&self.task));
+        self.threads.insert(old_tid, old);
+        handed.map_err(|e| ReplayError::Unsupported(e.to_string()))
     }
 
     /// Make parked thread `p` (recorded id `tid`) the running one; the state
@@ -224,6 +221,9 @@ impl ReplaySession {
     /// real (the kernel clears its thread-id word and wakes its joiners, as
     /// when recorded), and the thread of the next event runs.
     pub(super) fn replay_thread_exit(&mut self, regs: &Regs) -> Result<()> {
+        // The thread taken in carries the debug registers on.
+        let debugregs = ThreadDebugRegs::read(&self.task)
+            .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
         let mut r = *regs;
         if let Regs::X86_64(x) = &mut r {
             x.rip -= 2;
@@ -253,7 +253,9 @@ impl ReplaySession {
         })?;
         // The exited thread's state goes with it.
         drop(self.take_in(next, p));
-        Ok(())
+        debugregs
+            .put(&self.task)
+            .map_err(|e| ReplayError::Unsupported(e.to_string()))
     }
 }
 

@@ -7,8 +7,9 @@
  *    handler before sigprocmask returns.
  * 2. A helper thread (SIGUSR2 blocked) sends SIGUSR2 to the process with
  *    kill() every millisecond until main, waiting in pause() with SIGUSR2
- *    unblocked, has run its handler; pause returns -1/EINTR. (sigsuspend,
- *    whose temporary mask replay does not reproduce yet, is left out.)
+ *    unblocked, has run its handler; pause returns -1/EINTR. (sigsuspend
+ *    and the other waits under a temporary mask: sig_suspend.c and
+ *    sig_pmask.c.)
  * 3. SIGRTMIN+1 is blocked and queued three times with sigqueue, carrying
  *    the values 101, 102, 103; sigwaitinfo takes them in order, with
  *    si_code SI_QUEUE and our pid. Then sigtimedwait with 10 ms and nothing
