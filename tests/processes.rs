@@ -189,3 +189,51 @@ fn python_subprocess_replays_identically() {
     let rep = replay(&dir, &trace);
     assert_replay_faithful(&rec, &rep);
 }
+
+#[test]
+fn make_building_a_c_program_replays_identically() {
+    let (Some(make), Some(_gcc)) = (binary("make_gcc", "make"), binary("make_gcc", "gcc")) else {
+        return;
+    };
+    let dir = TestDir::new("make_gcc");
+    let src = dir.subdir("src");
+    std::fs::write(
+        src.join("hello.c"),
+        "#include <stdio.h>\nint main(void) { printf(\"built and run: %d\\n\", 6 * 7); return 0; }\n",
+    )
+    .expect("write hello.c");
+    std::fs::write(
+        src.join("Makefile"),
+        "all: hello\n\t./hello\nhello: hello.c\n\tgcc -O1 -o hello hello.c\n",
+    )
+    .expect("write Makefile");
+    let trace = dir.join("trace");
+    let src_s = src.to_string_lossy().into_owned();
+    let rec = record(&dir, &trace, &make, &["-s", "-C", &src_s]);
+    rec.assert_code(0);
+    assert!(
+        rec.stdout_str().contains("built and run: 42"),
+        "make built the program with gcc and ran it\n{}",
+        rec.describe()
+    );
+    // Replay runs nothing for real: the built program is not rebuilt.
+    std::fs::remove_file(src.join("hello")).expect("remove the built program");
+    let rep = replay(&dir, &trace);
+    assert_replay_faithful(&rec, &rep);
+    assert!(
+        !src.join("hello").exists(),
+        "the replay must not write files"
+    );
+    let mut cmd = dir.rewind();
+    cmd.arg("ps").arg(&trace);
+    let ps = run(cmd, None);
+    ps.assert_code(0);
+    let text = ps.stdout_str();
+    for program in ["gcc -O1 -o hello hello.c", "./hello"] {
+        assert!(
+            text.lines().any(|l| l.ends_with(program)),
+            "rewind ps names {program:?}\n{}",
+            ps.describe()
+        );
+    }
+}
