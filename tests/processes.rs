@@ -237,3 +237,141 @@ fn make_building_a_c_program_replays_identically() {
         );
     }
 }
+
+/// The pid of the only row of `rewind ps` whose command is `cmd`.
+fn pid_running(dir: &TestDir, trace: &std::path::Path, cmd: &str) -> String {
+    let mut c = dir.rewind();
+    c.arg("ps").arg(trace);
+    let ps = run(c, None);
+    ps.assert_code(0);
+    let rows: Vec<String> = ps
+        .stdout_str()
+        .lines()
+        .filter(|l| l.ends_with(cmd))
+        .map(|l| l.split('\t').next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(rows.len(), 1, "one process runs {cmd:?}\n{}", ps.describe());
+    rows[0].clone()
+}
+
+#[test]
+fn gdb_follows_the_process_named_with_p_from_its_exec() {
+    if !have_gdb("gdb_onprocess") {
+        return;
+    }
+    let dir = TestDir::new("gdb_onprocess");
+    let exe = c_program("exec_child");
+    let trace = dir.join("trace");
+    let rec = record(&dir, &trace, &exe, &[]);
+    rec.assert_code(0);
+    assert_line(&rec, "parent: worker exit 9");
+    let worker = pid_running(&dir, &trace, "exec-worker worker");
+    for follow in ["exec-worker", worker.as_str()] {
+        let g = run_gdb_scripts_with(
+            &dir,
+            &trace,
+            &["-p", follow],
+            Some(&exe),
+            &["process_exec.gdb"],
+        );
+        // Only the worker's thread, from its program's first instruction.
+        let start = g.between("MARK-start\n", "MARK-start-end");
+        assert!(
+            start.contains(&format!("Thread {worker}.{worker}")) && start.lines().count() == 2,
+            "info threads lists the followed process only\n{}",
+            g.describe()
+        );
+        let line = marker_gdb_line("exec_child.c", "worker");
+        let first = g.between("MARK-first", "MARK-third");
+        assert!(
+            first.contains("$1 = 0") && first.contains("$2 = 10"),
+            "{}",
+            g.describe()
+        );
+        let third = g.between("MARK-third", "MARK-back");
+        assert!(
+            third.contains("= 2") && third.contains("= 60"),
+            "{}",
+            g.describe()
+        );
+        // reverse-continue's stop, then the values there.
+        assert!(
+            third.contains(&line),
+            "reverse-continue stops at the breakpoint\n{}",
+            g.describe()
+        );
+        let back = g.between("MARK-back", "MARK-back-end");
+        assert!(
+            back.contains("= 1\n") && back.contains("= 30"),
+            "reverse-continue stops at the second round\n{}",
+            g.describe()
+        );
+        // The followed process's end is the end of the debugger's replay.
+        g.assert_in_order(&["MARK-back-end", "exited with status 9"]);
+    }
+}
+
+#[test]
+fn gdb_follows_a_forked_child_with_onfork() {
+    if !have_gdb("gdb_onfork") {
+        return;
+    }
+    let dir = TestDir::new("gdb_onfork");
+    let exe = c_program("exec_child");
+    let trace = dir.join("trace");
+    let rec = record(&dir, &trace, &exe, &[]);
+    rec.assert_code(0);
+    // The second child: forked, never running another program.
+    let mut c = dir.rewind();
+    c.arg("ps").arg(&trace);
+    let ps = run(c, None);
+    let forked: Vec<String> = ps
+        .stdout_str()
+        .lines()
+        .filter(|l| l.contains("(forked)"))
+        .map(|l| l.split('\t').next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(forked.len(), 1, "{}", ps.describe());
+    let g = run_gdb_scripts_with(
+        &dir,
+        &trace,
+        &["--onfork", &forked[0]],
+        Some(&exe),
+        &["process_onfork.gdb"],
+    );
+    let start = g.between("MARK-start\n", "MARK-start-end");
+    assert!(
+        start.contains(&format!("Thread {0}.{0}", forked[0])) && start.lines().count() == 2,
+        "{}",
+        g.describe()
+    );
+    let first = g.between("MARK-first", "MARK-third");
+    assert!(first.contains("$1 = 3"), "{}", g.describe());
+    let third = g.between("MARK-third", "MARK-back");
+    assert!(third.contains("$2 = 27"), "{}", g.describe());
+    let back = g.between("MARK-back", "MARK-back-end");
+    assert!(back.contains("$3 = 9"), "{}", g.describe());
+}
+
+#[test]
+fn following_a_process_that_is_not_in_the_trace_is_a_clear_error() {
+    let dir = TestDir::new("onprocess_unknown");
+    let (trace, rec) = record_program(&dir, "fork_basic", &[]);
+    rec.assert_code(3);
+    let mut c = dir.rewind();
+    c.arg("replay")
+        .arg("-s")
+        .arg(free_port().to_string())
+        .arg("-p")
+        .arg("no-such-program")
+        .arg(&trace);
+    let out = run(c, None);
+    out.assert_no_panic();
+    assert_ne!(out.code(), Some(0), "{}", out.describe());
+    assert!(
+        out.stderr_str().contains("no process no-such-program")
+            && out.stderr_str().contains("rewind ps"),
+        "{}",
+        out.describe()
+    );
+}

@@ -53,6 +53,18 @@ pub enum Command {
         /// The debugger to launch (default gdb).
         #[arg(long = "debugger", default_value = "gdb")]
         debugger: String,
+        /// Debug this process (a pid or a program name, as `rewind ps`
+        /// shows them), from where it runs its program.
+        #[arg(
+            short = 'p',
+            long = "onprocess",
+            value_name = "PID|NAME",
+            conflicts_with = "autopilot"
+        )]
+        onprocess: Option<String>,
+        /// Debug this process from just after the fork that made it.
+        #[arg(short = 'f', long = "onfork", value_name = "PID", conflicts_with_all = ["autopilot", "onprocess"])]
+        onfork: Option<i32>,
         /// The trace directory (default: the latest trace).
         trace: Option<PathBuf>,
     },
@@ -91,13 +103,20 @@ fn run(cli: Cli) -> Result<i32, String> {
             port,
             host,
             debugger,
+            onprocess,
+            onfork,
             trace,
         } => {
             let dir = dirs::resolve_trace(trace)?;
+            let follow = match (onprocess, onfork) {
+                (Some(p), _) => Some(crate::replay::focus::FocusSpec::Process(p)),
+                (None, Some(pid)) => Some(crate::replay::focus::FocusSpec::Fork(pid)),
+                (None, None) => None,
+            };
             if autopilot {
                 cmd_replay_autopilot(&dir)
             } else {
-                crate::cli::serve::replay_debug(&dir, port, &host, &debugger)
+                crate::cli::serve::replay_debug(&dir, port, &host, &debugger, follow.as_ref())
             }
         }
         Command::Ls => inspect::ls(),

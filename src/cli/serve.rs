@@ -11,8 +11,9 @@ pub fn replay_debug(
     port: Option<u16>,
     host: &str,
     debugger: &str,
+    follow: Option<&crate::replay::focus::FocusSpec>,
 ) -> Result<i32, String> {
-    let session = Timeline::open(dir, Echo::Off).map_err(|e| e.to_string())?;
+    let session = Timeline::open_following(dir, Echo::Off, follow).map_err(|e| e.to_string())?;
     if let Some(port) = port {
         crate::gdb::serve_on(session, host, port).map_err(|e| e.to_string())?;
         return Ok(0);

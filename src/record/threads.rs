@@ -95,8 +95,41 @@ pub fn may_block(name: &str, args: &[u64; 6], pid: Pid) -> bool {
         | "epoll_pwait" | "epoll_pwait2" | "nanosleep" | "clock_nanosleep" | "wait4" | "waitid"
         | "pause" | "rt_sigsuspend" | "rt_sigtimedwait" | "msgrcv" | "semop" | "semtimedop"
         | "flock" | "accept" | "accept4" | "connect" => true,
-        "read" | "readv" | "recvfrom" | "recvmsg" | "recvmmsg" | "write" | "writev" | "sendto"
-        | "sendmsg" | "sendmmsg" => fd_may_block(pid, args[0] as i32),
+        "read" | "readv" | "recvfrom" | "recvmsg" | "recvmmsg" => {
+            fd_may_block(pid, args[0] as i32) && !fd_ready(pid, args[0] as i32, false)
+        }
+        // A write of up to PIPE_BUF bytes into a pipe or socket with room
+        // for it completes at once.
+        "write" | "sendto" => {
+            fd_may_block(pid, args[0] as i32)
+                && !(args[2] <= PIPE_BUF && fd_ready(pid, args[0] as i32, true))
+        }
+        "writev" | "sendmsg" | "sendmmsg" => fd_may_block(pid, args[0] as i32),
+        _ => false,
+    }
+}
+
+/// Bytes a pipe takes in one piece.
+const PIPE_BUF: u64 = 4096;
+
+/// Whether descriptor `fd` of process `pid` can be read from (or written
+/// to) without waiting now. Then the syscall runs to its end before any
+/// other task: its effect (bytes taken from or put into a pipe) lands at a
+/// deterministic point of the trace.
+fn fd_ready(pid: Pid, fd: i32, write: bool) -> bool {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    use std::os::fd::AsFd;
+    let Ok(copy) = sys::dup_from(pid, fd) else {
+        return false;
+    };
+    let want = if write {
+        PollFlags::POLLOUT
+    } else {
+        PollFlags::POLLIN
+    };
+    let mut fds = [PollFd::new(copy.as_fd(), want)];
+    match poll(&mut fds, PollTimeout::ZERO) {
+        Ok(1) => fds[0].revents().is_some_and(|r| r.intersects(want)),
         _ => false,
     }
 }

@@ -67,6 +67,14 @@ pub struct ThreadDebugRegs {
 }
 
 impl ThreadDebugRegs {
+    /// Nothing armed.
+    pub fn disabled() -> ThreadDebugRegs {
+        ThreadDebugRegs {
+            addrs: [0; SLOTS],
+            dr7: 0,
+        }
+    }
+
     pub fn read(task: &Task) -> Result<ThreadDebugRegs, HwError> {
         let mut addrs = [0; SLOTS];
         for (i, a) in addrs.iter_mut().enumerate() {

@@ -5,6 +5,7 @@
 mod anchor;
 pub mod debugregs;
 pub mod divergence;
+pub mod focus;
 pub mod hw;
 mod position;
 mod processes;
@@ -54,6 +55,19 @@ impl From<Divergence> for ReplayError {
 }
 
 type Result<T> = std::result::Result<T, ReplayError>;
+
+/// The task whose memory and debug registers hold the debugger's
+/// breakpoints and watchpoints, given `ut` from
+/// [`ReplaySession::user_parked`]: the running task, or a parked thread of
+/// the process the debugger follows when the running one is elsewhere.
+macro_rules! task_of {
+    ($s:expr, $ut:expr) => {
+        match $ut.and_then(|tid| $s.threads.get(&tid)) {
+            Some(p) => p.task(),
+            None => &$s.task,
+        }
+    };
+}
 
 /// How to run the replay forward.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,6 +209,16 @@ pub struct ReplaySession {
     process_of: BTreeMap<i32, i32>,
     /// Which descriptors are the recording's stdout and stderr.
     stdio: stdio::StdioFds,
+    /// `Syscall` events of writes whose output was echoed at their entry.
+    echoed_at_entry: std::collections::BTreeSet<usize>,
+    /// The process (recorded id) the debugger follows, in a trace of
+    /// several; None: every task is the debugger's.
+    focus: Option<i32>,
+    /// The event at which the followed process starts for the debugger.
+    focus_start: usize,
+    /// The followed process's debug registers while a task of another
+    /// process runs.
+    focus_dr: Option<hw::ThreadDebugRegs>,
 }
 
 impl ReplaySession {
@@ -252,6 +276,10 @@ impl ReplaySession {
             counting: false,
             process_of: table.process_of,
             stdio: stdio::StdioFds::new(root),
+            echoed_at_entry: Default::default(),
+            focus: None,
+            focus_start: 1,
+            focus_dr: None,
         };
         s.open_counter(0);
         s.enable_fork_tracing()?;
@@ -280,16 +308,23 @@ impl ReplaySession {
         self.injecting = None;
         self.chain.clear();
         self.stdio = stdio::StdioFds::new(self.recorded_pid());
+        self.echoed_at_entry.clear();
         self.open_counter(0);
         self.enable_fork_tracing()?;
+        self.focus_dr = None;
+        if self.focus_start > 1 {
+            self.run_to_focus_start()?;
+        }
         // While triggers are suspended the fresh process keeps its code
         // and debug registers clean; resuming them puts them in place.
         if self.triggers_suspended {
             return Ok(());
         }
+        let ut = self.user_parked();
         self.hw
-            .apply(&self.task)
+            .apply(task_of!(self, ut))
             .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
+        self.note_focus_dr(ut)?;
         let bps: Vec<u64> = self.breakpoints.keys().copied().collect();
         self.breakpoints.clear();
         for a in bps {
@@ -325,12 +360,26 @@ impl ReplaySession {
         self.arch
     }
 
-    /// The process id the program had when recorded.
+    /// The process id the program had when recorded (the followed
+    /// process's, in a trace of several).
     pub fn recorded_pid(&self) -> i32 {
+        if let Some(f) = self.focus {
+            return f;
+        }
         match self.events.first() {
             Some(Event::Exec { pid, .. }) => *pid,
             _ => 1,
         }
+    }
+
+    /// The last `Execve` of the followed process before its start for the
+    /// debugger: the program the debugger sees.
+    fn focus_execve(&self) -> Option<&Event> {
+        let f = self.focus?;
+        self.events[..self.focus_start.min(self.events.len())]
+            .iter()
+            .rev()
+            .find(|e| matches!(e, Event::Execve { tid, .. } if self.pid_of(*tid) == f))
     }
 
     /// Thread ids (as recorded) of the live threads, the running one
@@ -366,6 +415,9 @@ impl ReplaySession {
 
     /// The auxiliary vector as the program saw it.
     pub fn auxv(&self) -> Vec<u8> {
+        if let Some(Event::Execve { auxv, .. }) = self.focus_execve() {
+            return auxv.clone();
+        }
         match self.events.first() {
             Some(Event::Exec { auxv, .. }) => auxv.clone(),
             _ => Vec::new(),
@@ -399,6 +451,13 @@ impl ReplaySession {
 
     /// The executable the replay runs (the copy saved in the trace).
     pub fn exe_path(&self) -> String {
+        if let Some(Event::Execve { exe, .. }) = self.focus_execve() {
+            return self
+                .reader
+                .saved_file(&exe.saved)
+                .to_string_lossy()
+                .into_owned();
+        }
         self.reader
             .saved_file(&self.reader.header().exe.saved)
             .to_string_lossy()
@@ -422,12 +481,13 @@ impl ReplaySession {
 
     /// Read program memory, with breakpoint instructions hidden.
     pub fn read_mem(&self, addr: u64, len: usize) -> Vec<u8> {
-        let mut v = self.task.read_mem(addr, len);
+        let ut = self.user_parked();
+        let mut v = task_of!(self, ut).read_mem(addr, len);
         let end = addr + v.len() as u64;
         for (&a, &orig) in self.breakpoints.range(addr..end) {
             v[(a - addr) as usize] = orig;
         }
-        if let Some((a, orig)) = self.anchor {
+        if let Some((a, orig)) = self.anchor.filter(|_| ut.is_none()) {
             if a >= addr && a < end && !self.breakpoints.contains_key(&a) {
                 v[(a - addr) as usize] = orig;
             }
@@ -439,33 +499,39 @@ impl ReplaySession {
         if self.breakpoints.contains_key(&addr) || self.hw.is_backing(addr) {
             return Ok(());
         }
-        let orig = self.task.read_mem_exact(addr, 1)?[0];
+        let ut = self.user_parked();
+        let anchor_here = self.anchor.filter(|_| ut.is_none()).map(|(a, _)| a);
+        let orig = match anchor_here {
+            Some(a) if a == addr => self.anchor.map_or(0, |(_, b)| b),
+            _ => task_of!(self, ut).read_mem_exact(addr, 1)?[0],
+        };
         // A free debug register makes each hit one stop instead of two.
-        if self.anchor.map(|(a, _)| a) != Some(addr)
+        if anchor_here != Some(addr)
             && self
                 .hw
-                .add_backing(&self.task, addr)
+                .add_backing(task_of!(self, ut), addr)
                 .map_err(|e| ReplayError::Unsupported(e.to_string()))?
         {
-            return Ok(());
+            return self.note_focus_dr(ut);
         }
-        self.task
-            .write_mem(addr, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
+        task_of!(self, ut).write_mem(addr, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
         self.breakpoints.insert(addr, orig);
         Ok(())
     }
 
     pub fn remove_breakpoint(&mut self, addr: u64) -> Result<()> {
+        let ut = self.user_parked();
         if self
             .hw
-            .remove_backing(&self.task, addr)
+            .remove_backing(task_of!(self, ut), addr)
             .map_err(|e| ReplayError::Unsupported(e.to_string()))?
         {
-            return Ok(());
+            return self.note_focus_dr(ut);
         }
+        let anchor_here = self.anchor.filter(|_| ut.is_none()).map(|(a, _)| a);
         if let Some(orig) = self.breakpoints.remove(&addr) {
-            if self.anchor.map(|(a, _)| a) != Some(addr) {
-                self.task.write_mem(addr, &[orig])?;
+            if anchor_here != Some(addr) {
+                task_of!(self, ut).write_mem(addr, &[orig])?;
             }
         }
         Ok(())
@@ -480,12 +546,14 @@ impl ReplaySession {
     /// debug registers are taken.
     pub fn add_hw_point(&mut self, addr: u64, len: u64, kind: PointKind) -> Result<bool> {
         let now = self.read_mem(addr, len as usize);
+        let ut = self.user_parked();
         loop {
             let added = self
                 .hw
-                .add(&self.task, &now, addr, len, kind)
+                .add(task_of!(self, ut), &now, addr, len, kind)
                 .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
             if added {
+                self.note_focus_dr(ut)?;
                 return Ok(true);
             }
             // Give the debugger a register that backs a software breakpoint.
@@ -493,29 +561,34 @@ impl ReplaySession {
                 return Ok(false);
             };
             self.hw
-                .remove_backing(&self.task, b)
+                .remove_backing(task_of!(self, ut), b)
                 .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
-            let orig = self.task.read_mem_exact(b, 1)?[0];
+            let orig = task_of!(self, ut).read_mem_exact(b, 1)?[0];
             if !self.triggers_suspended {
-                self.task
-                    .write_mem(b, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
+                task_of!(self, ut).write_mem(b, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
             }
             self.breakpoints.insert(b, orig);
         }
     }
 
     pub fn remove_hw_point(&mut self, addr: u64, len: u64, kind: PointKind) -> Result<bool> {
-        self.hw
-            .remove(&self.task, addr, len, kind)
-            .map_err(|e| ReplayError::Unsupported(e.to_string()))
+        let ut = self.user_parked();
+        let r = self
+            .hw
+            .remove(task_of!(self, ut), addr, len, kind)
+            .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
+        self.note_focus_dr(ut)?;
+        Ok(r)
     }
 
     /// Remove every hardware breakpoint and watchpoint.
     pub fn clear_hw_points(&mut self) -> Result<()> {
         self.hw = hw::HwPoints::default();
+        let ut = self.user_parked();
         self.hw
-            .apply(&self.task)
-            .map_err(|e| ReplayError::Unsupported(e.to_string()))
+            .apply(task_of!(self, ut))
+            .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
+        self.note_focus_dr(ut)
     }
 
     /// Let the instruction at the current point run once without a
@@ -551,38 +624,42 @@ impl ReplaySession {
     /// to run fast to a known point.
     pub fn suspend_triggers(&mut self) -> Result<()> {
         self.triggers_suspended = true;
+        let ut = self.user_parked();
+        let anchor_here = self.anchor.filter(|_| ut.is_none()).map(|(a, _)| a);
         for (&a, &orig) in &self.breakpoints {
-            if self.anchor.map(|(x, _)| x) != Some(a) {
-                self.task.write_mem(a, &[orig])?;
+            if anchor_here != Some(a) {
+                task_of!(self, ut).write_mem(a, &[orig])?;
             }
         }
-        self.task.set_debugreg(7, 0)?;
-        Ok(())
+        task_of!(self, ut).set_debugreg(7, 0)?;
+        self.note_focus_dr(ut)
     }
 
     /// Put back what `suspend_triggers` took out.
     pub fn resume_triggers(&mut self) -> Result<()> {
         self.triggers_suspended = false;
+        let ut = self.user_parked();
         for &a in self.breakpoints.keys() {
-            self.task
-                .write_mem(a, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
+            task_of!(self, ut).write_mem(a, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
         }
         self.hw
-            .apply(&self.task)
-            .map_err(|e| ReplayError::Unsupported(e.to_string()))
+            .apply(task_of!(self, ut))
+            .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
+        self.note_focus_dr(ut)
     }
 
     /// Put one breakpoint back in place (after `suspend_triggers`).
     pub fn rearm_breakpoint(&mut self, addr: u64) -> Result<()> {
+        let ut = self.user_parked();
         if self.hw.is_backing(addr) {
             // Only this one of the debug registers.
             self.hw
-                .apply_only(&self.task, addr)
+                .apply_only(task_of!(self, ut), addr)
                 .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
+            self.note_focus_dr(ut)?;
         }
         if self.breakpoints.contains_key(&addr) {
-            self.task
-                .write_mem(addr, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
+            task_of!(self, ut).write_mem(addr, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
         }
         Ok(())
     }
@@ -716,8 +793,21 @@ impl ReplaySession {
             return Ok(stop);
         }
         loop {
-            if let Some(stop) = self.advance(mode)? {
-                return Ok(stop);
+            // Another process's task runs on, even while the debugger steps.
+            let m = if self.current_in_focus() {
+                mode
+            } else {
+                RunMode::Continue
+            };
+            match self.advance(m)? {
+                // The task that stopped is the running one now.
+                Some(stop) if self.current_in_focus() || !Self::is_task_stop(&stop) => {
+                    if stop == StopReason::Interrupted {
+                        self.show_focus()?;
+                    }
+                    return Ok(stop);
+                }
+                Some(_) | None => {}
             }
         }
     }
@@ -783,9 +873,11 @@ impl ReplaySession {
 
     /// The original byte under an int3 we placed (user breakpoint or anchor).
     fn byte_under(&self, addr: u64) -> Option<u8> {
+        // The debugger's breakpoints are in the followed process only.
         self.breakpoints
             .get(&addr)
             .copied()
+            .filter(|_| self.current_in_focus())
             .or(self.anchor.filter(|&(a, _)| a == addr).map(|(_, b)| b))
     }
 
@@ -842,8 +934,13 @@ impl ReplaySession {
             return Ok(());
         }
         self.disarm_anchor()?;
-        let orig = match self.breakpoints.get(&addr) {
-            Some(&b) => b,
+        let user = self
+            .breakpoints
+            .get(&addr)
+            .copied()
+            .filter(|_| self.current_in_focus());
+        let orig = match user {
+            Some(b) => b,
             None => {
                 let b = self.task.read_mem_exact(addr, 1)?[0];
                 self.task
@@ -857,7 +954,7 @@ impl ReplaySession {
 
     fn disarm_anchor(&mut self) -> Result<()> {
         if let Some((a, orig)) = self.anchor.take() {
-            if !self.breakpoints.contains_key(&a) {
+            if !self.breakpoints.contains_key(&a) || !self.current_in_focus() {
                 self.task.write_mem(a, &[orig])?;
             }
         }
@@ -929,8 +1026,7 @@ impl ReplaySession {
     fn advance_inner(&mut self, mode: RunMode) -> Result<Option<StopReason>> {
         self.switch_for_next()?;
         if self.process_exit_next() {
-            self.end_process_event()?;
-            return Ok(None);
+            return self.end_process_event();
         }
         if mode == RunMode::Continue {
             self.seek_anchor_fast()?;
@@ -1056,7 +1152,7 @@ impl ReplaySession {
                     self.disarm_anchor()?;
                     return self.deliver_async_signal_here();
                 }
-                if self.breakpoints.contains_key(&bp) {
+                if self.breakpoints.contains_key(&bp) && self.current_in_focus() {
                     return Ok(Some(StopReason::Breakpoint(bp)));
                 }
                 // Our anchor, but not yet the right visit: go on past it.
@@ -1071,6 +1167,11 @@ impl ReplaySession {
             if dr6 & 0xf != 0 {
                 self.task.set_debugreg(6, 0)?;
                 let idx = (dr6 & 0xf).trailing_zeros() as usize;
+                log::trace!(
+                    "debug register {idx} fired in {} at {:#x}",
+                    self.current_tid,
+                    self.task.regs()?.ip()
+                );
                 let task = &self.task;
                 let read = |a: u64, l: usize| task.read_mem(a, l);
                 match self.hw.hit(&read, idx) {

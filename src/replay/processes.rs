@@ -7,7 +7,7 @@
 //! come from the trace.
 
 use super::threads::Parked;
-use super::{ReplayError, ReplaySession, Result};
+use super::{ReplayError, ReplaySession, Result, StopReason};
 use crate::arch::fork;
 use crate::arch::regs::Regs;
 use crate::trace::Event;
@@ -86,13 +86,18 @@ impl ReplaySession {
     }
 
     /// At an `Exit` event that is not the trace's last: kill the process
-    /// of the thread it names and go on with another task.
-    pub(super) fn end_process_event(&mut self) -> Result<()> {
-        let Some(Event::Exit { tid, .. }) = self.events.get(self.next) else {
-            return Ok(());
+    /// of the thread it names and go on with another task. The end, for
+    /// the debugger, when it was the process it follows.
+    pub(super) fn end_process_event(&mut self) -> Result<Option<StopReason>> {
+        let Some(Event::Exit { tid, kind }) = self.events.get(self.next) else {
+            return Ok(None);
         };
-        let tid = *tid;
+        let (tid, kind) = (*tid, *kind);
         self.next += 1;
+        if self.focus.is_some_and(|f| f == self.pid_of(tid)) {
+            // Left as it is, for inspection.
+            return Ok(Some(self.finish(super::EndKind::Exited(kind))));
+        }
         let pid = if tid == self.current_tid {
             Some(self.task.pid)
         } else {
@@ -100,7 +105,7 @@ impl ReplaySession {
         };
         // Its threads may have gone already (a leader that left first).
         let Some(pid) = pid else {
-            return Ok(());
+            return Ok(None);
         };
         log::debug!("replay: process of thread {tid} ends");
         if let Some(&rec_pid) = self.process_of.get(&tid) {
@@ -126,8 +131,11 @@ impl ReplaySession {
             // event's is switched in.
             if let Some(&next) = self.threads.keys().next() {
                 if let Some(p) = self.threads.remove(&next) {
+                    let ended = self.current_tid;
                     drop(self.take_in(next, p));
-                    if !self.triggers_suspended {
+                    if self.focus.is_some() {
+                        self.carry_debug_regs(ended, None)?;
+                    } else if !self.triggers_suspended {
                         self.hw
                             .apply(&self.task)
                             .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
@@ -135,7 +143,7 @@ impl ReplaySession {
                 }
             }
         }
-        Ok(())
+        Ok(None)
     }
 }
 

@@ -152,7 +152,10 @@ impl ReplaySession {
                 }
             }
             _ => {
-                self.emulate_output(&regs, &ev);
+                // Output of a write that blocked was echoed at its entry.
+                if !self.echoed_at_entry.remove(&idx) {
+                    self.emulate_output(&regs, &ev);
+                }
             }
         }
         for w in &ev.writes {
@@ -317,6 +320,32 @@ impl ReplaySession {
     }
 
     /// For an emulated write to stdout or stderr, echo the bytes.
+    /// At the entry of a syscall left blocking when recorded (its event at
+    /// `entry`): a write to the recording's stdout or stderr is echoed now,
+    /// when the kernel took the bytes (its `Syscall` event may come after
+    /// other tasks' output), with the recorded count.
+    pub(super) fn echo_at_entry(&mut self, entry: usize, regs: &Regs) {
+        let tid = self.current_tid;
+        let Some((i, ev)) =
+            self.events[entry + 1..]
+                .iter()
+                .enumerate()
+                .find_map(|(i, e)| match e {
+                    Event::Syscall(s) if s.tid == tid => Some((entry + 1 + i, s.clone())),
+                    _ => None,
+                })
+        else {
+            return;
+        };
+        if matches!(
+            self.arch.syscall_name(regs.syscall_nr()).as_str(),
+            "write" | "writev" | "pwrite64" | "pwritev" | "pwritev2"
+        ) {
+            self.emulate_output(regs, &ev);
+            self.echoed_at_entry.insert(i);
+        }
+    }
+
     fn emulate_output(&self, regs: &Regs, ev: &SyscallEvent) {
         let nr = regs.syscall_nr();
         let name = self.arch.syscall_name(nr);

@@ -47,10 +47,12 @@ impl Parked {
 pub type Threads = BTreeMap<i32, Parked>;
 
 impl ReplaySession {
-    /// Recorded ids of the live threads, the running one first.
+    /// Recorded ids of the live threads the debugger sees, the running
+    /// one first.
     pub fn thread_ids(&self) -> Vec<i32> {
         let mut v = vec![self.current_tid];
         v.extend(self.threads.keys().copied());
+        v.retain(|&t| self.in_focus(t));
         v
     }
 
@@ -60,9 +62,13 @@ impl ReplaySession {
         self.events.iter().any(|e| Some(e.tid()) != main)
     }
 
-    /// The recorded id of the running thread.
+    /// The recorded id of the running thread (of the followed process,
+    /// the first of its threads when another process's task runs).
     pub fn current_tid(&self) -> i32 {
-        self.current_tid
+        match self.user_parked() {
+            Some(t) => t,
+            None => self.current_tid,
+        }
     }
 
     /// Registers of thread `tid` (recorded id).
@@ -103,16 +109,22 @@ impl ReplaySession {
         self.switch_to(want)
     }
 
-    fn switch_to(&mut self, tid: i32) -> Result<()> {
+    pub(super) fn switch_to(&mut self, tid: i32) -> Result<()> {
         let Some(p) = self.threads.remove(&tid) else {
             return Ok(());
         };
         let old_tid = self.current_tid;
         let old = self.take_in(tid, p);
         // Debug registers are per thread: the running one carries them.
-        let handed = ThreadDebugRegs::read(&old.task).and_then(|d| d.put(&self.task));
+        let handed = if self.focus.is_none() {
+            ThreadDebugRegs::read(&old.task)
+                .and_then(|d| d.put(&self.task))
+                .map_err(|e| ReplayError::Unsupported(e.to_string()))
+        } else {
+            self.carry_debug_regs(old_tid, Some(&old.task))
+        };
         self.threads.insert(old_tid, old);
-        handed.map_err(|e| ReplayError::Unsupported(e.to_string()))
+        handed
     }
 
     /// Make parked thread `p` (recorded id `tid`) the running one; the state
@@ -181,6 +193,7 @@ impl ReplaySession {
         }
         self.syscall_insn = Some(regs.ip() - 2);
         self.at_entry = true;
+        self.echo_at_entry(idx, &regs);
         self.next += 1;
         Ok(())
     }
@@ -252,10 +265,17 @@ impl ReplaySession {
             ReplayError::Unsupported("no thread left to run after a thread's exit".into())
         })?;
         // The exited thread's state goes with it.
+        let exited = self.current_tid;
         drop(self.take_in(next, p));
-        debugregs
-            .put(&self.task)
-            .map_err(|e| ReplayError::Unsupported(e.to_string()))
+        if self.focus.is_none() {
+            return debugregs
+                .put(&self.task)
+                .map_err(|e| ReplayError::Unsupported(e.to_string()));
+        }
+        if self.in_focus(exited) {
+            self.focus_dr = Some(debugregs);
+        }
+        self.carry_debug_regs(exited, None)
     }
 }
 

@@ -71,7 +71,18 @@ struct Hit {
 
 impl Timeline {
     pub fn open(trace: &Path, echo: Echo) -> Result<Timeline> {
-        let session = ReplaySession::open(trace, echo)?;
+        Self::open_following(trace, echo, None)
+    }
+
+    /// Open `trace` for a debugger that follows one process (`follow`, or
+    /// the first process of a trace of several).
+    pub fn open_following(
+        trace: &Path,
+        echo: Echo,
+        follow: Option<&crate::replay::focus::FocusSpec>,
+    ) -> Result<Timeline> {
+        let mut session = ReplaySession::open(trace, echo)?;
+        session.follow(follow)?;
         Ok(Timeline {
             threaded: session.has_threads(),
             trail: Vec::new(),
@@ -169,13 +180,15 @@ impl Timeline {
         r
     }
 
-    fn start_position() -> Position {
-        Position::at_event(1)
+    /// Where the debugger's history starts: the first instruction, or
+    /// the start of the process it follows.
+    fn start_position(&self) -> Position {
+        Position::at_event(self.session.start_event())
     }
 
     fn reverse_continue(&mut self) -> Result<StopReason> {
         let now = self.session.position();
-        if now == Self::start_position() {
+        if now == self.start_position() {
             return Ok(StopReason::HistoryStart);
         }
         // Hits in the current stretch, before now: first after the latest
@@ -204,7 +217,7 @@ impl Timeline {
         match r? {
             Some(hit) => self.land(hit),
             None => {
-                self.reach(&Self::start_position())?;
+                self.reach(&self.start_position())?;
                 Ok(StopReason::HistoryStart)
             }
         }
@@ -284,7 +297,7 @@ impl Timeline {
 
     fn reverse_step(&mut self) -> Result<StopReason> {
         let now = self.session.position();
-        if now == Self::start_position() {
+        if now == self.start_position() {
             return Ok(StopReason::HistoryStart);
         }
         let target = self.position_before(&now)?;
@@ -296,7 +309,7 @@ impl Timeline {
     /// syscall instruction when `now` is just after an event). May move
     /// the session; the caller goes to the result.
     fn position_before(&mut self, now: &Position) -> Result<Position> {
-        if *now == Self::start_position() {
+        if *now == self.start_position() {
             return Ok(now.clone());
         }
         Ok(match now.chain.last() {
@@ -393,7 +406,7 @@ impl Timeline {
             Some(Event::TimeCounter { regs, .. })
             | Some(Event::Signal { regs, .. })
             | Some(Event::Preempt { regs, .. }) => regs.ip(),
-            Some(Event::Exec { .. }) | None => return Ok(Self::start_position()),
+            Some(Event::Exec { .. }) | None => return Ok(self.start_position()),
             Some(Event::Exit { .. }) | Some(Event::Execve { .. }) => {
                 return Ok(Position::at_event(prev))
             }
@@ -458,7 +471,7 @@ impl Timeline {
 
     /// Back to the program's first instruction.
     pub fn restart(&mut self) -> Result<()> {
-        self.reach(&Self::start_position())
+        self.reach(&self.start_position())
     }
 
     /// To the boundary just before event `event` is replayed.

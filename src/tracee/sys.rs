@@ -148,3 +148,22 @@ pub fn ignore_sigint() {
     // SAFETY: installing SIG_IGN runs no handler code.
     let _ = unsafe { signal(Signal::SIGINT, SigHandler::SigIgn) };
 }
+
+/// A copy, in rewind, of descriptor `fd` of process `pid` (pidfd_getfd):
+/// the same open file, closed when dropped.
+pub fn dup_from(pid: Pid, fd: i32) -> nix::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: pidfd_open takes a pid and flags and returns a new
+    // descriptor or -1; no memory is passed.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    let pidfd = nix::errno::Errno::result(pidfd)? as libc::c_int;
+    // SAFETY: `pidfd` was just returned to us and is owned by nothing else.
+    let pidfd = unsafe { std::os::fd::OwnedFd::from_raw_fd(pidfd) };
+    use std::os::fd::AsRawFd;
+    // SAFETY: pidfd_getfd takes a pidfd, a descriptor number and flags and
+    // returns a new descriptor or -1; no memory is passed.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0) };
+    let fd = nix::errno::Errno::result(fd)? as libc::c_int;
+    // SAFETY: `fd` was just returned to us and is owned by nothing else.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}

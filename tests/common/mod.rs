@@ -825,9 +825,19 @@ pub struct GdbServer {
 impl GdbServer {
     /// Starts the server and waits until it listens.
     pub fn start(dir: &TestDir, trace: &Path) -> GdbServer {
+        GdbServer::start_with(dir, trace, &[])
+    }
+
+    /// Starts `rewind replay -s PORT EXTRA... TRACE` and waits until it
+    /// listens.
+    pub fn start_with(dir: &TestDir, trace: &Path, extra: &[&str]) -> GdbServer {
         let port = free_port();
         let mut cmd = dir.rewind();
-        cmd.arg("replay").arg("-s").arg(port.to_string()).arg(trace);
+        cmd.arg("replay")
+            .arg("-s")
+            .arg(port.to_string())
+            .args(extra)
+            .arg(trace);
         let mut proc = Spawned::start(cmd, None);
         let start = Instant::now();
         while !is_listening(port) {
@@ -940,7 +950,18 @@ pub fn run_gdb_scripts(
     exe: Option<&Path>,
     scripts: &[&str],
 ) -> GdbRun {
-    let server = GdbServer::start(dir, trace);
+    run_gdb_scripts_with(dir, trace, &[], exe, scripts)
+}
+
+/// Like [`run_gdb_scripts`], with `extra` arguments for `rewind replay`.
+pub fn run_gdb_scripts_with(
+    dir: &TestDir,
+    trace: &Path,
+    extra: &[&str],
+    exe: Option<&Path>,
+    scripts: &[&str],
+) -> GdbRun {
+    let server = GdbServer::start_with(dir, trace, extra);
     let mut cmd = Command::new("gdb");
     cmd.arg("-batch")
         .arg("-nx")
