@@ -667,18 +667,32 @@ impl ReplaySession {
     /// Count branches on the current task from `base`, when the trace was
     /// recorded with a counter and this machine has the same one.
     fn open_counter(&mut self, base: u64) {
-        self.counter = None;
-        if let crate::trace::TickMode::Pmu { event, .. } = self.reader.header().ticks {
-            match crate::ticks::pmu::Counter::open(self.task.tid.as_raw(), event) {
-                Ok(c) => self.counter = Some((c, base)),
-                Err(e) => {
-                    if !self.warned_counter {
-                        self.warned_counter = true;
-                        eprintln!(
-                            "rewind: warning: the trace counted branches (event {event:#x}) but                              the counter cannot be opened here ({e}); replay positions are                              checked by registers only"
-                        );
-                    }
+        self.counter = self.counter_for(self.task.tid.as_raw(), base);
+    }
+
+    /// A branch counter on thread `tid` (kernel id) counting from `base`,
+    /// when the trace was recorded with one and this machine has it. Each
+    /// thread has its own, as when recorded.
+    pub(super) fn counter_for(
+        &mut self,
+        tid: i32,
+        base: u64,
+    ) -> Option<(crate::ticks::pmu::Counter, u64)> {
+        let crate::trace::TickMode::Pmu { event, .. } = self.reader.header().ticks else {
+            return None;
+        };
+        match crate::ticks::pmu::Counter::open(tid, event) {
+            Ok(c) => Some((c, base)),
+            Err(e) => {
+                if !self.warned_counter {
+                    self.warned_counter = true;
+                    eprintln!(
+                        "rewind: warning: the trace counted branches (event {event:#x}) but \
+                         the counter cannot be opened here ({e}); replay positions are \
+                         checked by registers only"
+                    );
                 }
+                None
             }
         }
     }

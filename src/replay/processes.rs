@@ -74,7 +74,8 @@ impl ReplaySession {
         for (a, b) in ours {
             task.write_mem(a, &[b])?;
         }
-        self.threads.insert(rec_pid, Parked::new(task));
+        let counter = self.counter_for(child.as_raw(), 0);
+        self.threads.insert(rec_pid, Parked::new(task, counter));
         Ok(())
     }
 

@@ -23,11 +23,14 @@ pub struct Parked {
     at_signal_stop: bool,
     injecting: Option<(i32, Vec<u8>)>,
     at_entry: bool,
+    /// Its branch counter, with a PMU.
+    counter: Option<(crate::ticks::pmu::Counter, u64)>,
 }
 
 impl Parked {
-    /// A new task, stopped where it can be resumed.
-    pub(super) fn new(task: Task) -> Parked {
+    /// A new task, stopped where it can be resumed, with its own branch
+    /// counter (if any) from zero.
+    pub(super) fn new(task: Task, counter: Option<(crate::ticks::pmu::Counter, u64)>) -> Parked {
         Parked {
             task,
             pending_signal: None,
@@ -35,6 +38,7 @@ impl Parked {
             at_signal_stop: true,
             injecting: None,
             at_entry: false,
+            counter,
         }
     }
 
@@ -137,6 +141,7 @@ impl ReplaySession {
             at_signal_stop: std::mem::replace(&mut self.at_signal_stop, p.at_signal_stop),
             injecting: std::mem::replace(&mut self.injecting, p.injecting),
             at_entry: std::mem::replace(&mut self.at_entry, p.at_entry),
+            counter: std::mem::replace(&mut self.counter, p.counter),
         };
         self.current_tid = tid;
         self.interrupt_tid
@@ -226,7 +231,8 @@ impl ReplaySession {
                 _ => task.resume(Resume::Syscall, None)?,
             }
         }
-        self.threads.insert(rec_tid, Parked::new(task));
+        let counter = self.counter_for(child.as_raw(), 0);
+        self.threads.insert(rec_tid, Parked::new(task, counter));
         Ok(())
     }
 
