@@ -531,3 +531,56 @@ fn threads_cpu_preempted_in_loops() {
     let rep = replay(&dir, &trace);
     assert_replay_faithful(&rec, &rep);
 }
+
+/// Outputs of blocked syscalls go through per-thread scratch areas kept
+/// apart by a guard page (two areas made one after the other would
+/// otherwise be adjacent, and the kernel would merge them into one
+/// mapping): every byte read is right when recorded and replayed.
+#[test]
+fn blocked_reads_go_through_scratch_areas_kept_apart() {
+    let dir = TestDir::with_env(
+        "threads_scratch",
+        &[("RUST_LOG", "rewind::record::scratch=debug")],
+    );
+    let (trace, rec) = record_program(&dir, "threads_scratch", &[]);
+    rec.assert_code(0);
+    for id in 0..2 {
+        assert_line(&rec, &format!("reader {id}: 65536 bytes, 0 wrong"));
+    }
+    assert_line(&rec, "poller: poll 1 revents 0x1, read 1 'x'");
+    // The areas the recorder made: address and size of each.
+    let areas: Vec<(u64, u64)> = rec
+        .stderr_str()
+        .lines()
+        .filter_map(|l| l.split("scratch area of thread ").nth(1))
+        .filter_map(|rest| {
+            let (_, tail) = rest.split_once(": 0x")?;
+            let (addr, size) = tail.split_once(", ")?;
+            let size = size.strip_suffix(" bytes, then a guard page")?;
+            Some((u64::from_str_radix(addr, 16).ok()?, size.parse().ok()?))
+        })
+        .collect();
+    assert!(
+        areas.len() >= 2,
+        "two blocked readers got scratch areas, each followed by a guard page\n{}",
+        rec.describe()
+    );
+    for (i, &(a, alen)) in areas.iter().enumerate() {
+        for &(b, blen) in &areas[i + 1..] {
+            let apart = if a < b {
+                b >= a + alen + 4096
+            } else {
+                a >= b + blen + 4096
+            };
+            assert!(
+                apart,
+                "scratch areas {a:#x}+{alen} and {b:#x}+{blen} must have a guard page between them\n{}",
+                rec.describe()
+            );
+        }
+    }
+    for _ in 0..2 {
+        let rep = replay(&dir, &trace);
+        assert_replay_faithful(&rec, &rep);
+    }
+}

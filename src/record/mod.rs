@@ -3,6 +3,7 @@
 
 pub mod files;
 pub mod processes;
+pub mod scratch;
 pub mod signals;
 pub mod syscalls;
 pub mod threads;
@@ -264,6 +265,12 @@ struct Recorder {
     writer: TraceWriter,
     saver: FileSaver,
     warnings: Warnings,
+    /// Each thread's scratch area for blocked syscalls' outputs: address
+    /// and size (a guard page follows).
+    scratch: std::collections::BTreeMap<i32, (u64, u64)>,
+    /// A stop of the running thread already waited for, to be handled
+    /// next.
+    pending_stop: Option<Stop>,
 }
 
 /// Record `opts.argv` into `opts.trace_dir`.
@@ -370,6 +377,8 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         writer,
         saver,
         warnings: Warnings::default(),
+        scratch: Default::default(),
+        pending_stop: None,
     };
     rec.record_exec()?;
     let exit = rec.run()?;
@@ -448,11 +457,17 @@ impl Recorder {
             // finds them unchanged comes at a point the trace already
             // anchors (a syscall's exit, a time-counter read).
             let resumed_with = self.task.regs()?;
-            self.arm_slice();
-            self.task.resume(Resume::Syscall, self.pending_sig.take())?;
-            let stop = self.wait_current()?;
-            self.slice_timer.cancel();
-            self.slice_armed = false;
+            let stop = match self.pending_stop.take() {
+                Some(stop) => stop,
+                None => {
+                    self.arm_slice();
+                    self.task.resume(Resume::Syscall, self.pending_sig.take())?;
+                    let stop = self.wait_current()?;
+                    self.slice_timer.cancel();
+                    self.slice_armed = false;
+                    stop
+                }
+            };
             match stop {
                 Stop::SyscallEntry => {
                     if !deferred.is_empty() {
@@ -463,8 +478,13 @@ impl Recorder {
                     }
                     if self.multi_threaded() {
                         let regs = self.task.regs()?;
-                        if self.block_current(regs)? {
-                            continue;
+                        match self.block_current(regs)? {
+                            threads::Blocking::Yes => continue,
+                            threads::Blocking::Interrupted(stop) => {
+                                self.pending_stop = Some(stop);
+                                continue;
+                            }
+                            threads::Blocking::No => {}
                         }
                     }
                     if let Some(kind) = self.record_syscall()? {

@@ -261,8 +261,15 @@ impl Recorder {
             }))?;
             return Ok(None);
         }
-        // The other threads of the process are gone with the old program.
+        // The other threads of the process are gone with the old program,
+        // and its scratch areas with its memory.
         self.threads.retain(|_, p| p.task.pid != pid);
+        let gone: Vec<i32> = self.scratch.keys().copied().collect();
+        for t in gone {
+            if self.task.tid.as_raw() == t || !self.threads.contains_key(&t) {
+                self.scratch.remove(&t);
+            }
+        }
         self.task.reopen_mem()?;
         self.writer.push(&Event::Syscall(SyscallEvent {
             tid,

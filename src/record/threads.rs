@@ -34,6 +34,17 @@ use crate::tracee::{sys, Resume, Stop, Task, TaskError};
 /// How long a thread runs while others wait before it is switched out.
 pub const SLICE: Duration = Duration::from_millis(20);
 
+/// What became of a syscall that may block, at its entry.
+pub enum Blocking {
+    /// It runs to its end before anything else.
+    No,
+    /// The thread was left in it; another runs.
+    Yes,
+    /// A stop came before it was entered (a signal at its instruction):
+    /// the run loop takes that stop as the thread's next.
+    Interrupted(Stop),
+}
+
 /// A thread that is not the one running.
 pub struct Parked {
     pub task: Task,
@@ -55,6 +66,8 @@ pub struct Blocked {
     regs: Regs,
     snap: syscalls::EntrySnapshot,
     desc: &'static SyscallDesc,
+    /// Its outputs moved to the thread's scratch area.
+    redirects: Vec<super::scratch::Redirect>,
 }
 
 /// The timer that ends a thread's slice: a SIGSTOP of ours to the thread,
@@ -209,14 +222,22 @@ impl Recorder {
                     else {
                         return Ok(());
                     };
-                    self.with_parked(t, |rec| rec.push_syscall_exit(b.regs, b.desc, &b.snap))?;
+                    self.with_parked(t, |rec| {
+                        rec.copy_back(&b.regs, b.desc, &b.snap, &b.redirects)?;
+                        rec.push_syscall_exit(b.regs, b.desc, &b.snap)
+                    })?;
                 }
             }
             Stop::SyscallEntry => {
                 // A blocked syscall restarted after a signal of ours: back
-                // into the kernel, it is the same syscall.
-                if let ParkedState::InSyscall(_) = p.state {
-                    p.task.resume(Resume::Syscall, None)?;
+                // into the kernel, it is the same syscall, with its outputs
+                // in the scratch buffers again.
+                if let ParkedState::InSyscall(b) = &p.state {
+                    let redirects = b.redirects.clone();
+                    self.with_parked(t, |rec| rec.redirect_again(&redirects))?;
+                    if let Some(p) = self.threads.get(&t) {
+                        p.task.resume(Resume::Syscall, None)?;
+                    }
                 }
             }
             Stop::Signal { sig, info } => {
@@ -282,16 +303,20 @@ impl Recorder {
     /// The current thread, at the entry of a syscall that may block, goes
     /// into the kernel and another runs. False when no other can run (the
     /// syscall is then recorded as usual).
-    pub(super) fn block_current(&mut self, regs: Regs) -> Result<bool, RecordError> {
+    pub(super) fn block_current(&mut self, regs: Regs) -> Result<Blocking, RecordError> {
         let nr = regs.syscall_nr();
         let Some(desc) = self.arch.syscall(nr) else {
-            return Ok(false);
+            return Ok(Blocking::No);
         };
         if !may_block(desc.name, &regs.syscall_args(), self.task.pid) {
-            return Ok(false);
+            return Ok(Blocking::No);
         }
         let args = regs.syscall_args();
         let snap = syscalls::snapshot_entry(&self.task, desc, &args);
+        let redirects = match self.redirect_outputs(desc, &regs)? {
+            super::scratch::Setup::Redirected(r) => r,
+            super::scratch::Setup::Interrupted(stop) => return Ok(Blocking::Interrupted(stop)),
+        };
         self.writer.push(&Event::SyscallEntry {
             tid: self.task.tid.as_raw(),
             regs,
@@ -302,8 +327,9 @@ impl Recorder {
             regs,
             snap,
             desc,
+            redirects,
         })))?;
-        Ok(true)
+        Ok(Blocking::Yes)
     }
 
     /// The current thread stops running, in `state`; a placeholder takes
