@@ -722,15 +722,7 @@ impl Recorder {
         };
         if let Some(d) = desc {
             if d.action == Action::Exit {
-                self.writer.push(&Event::Syscall(SyscallEvent {
-                    tid,
-                    regs,
-                    result: 0,
-                    writes: vec![],
-                    map: None,
-                    refused: false,
-                    ticks: self.ticks(),
-                }))?;
+                self.push_syscall(regs, 0, vec![], false)?;
                 if d.name == "exit" && self.others_in_process() {
                     return self.thread_exit();
                 }
@@ -760,18 +752,30 @@ impl Recorder {
             (Some(d), None) => self.push_syscall_exit(regs, d, &snap)?,
             _ => {
                 let result = self.task.regs()?.result();
-                self.writer.push(&Event::Syscall(SyscallEvent {
-                    tid,
-                    regs,
-                    result,
-                    writes: Vec::new(),
-                    map: None,
-                    refused: true,
-                    ticks: self.ticks(),
-                }))?;
+                self.push_syscall(regs, result, Vec::new(), true)?;
             }
         }
         Ok(None)
+    }
+
+    /// A `Syscall` event of the running thread with no file mapping.
+    fn push_syscall(
+        &mut self,
+        regs: Regs,
+        result: u64,
+        writes: Vec<MemWrite>,
+        refused: bool,
+    ) -> Result<(), RecordError> {
+        self.writer.push(&Event::Syscall(SyscallEvent {
+            tid: self.task.tid.as_raw(),
+            regs,
+            result,
+            writes,
+            map: None,
+            refused,
+            ticks: self.ticks(),
+        }))?;
+        Ok(())
     }
 
     /// At the exit stop of a syscall that ran: its result and what it
@@ -852,15 +856,7 @@ impl Recorder {
         let mut after = self.task.regs()?;
         after.set_result(answer.result);
         self.task.set_regs(&after)?;
-        self.writer.push(&Event::Syscall(SyscallEvent {
-            tid,
-            regs,
-            result: answer.result,
-            writes: answer.writes,
-            map: None,
-            refused: false,
-            ticks: self.ticks(),
-        }))?;
+        self.push_syscall(regs, answer.result, answer.writes, false)?;
         Ok(None)
     }
 

@@ -14,54 +14,34 @@ use nix::unistd::Pid;
 use super::{syscalls, RecordError, Recorder};
 use crate::arch::fork;
 use crate::arch::regs::Regs;
-use crate::trace::{Event, ExitKind, SyscallEvent};
-use crate::tracee::{sys, Resume, Stop, Task, TaskError};
+use crate::trace::{Event, ExitKind};
+use crate::tracee::{sys, Resume, Stop, Task, TaskError, TaskSyscallEnd};
 
 use super::threads::{Parked, ParkedState};
+
+/// How a task ended, from its last stop (`Exited` or `Killed`).
+pub(super) fn ended(stop: Stop) -> ExitKind {
+    match stop {
+        Stop::Killed(s) => ExitKind::Killed(s),
+        Stop::Exited(c) => ExitKind::Exited(c),
+        _ => ExitKind::Exited(0),
+    }
+}
 
 impl Recorder {
     /// fork, vfork or clone of a process, at its entry: run it as a plain
     /// fork; the child becomes a task that waits for its turn.
     pub(super) fn record_fork(&mut self, regs: Regs) -> Result<Option<ExitKind>, RecordError> {
-        let tid = self.task.tid.as_raw();
         let args = regs.syscall_args();
         let nr = regs.syscall_nr();
         let (fork_nr, fork_args) = fork::as_fork(self.arch, nr, &args, false);
         let mut r = regs;
         r.set_syscall(fork_nr, fork_args);
         self.task.set_regs(&r)?;
-        self.task.resume(Resume::Syscall, None)?;
-        let mut child = None;
-        loop {
-            match self.task.wait()? {
-                Stop::Event(ev)
-                    if ev == libc::PTRACE_EVENT_FORK
-                        || ev == libc::PTRACE_EVENT_VFORK
-                        || ev == libc::PTRACE_EVENT_CLONE =>
-                {
-                    let msg = nix::sys::ptrace::getevent(self.task.tid).map_err(|errno| {
-                        TaskError::Ptrace {
-                            op: "GETEVENTMSG",
-                            tid,
-                            errno,
-                        }
-                    })?;
-                    child = Some(Pid::from_raw(msg as i32));
-                    self.task.resume(Resume::Syscall, None)?;
-                }
-                Stop::SyscallExit => break,
-                Stop::Exited(c) => return Ok(Some(ExitKind::Exited(c))),
-                Stop::Killed(s) => return Ok(Some(ExitKind::Killed(s))),
-                stop => {
-                    return Err(TaskError::UnexpectedStop {
-                        tid,
-                        during: "fork",
-                        stop,
-                    }
-                    .into())
-                }
-            }
-        }
+        let child = match self.task.finish_task_syscall("fork")? {
+            TaskSyscallEnd::Exit { child } => child,
+            TaskSyscallEnd::Ended(stop) => return Ok(Some(ended(stop))),
+        };
         // The program's own syscall number and arguments, as if it had
         // run what it asked for.
         let mut after = self.task.regs()?;
@@ -71,13 +51,7 @@ impl Recorder {
         self.task.set_regs(&after)?;
         if let Some(child) = child {
             let task = Task::new(child, child)?;
-            loop {
-                match task.wait()? {
-                    Stop::Signal { sig, .. } if sig == libc::SIGSTOP => break,
-                    Stop::Exited(_) | Stop::Killed(_) => break,
-                    _ => task.resume(Resume::Syscall, None)?,
-                }
-            }
+            task.wait_start()?;
             let mut cr = task.regs()?;
             let child_result = cr.result();
             cr.set_syscall(nr, args);
@@ -106,15 +80,7 @@ impl Recorder {
             .into_iter()
             .collect();
         let writes = syscalls::read_ranges(&self.task, &ranges);
-        self.writer.push(&Event::Syscall(SyscallEvent {
-            tid,
-            regs,
-            result,
-            writes,
-            map: None,
-            refused: false,
-            ticks: self.ticks(),
-        }))?;
+        self.push_syscall(regs, result, writes, false)?;
         Ok(None)
     }
 
@@ -248,17 +214,12 @@ impl Recorder {
         }
         self.task.forget_regs();
         let result = self.task.regs()?.result();
+        if execed {
+            self.task.reopen_mem()?;
+        }
+        self.push_syscall(regs, result, Vec::new(), false)?;
         if !execed {
             // Failed: nothing changed.
-            self.writer.push(&Event::Syscall(SyscallEvent {
-                tid,
-                regs,
-                result,
-                writes: Vec::new(),
-                map: None,
-                refused: false,
-                ticks: self.ticks(),
-            }))?;
             return Ok(None);
         }
         // The other threads of the process are gone with the old program,
@@ -270,16 +231,6 @@ impl Recorder {
                 self.scratch.remove(&t);
             }
         }
-        self.task.reopen_mem()?;
-        self.writer.push(&Event::Syscall(SyscallEvent {
-            tid,
-            regs,
-            result,
-            writes: Vec::new(),
-            map: None,
-            refused: false,
-            ticks: self.ticks(),
-        }))?;
         let exe_path = std::fs::read_link(format!("/proc/{pid}/exe"))
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();

@@ -28,8 +28,8 @@ use nix::unistd::Pid;
 use super::{syscalls, RecordError, Recorder};
 use crate::arch::regs::Regs;
 use crate::arch::syscall::SyscallDesc;
-use crate::trace::{Event, ExitKind, SyscallEvent};
-use crate::tracee::{sys, Resume, Stop, Task, TaskError};
+use crate::trace::{Event, ExitKind};
+use crate::tracee::{sys, Resume, Stop, Task, TaskError, TaskSyscallEnd};
 
 /// How long a thread runs while others wait before it is switched out.
 pub const SLICE: Duration = Duration::from_millis(20);
@@ -456,46 +456,15 @@ impl Recorder {
     /// gets its own task.
     pub(super) fn record_clone(&mut self, regs: Regs) -> Result<Option<ExitKind>, RecordError> {
         let args = regs.syscall_args();
-        let tid = self.task.tid.as_raw();
-        self.task.resume(Resume::Syscall, None)?;
-        let mut child = None;
-        loop {
-            match self.task.wait()? {
-                Stop::Event(ev) if ev == libc::PTRACE_EVENT_CLONE => {
-                    let msg = nix::sys::ptrace::getevent(self.task.tid).map_err(|errno| {
-                        TaskError::Ptrace {
-                            op: "GETEVENTMSG",
-                            tid,
-                            errno,
-                        }
-                    })?;
-                    child = Some(Pid::from_raw(msg as i32));
-                    self.task.resume(Resume::Syscall, None)?;
-                }
-                Stop::SyscallExit => break,
-                Stop::Exited(c) => return Ok(Some(ExitKind::Exited(c))),
-                Stop::Killed(s) => return Ok(Some(ExitKind::Killed(s))),
-                stop => {
-                    return Err(TaskError::UnexpectedStop {
-                        tid,
-                        during: "clone",
-                        stop,
-                    }
-                    .into())
-                }
-            }
-        }
+        let child = match self.task.finish_task_syscall("clone")? {
+            TaskSyscallEnd::Exit { child } => child,
+            TaskSyscallEnd::Ended(stop) => return Ok(Some(super::processes::ended(stop))),
+        };
         let result = self.task.regs()?.result();
         if let Some(child) = child {
             // The new thread starts stopped, traced: take hold of it.
             let task = Task::new(self.task.pid, child)?;
-            loop {
-                match task.wait()? {
-                    Stop::Signal { sig, .. } if sig == libc::SIGSTOP => break,
-                    Stop::Exited(_) | Stop::Killed(_) => break,
-                    _ => task.resume(Resume::Syscall, None)?,
-                }
-            }
+            task.wait_start()?;
             let counter = match self.counter_event {
                 Some(ev) => Some(
                     crate::ticks::pmu::Counter::open(child.as_raw(), ev)
@@ -519,15 +488,7 @@ impl Recorder {
                 .map(|a| (a, 4))
                 .collect::<Vec<_>>(),
         );
-        self.writer.push(&Event::Syscall(SyscallEvent {
-            tid,
-            regs,
-            result,
-            writes,
-            map: None,
-            refused: false,
-            ticks: self.ticks(),
-        }))?;
+        self.push_syscall(regs, result, writes, false)?;
         Ok(None)
     }
 

@@ -11,7 +11,7 @@ use super::{ReplayError, ReplaySession, Result, StopReason};
 use crate::arch::fork;
 use crate::arch::regs::Regs;
 use crate::trace::Event;
-use crate::tracee::{Resume, Stop, Task, TaskError};
+use crate::tracee::{Task, TaskError, TaskSyscallEnd};
 
 impl ReplaySession {
     /// Replay a fork: create the process for real, known from now on by
@@ -38,19 +38,13 @@ impl ReplaySession {
         now.set_result(result);
         self.task.set_regs(&now)?;
         let task = Task::new(child, child)?;
-        loop {
-            match task.wait()? {
-                Stop::Signal { sig, .. } if sig == libc::SIGSTOP => break,
-                stop @ (Stop::Exited(_) | Stop::Killed(_)) => {
-                    return Err(TaskError::UnexpectedStop {
-                        tid: child.as_raw(),
-                        during: "the start of a replayed process",
-                        stop,
-                    }
-                    .into())
-                }
-                _ => task.resume(Resume::Syscall, None)?,
+        if let Some(stop) = task.wait_start()? {
+            return Err(TaskError::UnexpectedStop {
+                tid: child.as_raw(),
+                during: "the start of a replayed process",
+                stop,
             }
+            .into());
         }
         let mut cr = task.regs()?;
         let child_result = cr.result();
@@ -228,36 +222,14 @@ impl ReplaySession {
 /// Run the execve at the thread's syscall instruction (registers set up),
 /// through its exec stop to its exit.
 fn run_exec_insn(task: &Task) -> Result<()> {
-    let tid = task.tid.as_raw();
-    task.resume(Resume::Syscall, None)?;
-    let mut stop = task.wait()?;
-    if stop == Stop::SyscallExit {
-        task.resume(Resume::Syscall, None)?;
-        stop = task.wait()?;
-    }
-    if stop != Stop::SyscallEntry {
-        return Err(TaskError::UnexpectedStop {
-            tid,
-            during: "a replayed execve's entry",
+    task.enter_syscall_insn("a replayed execve's entry")?;
+    match task.finish_task_syscall("a replayed execve")? {
+        TaskSyscallEnd::Exit { .. } => Ok(()),
+        TaskSyscallEnd::Ended(stop) => Err(TaskError::UnexpectedStop {
+            tid: task.tid.as_raw(),
+            during: "a replayed execve",
             stop,
         }
-        .into());
-    }
-    task.resume(Resume::Syscall, None)?;
-    loop {
-        match task.wait()? {
-            Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXEC => {
-                task.resume(Resume::Syscall, None)?;
-            }
-            Stop::SyscallExit => return Ok(()),
-            stop => {
-                return Err(TaskError::UnexpectedStop {
-                    tid,
-                    during: "a replayed execve",
-                    stop,
-                }
-                .into())
-            }
-        }
+        .into()),
     }
 }

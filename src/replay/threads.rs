@@ -13,7 +13,7 @@ use super::hw::ThreadDebugRegs;
 use super::{ReplayError, ReplaySession, Result};
 use crate::arch::regs::Regs;
 use crate::trace::Event;
-use crate::tracee::{Resume, Stop, Task, TaskError};
+use crate::tracee::{Resume, Stop, Task, TaskError, TaskSyscallEnd};
 
 /// A thread that is not the one running.
 pub struct Parked {
@@ -217,19 +217,13 @@ impl ReplaySession {
         self.task.set_regs(&r)?;
         let child = run_clone_insn(&self.task)?;
         let task = Task::new(self.task.pid, child)?;
-        loop {
-            match task.wait()? {
-                Stop::Signal { sig, .. } if sig == libc::SIGSTOP => break,
-                stop @ (Stop::Exited(_) | Stop::Killed(_)) => {
-                    return Err(TaskError::UnexpectedStop {
-                        tid: child.as_raw(),
-                        during: "the start of a replayed thread",
-                        stop,
-                    }
-                    .into())
-                }
-                _ => task.resume(Resume::Syscall, None)?,
+        if let Some(stop) = task.wait_start()? {
+            return Err(TaskError::UnexpectedStop {
+                tid: child.as_raw(),
+                during: "the start of a replayed thread",
+                stop,
             }
+            .into());
         }
         let counter = self.counter_for(child.as_raw(), 0);
         self.threads.insert(rec_tid, Parked::new(task, counter));
@@ -288,50 +282,18 @@ impl ReplaySession {
 /// Run the clone at the thread's syscall instruction (registers set up):
 /// the new thread's id.
 pub(super) fn run_clone_insn(task: &Task) -> Result<nix::unistd::Pid> {
-    let tid = task.tid.as_raw();
-    task.resume(Resume::Syscall, None)?;
-    let mut stop = task.wait()?;
-    if stop == Stop::SyscallExit {
-        task.resume(Resume::Syscall, None)?;
-        stop = task.wait()?;
-    }
-    if stop != Stop::SyscallEntry {
-        return Err(TaskError::UnexpectedStop {
-            tid,
-            during: "a replayed clone's entry",
+    task.enter_syscall_insn("a replayed clone's entry")?;
+    match task.finish_task_syscall("a replayed clone")? {
+        TaskSyscallEnd::Exit { child: Some(child) } => Ok(child),
+        TaskSyscallEnd::Exit { child: None } => Err(ReplayError::Unsupported(format!(
+            "the replayed clone returned {:#x} without creating a task",
+            task.regs().map(|r| r.result()).unwrap_or(0)
+        ))),
+        TaskSyscallEnd::Ended(stop) => Err(TaskError::UnexpectedStop {
+            tid: task.tid.as_raw(),
+            during: "a replayed clone",
             stop,
         }
-        .into());
+        .into()),
     }
-    task.resume(Resume::Syscall, None)?;
-    let mut child = None;
-    loop {
-        match task.wait()? {
-            Stop::Event(ev) if ev == libc::PTRACE_EVENT_CLONE => {
-                let msg =
-                    nix::sys::ptrace::getevent(task.tid).map_err(|errno| TaskError::Ptrace {
-                        op: "GETEVENTMSG",
-                        tid,
-                        errno,
-                    })?;
-                child = Some(nix::unistd::Pid::from_raw(msg as i32));
-                task.resume(Resume::Syscall, None)?;
-            }
-            Stop::SyscallExit => break,
-            stop => {
-                return Err(TaskError::UnexpectedStop {
-                    tid,
-                    during: "a replayed clone",
-                    stop,
-                }
-                .into())
-            }
-        }
-    }
-    child.ok_or_else(|| {
-        ReplayError::Unsupported(format!(
-            "the replayed clone returned {:#x} without creating a thread",
-            task.regs().map(|r| r.result()).unwrap_or(0)
-        ))
-    })
 }

@@ -102,6 +102,15 @@ pub fn wait_any(nohang: bool) -> Result<Option<(Pid, Stop)>> {
     }
 }
 
+/// How a syscall that makes tasks or runs a program ended.
+#[derive(Debug)]
+pub enum TaskSyscallEnd {
+    /// At its exit stop; the id of the task it made, if any.
+    Exit { child: Option<Pid> },
+    /// The thread ended instead (`Exited` or `Killed`).
+    Ended(Stop),
+}
+
 /// Wait for a killed thread's end, letting it past its exit stop.
 pub fn reap(tid: Pid) {
     let _ = reap_status(tid);
@@ -392,11 +401,10 @@ impl Task {
     }
 
     /// With registers set up for a syscall at a syscall instruction, run it
-    /// to its exit stop. When the thread is at a `PTRACE_SYSEMU` entry stop,
-    /// the skipped syscall first reports an exit stop of its own, which is
-    /// passed over.
-    pub fn run_syscall_insn(&self) -> Result<()> {
-        let tid = self.tid.as_raw();
+    /// to its entry stop. When the thread is at a `PTRACE_SYSEMU` entry
+    /// stop, the skipped syscall first reports an exit stop of its own,
+    /// which is passed over.
+    pub fn enter_syscall_insn(&self, during: &'static str) -> Result<()> {
         self.resume(Resume::Syscall, None)?;
         let mut stop = self.wait()?;
         if stop == Stop::SyscallExit {
@@ -405,11 +413,62 @@ impl Task {
         }
         if stop != Stop::SyscallEntry {
             return Err(TaskError::UnexpectedStop {
-                tid,
-                during: "an injected syscall's entry",
+                tid: self.tid.as_raw(),
+                during,
                 stop,
             });
         }
+        Ok(())
+    }
+
+    /// From the entry stop of a syscall that makes tasks (clone, fork,
+    /// vfork) or runs a program (execve), run it to its exit stop through
+    /// the stops it brings: the new task's id, if one was made; or the
+    /// thread's own end (`Exited`/`Killed`), if it came instead.
+    pub fn finish_task_syscall(&self, during: &'static str) -> Result<TaskSyscallEnd> {
+        let tid = self.tid.as_raw();
+        self.resume(Resume::Syscall, None)?;
+        let mut child = None;
+        loop {
+            match self.wait()? {
+                Stop::Event(ev)
+                    if ev == libc::PTRACE_EVENT_FORK
+                        || ev == libc::PTRACE_EVENT_VFORK
+                        || ev == libc::PTRACE_EVENT_CLONE =>
+                {
+                    let msg = ptrace::getevent(self.tid).map_err(pt("GETEVENTMSG", self.tid))?;
+                    child = Some(Pid::from_raw(msg as i32));
+                    self.resume(Resume::Syscall, None)?;
+                }
+                Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXEC => {
+                    self.resume(Resume::Syscall, None)?;
+                }
+                Stop::SyscallExit => return Ok(TaskSyscallEnd::Exit { child }),
+                stop @ (Stop::Exited(_) | Stop::Killed(_)) => {
+                    return Ok(TaskSyscallEnd::Ended(stop))
+                }
+                stop => return Err(TaskError::UnexpectedStop { tid, during, stop }),
+            }
+        }
+    }
+
+    /// Wait for a new task's first stop (the SIGSTOP a traced task starts
+    /// with), letting it past any other; the stop, if it ended instead.
+    pub fn wait_start(&self) -> Result<Option<Stop>> {
+        loop {
+            match self.wait()? {
+                Stop::Signal { sig, .. } if sig == libc::SIGSTOP => return Ok(None),
+                stop @ (Stop::Exited(_) | Stop::Killed(_)) => return Ok(Some(stop)),
+                _ => self.resume(Resume::Syscall, None)?,
+            }
+        }
+    }
+
+    /// With registers set up for a syscall at a syscall instruction, run it
+    /// to its exit stop (see [`Task::enter_syscall_insn`]).
+    pub fn run_syscall_insn(&self) -> Result<()> {
+        let tid = self.tid.as_raw();
+        self.enter_syscall_insn("an injected syscall's entry")?;
         self.resume(Resume::Syscall, None)?;
         match self.wait()? {
             Stop::SyscallExit => Ok(()),
