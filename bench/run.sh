@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks for rewind: how much slower a program runs while recorded and
 # while replayed, and how big its trace is. Workloads: a syscall-heavy copy
-# of 2,000 small files, a CPU-bound loop, python3 -c pass, and a 4-thread
-# mutex/condition-variable program.
+# of 2,000 small files, a CPU-bound loop, python3 -c pass, a 4-thread
+# mutex/condition-variable program, and `make -j2` building a 4-file C
+# program (make, sh, gcc, cc1, as, collect2 and ld: some 30 processes).
 #
 # For each workload prints native, record and replay wall-clock times (best
 # of $RUNS runs, default 5), the record/native and replay/native ratios, the
@@ -45,6 +46,17 @@ make_tree() { # 2,000 small files (1-4 KiB) in 40 directories
     done
 }
 make_tree "$WORK/tree"
+make_project() { # four C files and a Makefile
+    local dir=$1 i
+    mkdir -p "$dir"
+    for i in 1 2 3 4; do
+        printf 'int f%d(int x) { int s = 0; for (int i = 0; i < x; i++) s += i * %d; return s; }\n' \
+            "$i" "$i" >"$dir/f$i.c"
+    done
+    printf '#include <stdio.h>\nint f1(int);int f2(int);int f3(int);int f4(int);\nint main(void) { printf("%%d\\n", f1(9) + f2(9) + f3(9) + f4(9)); return 0; }\n' >"$dir/main.c"
+    printf 'prog: main.o f1.o f2.o f3.o f4.o\n\tgcc -o $@ $^\n%%.o: %%.c\n\tgcc -O1 -c $<\nclean:\n\trm -f prog *.o\n' >"$dir/Makefile"
+}
+make_project "$WORK/project"
 
 PYTHON=$(command -v python3 || true)
 if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; fi
@@ -129,6 +141,11 @@ echo
 workload cp-tree 'rm -rf "$WORK/copy"' -- cp -r "$WORK/tree" "$WORK/copy"
 workload cpu-loop '' -- "$WORK/cpu_loop" 300
 workload threads-mutex '' -- "$WORK/threads_mutex"
+if command -v make >/dev/null; then
+    workload make-j2 'make -s -C "$WORK/project" clean' -- make -s -j2 -C "$WORK/project"
+else
+    echo "== make-j2: skipped, make not found"
+fi
 if [[ -n $PYTHON ]]; then
     workload python-pass '' -- "$PYTHON" -c pass
 else
