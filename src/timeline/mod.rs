@@ -22,6 +22,7 @@
 mod checkpoints;
 mod counted;
 mod reach;
+mod tail;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -313,16 +314,21 @@ impl Timeline {
                     chain,
                 }
             }
-            Some(seg) => {
-                let seg = seg.clone();
-                let mut base = now.chain.clone();
-                base.pop();
-                if seg.count() > 1 {
-                    base.push(seg.with_count(seg.count() - 1));
-                }
-                let base = Position {
-                    event: now.event,
-                    chain: base,
+            Some(last) => {
+                let last = last.clone();
+                let seg = last.forward().clone();
+                let base = if last.from_end() {
+                    self.hit_before_from_end(now, &last)?
+                } else {
+                    let mut base = now.chain.clone();
+                    base.pop();
+                    if last.count() > 1 {
+                        base.push(last.with_count(last.count() - 1));
+                    }
+                    Position {
+                        event: now.event,
+                        chain: base,
+                    }
                 };
                 if matches!(seg, Segment::Watch { .. }) {
                     // At the hit, where the writing instruction is known.
@@ -343,6 +349,55 @@ impl Timeline {
                 }
             }
             None => self.before_event(now.event)?,
+        })
+    }
+
+    /// Where the hit before `now` of the trigger of its last segment `last`,
+    /// counted from the end of the stretch, is: the hit before it counted
+    /// from the end too, or the point before `last` when it is the first
+    /// hit after that point.
+    fn hit_before_from_end(&mut self, now: &Position, last: &Segment) -> Result<Position> {
+        let mut prefix = now.chain.clone();
+        prefix.pop();
+        let start = Position {
+            event: now.event,
+            chain: prefix,
+        };
+        let mut earlier = start.clone();
+        earlier
+            .chain
+            .push(last.with_count(last.count().saturating_add(1)));
+        // A checkpoint at an earlier hit counted from the end proves it.
+        let known = self
+            .checkpoints
+            .best_for(&earlier)
+            .is_some_and(|(_, _, p)| p.chain.len() == earlier.chain.len() && p != start);
+        if known {
+            return Ok(earlier);
+        }
+        self.reach(&start)?;
+        let was_suspended = self.session.triggers_suspended();
+        self.session.suspend_triggers()?;
+        let r = self.follow_counted(&earlier.chain[earlier.chain.len() - 1]);
+        if !was_suspended {
+            self.session.resume_triggers()?;
+        }
+        let exists = match r? {
+            counted::Counted::Done => true,
+            counted::Counted::Missing => false,
+            counted::Counted::Unavailable | counted::Counted::Lost => {
+                // From a checkpoint: a lost run left the session anywhere.
+                if !self.reach_with(&start, true, true)? {
+                    self.reach_with(&start, false, true)?;
+                }
+                self.hits_to_stretch_end(last.forward())? > last.count()
+            }
+        };
+        Ok(if exists {
+            self.session.set_chain(earlier.chain.clone());
+            earlier
+        } else {
+            start
         })
     }
 

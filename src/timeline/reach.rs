@@ -76,6 +76,7 @@ impl Timeline {
                     Counted::Done => done += 1,
                     Counted::Unavailable => break,
                     Counted::Lost => return Ok(None),
+                    Counted::Missing => return Err(unreachable_position(target)),
                 }
             }
         }
@@ -165,6 +166,16 @@ impl Timeline {
                 }
                 Ok(())
             }
+            Segment::FromEnd(ref inner) => {
+                let n = seg.count();
+                let total = self.hits_to_stretch_end(inner)?;
+                if total < n {
+                    return Err(ReplayError::Unsupported(format!(
+                        "cannot go to the {n}-th last hit of {inner:?}: the stretch has {total}"
+                    )));
+                }
+                self.follow(&inner.with_count(total - n + 1), observe)
+            }
             Segment::Exec { addr, count } => {
                 let temp = !self.session.is_exec_trigger(addr);
                 if temp {
@@ -204,6 +215,43 @@ impl Timeline {
                 r
             }
         }
+    }
+
+    /// How many times `seg`'s trigger fires from here to the end of the
+    /// stretch, counted by stops; the session comes back here (by a copy
+    /// of the process).
+    pub(super) fn hits_to_stretch_end(&mut self, seg: &Segment) -> Result<u64> {
+        if !self.session.can_checkpoint() {
+            return Err(ReplayError::Unsupported(format!(
+                "cannot count the hits of {seg:?} to the end of this stretch here (no \
+                 checkpoint can be taken)"
+            )));
+        }
+        let back = self.session.snapshot()?;
+        let chain = self.session.position().chain;
+        let event = self.session.event_index();
+        let mut total = 0;
+        let r = (|| -> Result<()> {
+            loop {
+                let before = self.session.event_index();
+                match self.follow(&seg.with_count(1), &mut |_, _, _| {}) {
+                    Ok(()) => total += 1,
+                    Err(_)
+                        if self.session.event_index() != before
+                            || self.session.ended().is_some() =>
+                    {
+                        return Ok(())
+                    }
+                    Err(e) => return Err(e),
+                }
+                if self.session.event_index() != event {
+                    return Ok(());
+                }
+            }
+        })();
+        self.session.restore(&back)?;
+        self.session.set_chain(chain);
+        r.map(|()| total)
     }
 
     fn count_stops(
