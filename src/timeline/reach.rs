@@ -12,11 +12,20 @@ pub type Observer<'a> = dyn FnMut(&mut Timeline, &StopReason, bool) + 'a;
 impl Timeline {
     /// Make `target` the current position.
     pub fn reach(&mut self, target: &Position) -> Result<()> {
-        if !self.reach_with(target, true, false)? {
-            // A counted run lost its way: again, from a checkpoint, by
-            // counting stops.
-            self.reach_with(target, false, true)?;
+        match self.reach_with(target, true, false) {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            // A counter may have missed a hit: once more with counters.
+            Err(ReplayError::LostTrap { .. }) => match self.reach_with(target, true, true) {
+                Ok(true) => return Ok(()),
+                Ok(false) | Err(ReplayError::LostTrap { .. }) => {}
+                Err(e) => return Err(e),
+            },
+            Err(e) => return Err(e),
         }
+        // A counted run lost its way: again, from a checkpoint, by
+        // counting stops.
+        self.reach_with(target, false, true)?;
         Ok(())
     }
 
