@@ -1225,7 +1225,8 @@ fn ctrl_c_interrupts_continue_and_reverse_continue() {
 /// last hits of a breakpoint and of a watchpoint in that stretch are found
 /// from its end, without counting the hits before them, and the points
 /// named so are found again exactly: back one more hit, forward again, back
-/// one instruction, the same values each time.
+/// one instruction, the same values each time. A watched write far from the
+/// end of the stretch is found too.
 #[test]
 fn reverse_continue_in_a_long_stretch() {
     if !have_gdb("reverse_continue_in_a_long_stretch") {
@@ -1308,6 +1309,19 @@ fn reverse_continue_in_a_long_stretch() {
     let i = gdb.value("i");
     c.that(i == "99998", || {
         format!("the write before is in the call before, not with i = {i}")
+    });
+    // A write far from the end of the stretch, before all the calls.
+    gdb.cmd("delete");
+    gdb.cmd("continue");
+    gdb.cmd("watch phase");
+    let out = gdb.cmd("reverse-continue");
+    c.that(
+        out.contains("Old value = 1") && out.contains("New value = 0") && out.contains("main ("),
+        || format!("the only write of phase, in main(), set it from 0 to 1:\n{out}"),
+    );
+    let first = gdb.value("acc");
+    c.that(first != before_last && first != last, || {
+        format!("before the calls acc is its random start, not {first}")
     });
     gdb.gdb.send("quit");
     gdb.gdb.finish();

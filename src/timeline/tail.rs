@@ -10,12 +10,17 @@
 //!
 //! 1. Run to the end of the stretch natively, nothing armed, timed by the
 //!    thread's own CPU clock (a task-clock perf event: no PMU needed).
-//! 2. From the start again, run natively in runs that the clock ends at
-//!    50 us, 200 us, 800 us... of CPU time before the end, leaving a copy
-//!    of the process (a fork, about 0.3 ms) at each stop.
-//! 3. From the latest copy back, count the triggers' hits to the end of
-//!    the stretch in the kernel until there are enough; the hits wanted are
-//!    the last of those, reached from that copy by a counted run.
+//! 2. From the start again, run natively until the clock stops the thread
+//!    40 us of CPU time before the end, and leave a copy of the process (a
+//!    fork, about 0.3 ms) there.
+//! 3. Count the triggers' hits from the copy to the end of the stretch in
+//!    the kernel; the hits wanted are the last of those, reached from that
+//!    copy by a counted run.
+//!
+//! When the copy has too few hits after it, the search is done again with
+//! copies 50 us, 200 us, 800 us... before the end, counting from the latest
+//! back (from the start at last). When it has many more than needed, it is
+//! done again from the copy with one copy 15 us before the end.
 //!
 //! Only the hits of the last sub-stretch are counted. Where the clock
 //! stops does not change the result, only how many hits are counted: the
@@ -27,17 +32,19 @@ use super::{interrupted, Result, Timeline};
 use crate::replay::{Segment, Snapshot, StopReason};
 use crate::ticks::hits::{HitCounter, HitKind, COUNT_SIGNAL};
 
-/// CPU time before the end of the stretch of the latest copy.
+/// CPU time before the end of the stretch of the latest copy of a search
+/// with several.
 const TAIL_FIRST_NS: u64 = 50_000;
 /// Each earlier copy is this many times further from the end.
 const TAIL_GROWTH: u64 = 4;
 /// Runs shorter than this are not timed (the kernel's clock is not finer).
 const MIN_RUN_NS: u64 = 10_000;
-/// A search is done again from the point it found while that leaves more
-/// than this many hits beyond those needed to count (about 20 us each)...
+/// CPU time before the end of the stretch of the one copy of the first
+/// search, and of the one copy of each search after it...
+const TAIL_NEAR_NS: [u64; 2] = [40_000, 15_000];
+/// ...made while the point found leaves more than this many hits beyond
+/// those needed to count (about 20 us each).
 const TAIL_REFINE_ABOVE: u64 = 32;
-/// ...with one copy this much CPU time before the end, then this much.
-const TAIL_REFINE_NS: [u64; 2] = [40_000, 15_000];
 
 /// What a search from the end found.
 pub(super) enum Tail {
@@ -99,32 +106,39 @@ impl Timeline {
         r
     }
 
-    /// The search, then again from the point found while that leaves
-    /// many more hits to count than needed. Each copy made costs the run
-    /// after it CPU time (the fork, and pages copied on write), so the
-    /// clock lands the latest copies of a search earlier than aimed; a
-    /// search from a point near the end that makes one copy only, asking
-    /// less by how late the clock was, lands closer.
+    /// The search. Each copy made costs the run after it CPU time (the
+    /// fork, and pages copied on write), so the clock lands the later
+    /// copies of a search with several earlier than aimed; a search that
+    /// makes one copy lands where aimed. So: first one copy near the end;
+    /// only when too few hits follow it, copies further and further back.
+    /// Then again, with one copy nearer the end, from the point found while
+    /// that leaves many more hits to count than needed.
     fn tail_search_refined(
         &mut self,
         start: Snapshot,
         triggers: &[Trigger],
         need: u64,
     ) -> Result<Tail> {
-        let mut late = 0;
+        let one = |d: u64| move |total: u64| if d < total { vec![total - d] } else { vec![] };
+        let near = one(TAIL_NEAR_NS[0]);
         let (mut copy, mut counts) =
-            match self.tail_search_from(start, triggers, need, &stop_times, &mut late)? {
+            match self.tail_search_from(&start, triggers, need, &near, false)? {
                 Tail::At(copy, counts) => (copy, counts),
-                other => return Ok(other),
+                Tail::Unavailable => return Ok(Tail::Unavailable),
+                Tail::Short => {
+                    match self.tail_search_from(&start, triggers, need, &stop_times, true)? {
+                        Tail::At(copy, counts) => (copy, counts),
+                        other => return Ok(other),
+                    }
+                }
             };
-        for d in TAIL_REFINE_NS {
+        for &d in &TAIL_NEAR_NS[1..] {
             let ahead: u64 = counts.iter().sum();
             if ahead <= need.saturating_add(TAIL_REFINE_ABOVE) {
                 break;
             }
             let again = self.session.snapshot()?;
-            let one = move |total: u64| if d < total { vec![total - d] } else { vec![] };
-            match self.tail_search_from(again, triggers, need, &one, &mut late)? {
+            match self.tail_search_from(&again, triggers, need, &one(d), false)? {
                 Tail::At(c, n) if n.iter().sum::<u64>() < ahead => {
                     copy = c;
                     counts = n;
@@ -136,14 +150,16 @@ impl Timeline {
     }
 
     /// One search: copies at the CPU times `schedule` gives for the rest of
-    /// the stretch (`late`: how late the clock stopped runs before).
+    /// the stretch, then, when none has enough hits after it and
+    /// `from_start`, the start itself. Short leaves the session at the
+    /// start.
     fn tail_search_from(
         &mut self,
-        start: Snapshot,
+        start: &Snapshot,
         triggers: &[Trigger],
         need: u64,
         schedule: &dyn Fn(u64) -> Vec<u64>,
-        late: &mut u64,
+        from_start: bool,
     ) -> Result<Tail> {
         let enough = |c: &[u64]| c.iter().any(|&n| n >= need);
         let t0 = std::time::Instant::now();
@@ -151,7 +167,7 @@ impl Timeline {
         // 1. How long the rest of the stretch runs, in a fresh copy as the
         // timed runs will be (a new copy first faults in the pages it
         // touches: that takes CPU time too).
-        self.session.restore(&start)?;
+        self.session.restore(start)?;
         let clock = match HitCounter::cpu_clock(self.tid(), u64::MAX / 4) {
             Ok(c) => c,
             Err(e) => {
@@ -163,8 +179,8 @@ impl Timeline {
         let total = clock.read().map_err(counter_error)?;
         drop(clock);
         // 2. Copies at stops short of the end.
-        self.session.restore(&start)?;
-        let mut tries = vec![start];
+        self.session.restore(start)?;
+        let mut copies = Vec::new();
         let mut spent = 0;
         for t in schedule(total) {
             let ask = t.saturating_sub(spent);
@@ -180,33 +196,46 @@ impl Timeline {
             // The clock ran on past `ask` mostly while stopping the thread
             // (the program did not run then): it got `ask` further.
             spent += ask;
-            *late = ran.saturating_sub(ask);
             log::trace!("timed run to {t} ns of {total}: ran {ran} for {ask}, stopped: {stopped}");
             if !stopped {
                 break;
             }
-            tries.push(self.session.snapshot()?);
+            copies.push(self.session.snapshot()?);
         }
         log::debug!(
             "search from the end of stretch {event}: {total} ns, {} copies, in {:?}",
-            tries.len() - 1,
+            copies.len(),
             t0.elapsed()
         );
         // 3. From the latest copy back, until there are enough hits.
-        while let Some(copy) = tries.pop() {
+        while let Some(copy) = copies.pop() {
             self.session.restore(&copy)?;
             let Some(counts) = self.count_to_end(triggers, event)? else {
                 // Nothing ran: back to the start.
-                self.session.restore(tries.first().unwrap_or(&copy))?;
+                self.session.restore(start)?;
                 return Ok(Tail::Unavailable);
             };
             log::debug!(
                 "{counts:?} hits from copy {} to the end of stretch {event}",
-                tries.len()
+                copies.len() + 1
             );
             self.session.restore(&copy)?;
             if enough(&counts) {
                 log::debug!("search from the end done in {:?}", t0.elapsed());
+                return Ok(Tail::At(Box::new(copy), counts));
+            }
+        }
+        self.session.restore(start)?;
+        if from_start {
+            let Some(counts) = self.count_to_end(triggers, event)? else {
+                self.session.restore(start)?;
+                return Ok(Tail::Unavailable);
+            };
+            log::debug!("{counts:?} hits from the start to the end of stretch {event}");
+            self.session.restore(start)?;
+            if enough(&counts) {
+                // A copy of the start to hand back, the session there.
+                let copy = self.session.snapshot()?;
                 return Ok(Tail::At(Box::new(copy), counts));
             }
         }

@@ -4,7 +4,7 @@
  *
  * Calls step(i) COUNT times (the argument; default 100000) with no syscall
  * in between; step() mixes i into the global acc. Then prints acc (one
- * write). acc starts from a getrandom() value, so each run differs and a
+ * write). Before the calls, main() sets the global phase to 1. acc starts from a getrandom() value, so each run differs and a
  * replay repeats its recording.
  */
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include <sys/random.h>
 
 unsigned long acc; /* written once by each step() */
+int phase;         /* 1 once the calls start: written far from their end */
 
 void step(long i)
 {
@@ -29,6 +30,7 @@ int main(int argc, char **argv)
     long count = argc > 1 ? atol(argv[1]) : 100000;
     if (getrandom(&acc, sizeof acc, 0) != sizeof acc)
         return 1;
+    phase = 1;
     for (long i = 0; i < count; i++)
         step(i);
     printf("%lu\n", acc);
