@@ -52,8 +52,9 @@ pub(super) enum Tail {
     /// there is kept) after which the triggers have this many hits each,
     /// enough.
     At(Box<Snapshot>, Vec<u64>),
-    /// Even from where the search started there are not enough: these are
-    /// the hits to the end (the session is back at the start).
+    /// Not enough hits after any point tried (after the start itself, when
+    /// it was tried: there is no such point); the session is back at the
+    /// start.
     Short,
     /// Hits cannot be counted here, or copies not made.
     Unavailable,
