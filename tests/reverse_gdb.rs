@@ -1220,3 +1220,111 @@ fn ctrl_c_interrupts_continue_and_reverse_continue() {
     let _ = server.proc.wait_exit();
     c.finish(&gdb.gdb.tail());
 }
+
+/// 100000 calls between two syscalls (tests/programs/long_stretch.c): the
+/// last hits of a breakpoint and of a watchpoint in that stretch are found
+/// from its end, without counting the hits before them, and the points
+/// named so are found again exactly: back one more hit, forward again, back
+/// one instruction, the same values each time. A watched write far from the
+/// end of the stretch is found too.
+#[test]
+fn reverse_continue_in_a_long_stretch() {
+    if !have_gdb("reverse_continue_in_a_long_stretch") {
+        return;
+    }
+    let dir = TestDir::new("long_stretch");
+    let exe = c_program("long_stretch");
+    let trace = dir.join("trace");
+    let rec = record(&dir, &trace, &exe, &["100000"]);
+    rec.assert_code(0);
+    let last = rec.stdout_str().trim().to_string();
+    let mut server = GdbServer::start(&dir, &trace);
+    let mut gdb = GdbCli::connect(&server, &exe, &[]);
+    let mut c = Checks::new();
+
+    let out = gdb.cmd("continue");
+    c.that(out.contains("SIGKILL"), || {
+        format!("the replay must reach the end of the trace:\n{out}")
+    });
+    gdb.cmd("break step");
+    let out = gdb.cmd("reverse-continue");
+    c.that(out.contains("step (i=99999)"), || {
+        format!("reverse-continue must stop at the last call:\n{out}")
+    });
+    let before_last = gdb.value("acc");
+    let out = gdb.cmd("reverse-continue");
+    c.that(out.contains("step (i=99998)"), || {
+        format!("a second reverse-continue must stop at the call before:\n{out}")
+    });
+    let out = gdb.cmd("continue");
+    c.that(out.contains("step (i=99999)"), || {
+        format!("continue must come back to the last call:\n{out}")
+    });
+    let again = gdb.value("acc");
+    c.that(again == before_last, || {
+        format!("acc at the last call was {before_last}, now {again}")
+    });
+    // One instruction back (in the prologue of step()) and forward again.
+    let pc = gdb.value("$pc");
+    gdb.cmd("reverse-stepi");
+    let back = gdb.value("$pc");
+    c.that(back != pc, || {
+        format!("reverse-stepi must move back from {pc}")
+    });
+    gdb.cmd("stepi");
+    let forward = gdb.value("$pc");
+    let again = gdb.value("acc");
+    c.that(forward == pc && again == before_last, || {
+        format!(
+            "stepi after reverse-stepi must come back to {pc} with acc = {before_last}, not \
+             {forward} with {again}"
+        )
+    });
+    gdb.cmd("delete");
+    let out = gdb.cmd("continue");
+    c.that(out.contains("SIGKILL"), || {
+        format!("continue must reach the end again:\n{out}")
+    });
+    gdb.cmd("watch acc");
+    let out = gdb.cmd("reverse-continue");
+    // Backwards, gdb shows the later value as "old".
+    c.that(
+        out.contains(&format!("Old value = {last}"))
+            && out.contains(&format!("New value = {before_last}")),
+        || {
+            format!(
+                "the last write of acc changed it from {before_last} to {last} (printed by \
+                 the program):\n{out}"
+            )
+        },
+    );
+    let i = gdb.value("i");
+    c.that(i == "99999", || {
+        format!("the last write is in the last call, not with i = {i}")
+    });
+    let out = gdb.cmd("reverse-continue");
+    c.that(out.contains(&format!("Old value = {before_last}")), || {
+        format!("the write before changed acc to {before_last}:\n{out}")
+    });
+    let i = gdb.value("i");
+    c.that(i == "99998", || {
+        format!("the write before is in the call before, not with i = {i}")
+    });
+    // A write far from the end of the stretch, before all the calls.
+    gdb.cmd("delete");
+    gdb.cmd("continue");
+    gdb.cmd("watch phase");
+    let out = gdb.cmd("reverse-continue");
+    c.that(
+        out.contains("Old value = 1") && out.contains("New value = 0") && out.contains("main ("),
+        || format!("the only write of phase, in main(), set it from 0 to 1:\n{out}"),
+    );
+    let first = gdb.value("acc");
+    c.that(first != before_last && first != last, || {
+        format!("before the calls acc is its random start, not {first}")
+    });
+    gdb.gdb.send("quit");
+    gdb.gdb.finish();
+    let _ = server.proc.wait_exit();
+    c.finish(&gdb.gdb.tail());
+}

@@ -46,6 +46,15 @@ pub enum ReplayError {
     Empty,
     #[error("{0}")]
     Unsupported(String),
+    /// A debug exception came without its cause (TRAP_BRKPT with no
+    /// status bits): on a VM a hardware breakpoint hit can arrive so, and a
+    /// hit counter then misses it. The run that met it cannot be trusted;
+    /// it can be tried again.
+    #[error(
+        "a debug exception at {ip:#x} came without its cause (the hypervisor lost it?); \
+         a hit may have been missed, please try again"
+    )]
+    LostTrap { ip: u64 },
 }
 
 impl From<Divergence> for ReplayError {
@@ -68,6 +77,9 @@ macro_rules! task_of {
         }
     };
 }
+
+/// The si_code of a SIGTRAP from a debug exception with no status bits.
+const TRAP_BRKPT: i32 = 1;
 
 /// How to run the replay forward.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1204,6 +1216,16 @@ impl ReplaySession {
             }
             if mode == RunMode::Step {
                 return Ok(Some(StopReason::Step));
+            }
+            // Not one of ours, and not the program's own trap (its
+            // recorded signal would be next): a hardware breakpoint hit
+            // whose status was lost.
+            let own = matches!(
+                self.events.get(self.next),
+                Some(Event::Signal { signo, .. }) if *signo == libc::SIGTRAP
+            );
+            if code == TRAP_BRKPT && !own {
+                return Err(ReplayError::LostTrap { ip: regs.ip() });
             }
         }
         if sig == libc::SIGSEGV && self.replay_time_counter()? {

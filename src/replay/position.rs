@@ -6,6 +6,13 @@
 //! a watchpoint fires" or "n single steps", counted from the end of the
 //! previous segment. Replaying the chain from the event reaches exactly the
 //! same point, without a hardware counter.
+//!
+//! A segment may also count back from the end of the stretch: "the n-th
+//! last hit of a trigger before the next event". That names the last hits
+//! of a long stretch without counting the ones before them (each counted
+//! hit costs a debug exception); it is reached by finding, from the end,
+//! a point after which the stretch has at least n hits (see
+//! `timeline/tail.rs`), then counting forward.
 
 use super::hw::PointKind;
 
@@ -22,6 +29,9 @@ pub enum Segment {
     },
     /// This many single instructions.
     Steps(u64),
+    /// The `count`-th last hit of a trigger (an `Exec` or `Watch` segment,
+    /// whose count this is) before the next event: 1 is the last one.
+    FromEnd(Box<Segment>),
 }
 
 impl Segment {
@@ -29,7 +39,22 @@ impl Segment {
         match self {
             Segment::Exec { count, .. } | Segment::Watch { count, .. } => *count,
             Segment::Steps(n) => *n,
+            Segment::FromEnd(s) => s.count(),
         }
+    }
+
+    /// The segment that counts the same trigger forward (itself unless it
+    /// counts from the end).
+    pub fn forward(&self) -> &Segment {
+        match self {
+            Segment::FromEnd(s) => s,
+            s => s,
+        }
+    }
+
+    /// Whether this segment counts back from the end of the stretch.
+    pub fn from_end(&self) -> bool {
+        matches!(self, Segment::FromEnd(_))
     }
 
     /// The same segment with another count.
@@ -45,6 +70,16 @@ impl Segment {
                 count: n,
             },
             Segment::Steps(_) => Segment::Steps(n),
+            Segment::FromEnd(s) => Segment::FromEnd(Box::new(s.with_count(n))),
+        }
+    }
+
+    /// The address the segment's trigger watches (0 for steps).
+    fn addr(&self) -> u64 {
+        match self {
+            Segment::Exec { addr, .. } | Segment::Watch { addr, .. } => *addr,
+            Segment::Steps(_) => 0,
+            Segment::FromEnd(s) => s.addr(),
         }
     }
 
@@ -68,6 +103,10 @@ impl std::fmt::Display for Position {
                 Segment::Exec { addr, count } => write!(f, " +{count}x@{addr:#x}")?,
                 Segment::Watch { addr, count, .. } => write!(f, " +{count}xwatch@{addr:#x}")?,
                 Segment::Steps(n) => write!(f, " +{n} steps")?,
+                Segment::FromEnd(s) => match **s {
+                    Segment::Watch { addr, count, .. } => write!(f, " -{count}xwatch@{addr:#x}")?,
+                    ref s => write!(f, " -{}x@{:#x}", s.count(), s.addr())?,
+                },
             }
         }
         Ok(())
@@ -76,14 +115,20 @@ impl std::fmt::Display for Position {
 
 /// Append `seg` to `chain`, merging it with the last segment when both
 /// count the same trigger (counting one trigger's arrivals from a point
-/// does not depend on what else stopped the program in between).
+/// does not depend on what else stopped the program in between). Hits
+/// counted forward after the n-th last hit of the same trigger make it a
+/// later one from the end.
 pub fn push(chain: &mut Vec<Segment>, seg: Segment) {
     if seg.count() == 0 {
         return;
     }
     if let Some(last) = chain.last_mut() {
-        if last.same_trigger(&seg) {
+        if last.same_trigger(&seg) && !seg.from_end() {
             *last = last.with_count(last.count() + seg.count());
+            return;
+        }
+        if last.from_end() && last.forward().same_trigger(&seg) && seg.count() < last.count() {
+            *last = last.with_count(last.count() - seg.count());
             return;
         }
     }
@@ -113,11 +158,22 @@ impl Position {
             return None;
         }
         let (a, b) = (&from.chain[n - 1], &self.chain[n - 1]);
-        if !a.same_trigger(b) || a.count() > b.count() {
+        if !a.same_trigger(b) {
             return None;
         }
         let mut rest = Vec::new();
-        push(&mut rest, b.with_count(b.count() - a.count()));
+        if a.from_end() {
+            // From the m-th last hit to the n-th last: m - n hits forward.
+            if a.count() < b.count() {
+                return None;
+            }
+            push(&mut rest, b.forward().with_count(a.count() - b.count()));
+        } else {
+            if a.count() > b.count() {
+                return None;
+            }
+            push(&mut rest, b.with_count(b.count() - a.count()));
+        }
         rest.extend_from_slice(&self.chain[n..]);
         Some(rest)
     }
@@ -171,6 +227,61 @@ mod tests {
         assert_eq!(p.remainder_from(&further), None);
     }
 
+    fn last(addr: u64, n: u64) -> Segment {
+        Segment::FromEnd(Box::new(exec(addr, n)))
+    }
+
+    #[test]
+    fn hits_after_one_counted_from_the_end_count_down() {
+        let mut c = vec![last(0x10, 5)];
+        push(&mut c, exec(0x10, 2));
+        assert_eq!(c, vec![last(0x10, 3)]);
+        push(&mut c, exec(0x20, 1));
+        assert_eq!(c, vec![last(0x10, 3), exec(0x20, 1)]);
+        // Counted from the end, a segment is never merged into a forward one.
+        let mut c = vec![exec(0x10, 5)];
+        push(&mut c, last(0x10, 2));
+        assert_eq!(c, vec![exec(0x10, 5), last(0x10, 2)]);
+        assert_eq!(last(0x10, 4).forward(), &exec(0x10, 4));
+    }
+
+    #[test]
+    fn remainder_between_points_counted_from_the_end() {
+        let p = Position {
+            event: 5,
+            chain: vec![last(0x10, 2), Segment::Steps(3)],
+        };
+        let earlier = Position {
+            event: 5,
+            chain: vec![last(0x10, 7)],
+        };
+        assert_eq!(
+            p.remainder_from(&earlier),
+            Some(vec![exec(0x10, 5), Segment::Steps(3)])
+        );
+        let same = Position {
+            event: 5,
+            chain: vec![last(0x10, 2)],
+        };
+        assert_eq!(p.remainder_from(&same), Some(vec![Segment::Steps(3)]));
+        let later = Position {
+            event: 5,
+            chain: vec![last(0x10, 1)],
+        };
+        assert_eq!(p.remainder_from(&later), None);
+        // Forward and backward counts of one trigger do not compare.
+        let forward = Position {
+            event: 5,
+            chain: vec![exec(0x10, 1)],
+        };
+        assert_eq!(p.remainder_from(&forward), None);
+        assert_eq!(same.remainder_from(&forward), None);
+        assert_eq!(
+            p.remainder_from(&Position::at_event(5)),
+            Some(p.chain.clone())
+        );
+    }
+
     #[test]
     fn positions_print_readably() {
         let p = Position {
@@ -178,5 +289,10 @@ mod tests {
             chain: vec![exec(0x401000, 2), Segment::Steps(3)],
         };
         assert_eq!(p.to_string(), "event 7 +2x@0x401000 +3 steps");
+        let q = Position {
+            event: 7,
+            chain: vec![last(0x401000, 1)],
+        };
+        assert_eq!(q.to_string(), "event 7 -1x@0x401000");
     }
 }

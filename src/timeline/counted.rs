@@ -14,6 +14,7 @@
 //! by the program, a read watchpoint) or does not arrive, the callers fall
 //! back to counting stops.
 
+use super::tail::Tail;
 use super::{interrupted, Hit, Result, Timeline};
 use crate::replay::{PointKind, Position, ReplayError, Segment, StopReason};
 use crate::ticks::hits::{HitCounter, HitKind, COUNT_SIGNAL};
@@ -28,29 +29,32 @@ pub(super) enum Counted {
     /// The run did not stop where it should: the session is somewhere in
     /// the stretch and must be brought back by other means.
     Lost,
+    /// There is no such point: the stretch has fewer hits than a segment
+    /// counted from its end asks for (the session is where it started).
+    Missing,
 }
 
 /// One trigger of the user's, as a counter sees it.
 #[derive(Clone, Debug)]
-struct Trigger {
-    addr: u64,
+pub(super) struct Trigger {
+    pub(super) addr: u64,
     len: u64,
-    kind: HitKind,
+    pub(super) kind: HitKind,
     /// How a hit is reported to the debugger.
-    stop: StopReason,
-    /// The segment that counts its hits.
-    seg: Segment,
+    pub(super) stop: StopReason,
+    /// The segment that counts its hits forward (count 0).
+    pub(super) seg: Segment,
 }
 
 impl Trigger {
-    fn from_segment(seg: &Segment) -> Option<Trigger> {
-        match *seg {
+    pub(super) fn from_segment(seg: &Segment) -> Option<Trigger> {
+        match *seg.forward() {
             Segment::Exec { addr, .. } => Some(Trigger {
                 addr,
                 len: 8,
                 kind: HitKind::Exec,
                 stop: StopReason::Breakpoint(addr),
-                seg: seg.with_count(0),
+                seg: seg.forward().with_count(0),
             }),
             Segment::Watch {
                 addr, len, kind, ..
@@ -66,14 +70,14 @@ impl Trigger {
                     len,
                     kind: kind_counted,
                     stop: StopReason::Watch { addr, len, kind },
-                    seg: seg.with_count(0),
+                    seg: seg.forward().with_count(0),
                 })
             }
-            Segment::Steps(_) => None,
+            Segment::Steps(_) | Segment::FromEnd(_) => None,
         }
     }
 
-    fn open(&self, tid: i32, stop_at: Option<u64>) -> Option<HitCounter> {
+    pub(super) fn open(&self, tid: i32, stop_at: Option<u64>) -> Option<HitCounter> {
         match HitCounter::open(tid, self.addr, self.len, self.kind, stop_at) {
             Ok(c) => Some(c),
             Err(e) => {
@@ -84,11 +88,7 @@ impl Trigger {
     }
 }
 
-/// Hits between the checkpoints a counted scan leaves (about 20 ms of
-/// counting where a debug-register hit costs 20 us).
-const SCAN_PERIOD: u64 = 1000;
-
-fn counter_error(e: std::io::Error) -> ReplayError {
+pub(super) fn counter_error(e: std::io::Error) -> ReplayError {
     ReplayError::Unsupported(format!("cannot read a hit counter: {e}"))
 }
 
@@ -96,6 +96,9 @@ impl Timeline {
     /// Follow `seg` from the current point with a counter that stops the
     /// thread at its last hit. Triggers must be suspended.
     pub(super) fn follow_counted(&mut self, seg: &Segment) -> Result<Counted> {
+        if seg.from_end() {
+            return self.follow_from_end(seg);
+        }
         let Some(trigger) = Trigger::from_segment(seg) else {
             return Ok(Counted::Unavailable);
         };
@@ -182,7 +185,7 @@ impl Timeline {
         let Some(triggers) = self.user_triggers() else {
             return Ok(None);
         };
-        if triggers.is_empty() {
+        if triggers.is_empty() || self.session.task().blocks_signal(COUNT_SIGNAL) {
             return Ok(None);
         }
         let start = self.session.position();
@@ -190,17 +193,15 @@ impl Timeline {
             return Ok(None);
         }
         let tid = self.session.task().tid.as_raw();
-        // Overflows every SCAN_PERIOD hits leave checkpoints on the way,
-        // so that going to the last hit afterwards is short.
-        let period = (!self.session.task().blocks_signal(COUNT_SIGNAL)).then_some(SCAN_PERIOD);
         let was_suspended = self.session.triggers_suspended();
         self.session.suspend_triggers()?;
-        let mut counters = Vec::new();
+        // Whether every trigger can be counted here.
+        let mut probes = Vec::new();
         for t in &triggers {
-            match t.open(tid, period) {
-                Some(c) => counters.push(c),
+            match t.open(tid, None) {
+                Some(c) => probes.push(c),
                 None => {
-                    drop(counters);
+                    drop(probes);
                     if !was_suspended {
                         self.session.resume_triggers()?;
                     }
@@ -208,6 +209,7 @@ impl Timeline {
                 }
             }
         }
+        drop(probes);
         let ip = self.session.regs()?.ip();
         if triggers
             .iter()
@@ -215,69 +217,102 @@ impl Timeline {
         {
             self.session.skip_exec_trap_here()?;
         }
-        self.session.set_counting(period.is_some());
+        self.session.set_counting(true);
         let t0 = std::time::Instant::now();
-        let r = self.count_stretches(&triggers, &counters, hi);
-        log::debug!("counted stretches to {hi} in {:?}", t0.elapsed());
+        let r = self.find_stretches(&triggers, hi);
+        log::debug!(
+            "looked for stretches with hits to {hi} in {:?}",
+            t0.elapsed()
+        );
         self.session.set_counting(false);
-        drop(counters);
+        let r = r.and_then(|last| match last {
+            Some(Last::Stretch(event)) => self.last_hit_in(&triggers, event).map(Some),
+            Some(Last::AtEvent(hit)) => Ok(Some(Found::Hit(hit))),
+            None => Ok(None),
+        });
         if !was_suspended {
             self.session.resume_triggers()?;
         }
-        let last = r?;
-        match last {
-            None => Ok(Some(None)),
-            Some(Last::AtEvent(hit)) => Ok(Some(Some(hit))),
-            Some(Last::Stretch { event, counts }) => {
-                // The busiest trigger's last hit, then whatever comes after
-                // it in the stretch, every trigger armed.
-                let (i, &n) = counts
-                    .iter()
-                    .enumerate()
-                    .max_by_key(|(_, n)| **n)
-                    .ok_or_else(|| ReplayError::Unsupported("no triggers counted".into()))?;
-                let t = &triggers[i];
-                let pos = Position {
-                    event,
-                    chain: vec![t.seg.with_count(n)],
-                };
-                let t0 = std::time::Instant::now();
-                self.reach(&pos)?;
-                log::debug!("reached {pos} in {:?}", t0.elapsed());
-                let t0 = std::time::Instant::now();
-                let later = self.scan_to_event(event + 1)?;
-                log::debug!("scanned the rest of the stretch in {:?}", t0.elapsed());
-                Ok(Some(Some(later.unwrap_or(Hit {
-                    position: pos,
-                    stop: t.stop.clone(),
-                }))))
-            }
-        }
+        let Some(found) = r? else {
+            return Ok(Some(None));
+        };
+        let (pos, stop) = match found {
+            Found::Hit(hit) => return Ok(Some(Some(hit))),
+            Found::Last(pos, stop) => (pos, stop),
+        };
+        // Whatever comes after it in the stretch, every trigger armed.
+        let t0 = std::time::Instant::now();
+        let later = self.scan_to_event(pos.event + 1)?;
+        log::debug!("scanned the rest of the stretch in {:?}", t0.elapsed());
+        Ok(Some(Some(later.unwrap_or(Hit {
+            position: pos,
+            stop,
+        }))))
     }
 
-    /// Run to event `hi`, counting; where the last hits were. At each
-    /// overflow, a checkpoint named by the hits of the trigger that
-    /// overflowed; only those of the last stretch with hits are kept.
-    fn count_stretches(
-        &mut self,
-        triggers: &[Trigger],
-        counters: &[HitCounter],
-        hi: u64,
-    ) -> Result<Option<Last>> {
+    /// The last hit of the busiest trigger in the stretch of `event`, which
+    /// has hits: found from the end of the stretch ([`super::tail`]), or,
+    /// where that cannot be done, by counting them all from the event.
+    /// Triggers must be suspended.
+    fn last_hit_in(&mut self, triggers: &[Trigger], event: u64) -> Result<Found> {
+        let t0 = std::time::Instant::now();
+        self.reach(&Position::at_event(event))?;
+        let tail = self.tail_search(triggers, 1)?;
+        if let Tail::At(_copy, counts) = tail {
+            if let Some((i, &ahead)) = counts.iter().enumerate().max_by_key(|(_, n)| **n) {
+                let t = &triggers[i];
+                if self.last_hits_from_here(&[], t, ahead, 1)? == Counted::Done {
+                    let pos = self.session.position();
+                    log::debug!("reached {pos} in {:?}", t0.elapsed());
+                    return Ok(Found::Last(pos, t.stop.clone()));
+                }
+            }
+        }
+        // Every hit counted from the event (from a checkpoint: the search
+        // may have left the session anywhere).
+        log::debug!("counting every hit of stretch {event}");
+        let start = Position::at_event(event);
+        if !self.reach_with(&start, true, true)? {
+            self.reach_with(&start, false, true)?;
+        }
+        let counts = self
+            .count_to_end(triggers, event)?
+            .ok_or_else(|| ReplayError::Unsupported("cannot open a hit counter".into()))?;
+        let (i, &n) = counts
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, n)| **n)
+            .ok_or_else(|| ReplayError::Unsupported("no triggers counted".into()))?;
+        let t = &triggers[i];
+        let pos = Position {
+            event,
+            chain: vec![t.seg.with_count(n)],
+        };
+        self.reach(&pos)?;
+        Ok(Found::Last(pos, t.stop.clone()))
+    }
+
+    /// Run to event `hi`, stopping at the first hit of each stretch only;
+    /// where the last hits were.
+    fn find_stretches(&mut self, triggers: &[Trigger], hi: u64) -> Result<Option<Last>> {
         let mut last = None;
-        let mut before = read_all(counters)?;
-        // Checkpoints taken at overflows: of the last stretch with hits,
-        // and of the current one.
-        let mut kept: Vec<u32> = Vec::new();
-        let mut current: Vec<u32> = Vec::new();
         while self.session.event_index() < hi {
             let event = self.session.event_index();
+            let tid = self.session.task().tid.as_raw();
+            // Counters that stop the thread at the first hit; then the
+            // rest of the stretch runs with none.
+            let mut counters = Vec::new();
+            for t in triggers {
+                counters.push(t.open(tid, Some(1)).ok_or_else(|| {
+                    ReplayError::Unsupported(format!("cannot count hits of {:?} here", t.seg))
+                })?);
+            }
+            let mut hit = false;
             let stop = loop {
                 let stop = self.session.run_to_event(event + 1)?;
                 if let StopReason::CountReached = stop {
-                    if let Some(id) = self.checkpoint_at_overflow(triggers, counters, &before)? {
-                        current.push(id);
-                    }
+                    hit = true;
+                    counters.clear();
                     continue;
                 }
                 // Other stops inside the stretch do not end it.
@@ -287,18 +322,10 @@ impl Timeline {
                     break stop;
                 }
             };
-            let now = read_all(counters)?;
-            let counts: Vec<u64> = now.iter().zip(&before).map(|(a, b)| a - b).collect();
-            if counts.iter().any(|&n| n > 0) {
-                last = Some(Last::Stretch { event, counts });
-                for id in std::mem::replace(&mut kept, std::mem::take(&mut current)) {
-                    self.checkpoints.forget(id);
-                }
+            drop(counters);
+            if hit {
+                last = Some(Last::Stretch(event));
             }
-            for id in current.drain(..) {
-                self.checkpoints.forget(id);
-            }
-            before = now;
             match stop {
                 // A syscall wrote a watched range: a hit at the event,
                 // after the stretch's own.
@@ -321,38 +348,6 @@ impl Timeline {
             }
         }
         Ok(last)
-    }
-
-    /// At an overflow stop of a scan: name the point by the hits of the
-    /// trigger that overflowed since the stretch began (`base`: the counts
-    /// then), and leave a checkpoint there. None when the trigger cannot
-    /// be told.
-    fn checkpoint_at_overflow(
-        &mut self,
-        triggers: &[Trigger],
-        counters: &[HitCounter],
-        base: &[u64],
-    ) -> Result<Option<u32>> {
-        let now = read_all(counters)?;
-        let ip = self.session.regs()?.ip();
-        let due: Vec<usize> = (0..triggers.len())
-            .filter(|&i| now[i] > 0 && now[i].is_multiple_of(SCAN_PERIOD))
-            .filter(|&i| triggers[i].kind != HitKind::Exec || triggers[i].addr == ip)
-            .collect();
-        let [i] = due.as_slice() else {
-            return Ok(None);
-        };
-        let n = now[*i] - base[*i];
-        if n == 0 {
-            return Ok(None);
-        }
-        let event = self.session.event_index();
-        self.session.set_chain(vec![triggers[*i].seg.with_count(n)]);
-        log::trace!(
-            "scan checkpoint at event {event} +{n} hits of {:?}",
-            triggers[*i].seg
-        );
-        Ok(self.auto_checkpoint_here())
     }
 
     /// The position just before the instruction that made the watchpoint
@@ -514,13 +509,22 @@ impl Timeline {
 
 /// Where the last hits of a counted scan were.
 enum Last {
-    /// In the stretch that starts at `event`, this many of each trigger.
-    Stretch { event: u64, counts: Vec<u64> },
+    /// In the stretch that starts at this event.
+    Stretch(u64),
     /// A kernel write at an event.
     AtEvent(Hit),
 }
 
-fn read_all(counters: &[HitCounter]) -> Result<Vec<u64>> {
+/// The last hit of a counted scan, before the rest of its stretch is
+/// looked at.
+enum Found {
+    /// The last hit of the busiest trigger, where the session is.
+    Last(Position, StopReason),
+    /// A hit at an event.
+    Hit(Hit),
+}
+
+pub(super) fn read_all(counters: &[HitCounter]) -> Result<Vec<u64>> {
     counters
         .iter()
         .map(|c| c.read().map_err(counter_error))

@@ -22,6 +22,7 @@
 mod checkpoints;
 mod counted;
 mod reach;
+mod tail;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -40,6 +41,13 @@ type Result<T> = std::result::Result<T, ReplayError>;
 /// about 0.3 ms here, so 1% of replay time, and going back to a point from
 /// the checkpoint before it costs at most this much replay.
 pub const AUTO_INTERVAL: Duration = Duration::from_millis(25);
+/// Event boundaries at the end of the trace that get a checkpoint when the
+/// replay passes them going forward (reverse commands often start from the
+/// end, where the program failed).
+const END_CHECKPOINTS: u64 = 2;
+/// Times a reverse command is tried again after a debug exception lost
+/// its cause (see `ReplayError::LostTrap`).
+const LOST_TRAP_TRIES: u32 = 3;
 /// Single steps a reverse-step may replay before giving up.
 pub const MAX_STEPS_BACK: u64 = 1_000_000;
 /// Single steps between the checkpoints a long reverse-step leaves.
@@ -121,7 +129,19 @@ impl Timeline {
                 RunMode::Step => None,
             };
             self.session.set_checkpoint_due(due);
-            let stop = self.session.run(mode);
+            // The boundaries of the last stretches, where going back most
+            // often starts, get a checkpoint on the way.
+            let here = self.session.event_index();
+            let mark = (mode == RunMode::Continue)
+                .then(|| self.session.event_count())
+                .and_then(|n| {
+                    (n.saturating_sub(END_CHECKPOINTS)..n)
+                        .find(|&e| e > here && !self.checkpoints.has_at(&Position::at_event(e)))
+                });
+            let stop = match mark {
+                Some(e) => self.session.run_to_event(e),
+                None => self.session.run(mode),
+            };
             self.session.set_checkpoint_due(None);
             match stop? {
                 StopReason::EventReached => {
@@ -167,13 +187,36 @@ impl Timeline {
     pub fn reverse(&mut self, mode: RunMode) -> Result<StopReason> {
         self.session.interrupter_reset();
         let now = self.session.position();
+        let mut tries = 0;
+        loop {
+            let r = self.reverse_once(mode, &now);
+            match r {
+                Err(ReplayError::LostTrap { ip }) if tries < LOST_TRAP_TRIES => {
+                    tries += 1;
+                    log::debug!("a debug exception at {ip:#x} lost its cause; again");
+                }
+                r => return r,
+            }
+        }
+    }
+
+    fn reverse_once(&mut self, mode: RunMode, now: &Position) -> Result<StopReason> {
         let r = match mode {
             RunMode::Continue => self.reverse_continue(),
             RunMode::Step => self.reverse_step(),
         };
         if r.is_err() {
-            // Leave the session where the command found it.
-            if let Err(e) = self.reach(&now) {
+            // Leave the session where the command found it: from a
+            // checkpoint, as a search cut short may have left the session
+            // anywhere in a stretch.
+            let back = match self.reach_with(now, true, true) {
+                Ok(true) => Ok(()),
+                Ok(false) | Err(ReplayError::LostTrap { .. }) => {
+                    self.reach_with(now, false, true).map(|_| ())
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = back {
                 log::warn!("could not return to {now} after a failed reverse command: {e}");
             }
         }
@@ -326,16 +369,21 @@ impl Timeline {
                     chain,
                 }
             }
-            Some(seg) => {
-                let seg = seg.clone();
-                let mut base = now.chain.clone();
-                base.pop();
-                if seg.count() > 1 {
-                    base.push(seg.with_count(seg.count() - 1));
-                }
-                let base = Position {
-                    event: now.event,
-                    chain: base,
+            Some(last) => {
+                let last = last.clone();
+                let seg = last.forward().clone();
+                let base = if last.from_end() {
+                    self.hit_before_from_end(now, &last)?
+                } else {
+                    let mut base = now.chain.clone();
+                    base.pop();
+                    if last.count() > 1 {
+                        base.push(last.with_count(last.count() - 1));
+                    }
+                    Position {
+                        event: now.event,
+                        chain: base,
+                    }
                 };
                 if matches!(seg, Segment::Watch { .. }) {
                     // At the hit, where the writing instruction is known.
@@ -356,6 +404,55 @@ impl Timeline {
                 }
             }
             None => self.before_event(now.event)?,
+        })
+    }
+
+    /// Where the hit before `now` of the trigger of its last segment `last`,
+    /// counted from the end of the stretch, is: the hit before it counted
+    /// from the end too, or the point before `last` when it is the first
+    /// hit after that point.
+    fn hit_before_from_end(&mut self, now: &Position, last: &Segment) -> Result<Position> {
+        let mut prefix = now.chain.clone();
+        prefix.pop();
+        let start = Position {
+            event: now.event,
+            chain: prefix,
+        };
+        let mut earlier = start.clone();
+        earlier
+            .chain
+            .push(last.with_count(last.count().saturating_add(1)));
+        // A checkpoint at an earlier hit counted from the end proves it.
+        let known = self
+            .checkpoints
+            .best_for(&earlier)
+            .is_some_and(|(_, _, p)| p.chain.len() == earlier.chain.len() && p != start);
+        if known {
+            return Ok(earlier);
+        }
+        self.reach(&start)?;
+        let was_suspended = self.session.triggers_suspended();
+        self.session.suspend_triggers()?;
+        let r = self.follow_counted(&earlier.chain[earlier.chain.len() - 1]);
+        if !was_suspended {
+            self.session.resume_triggers()?;
+        }
+        let exists = match r? {
+            counted::Counted::Done => true,
+            counted::Counted::Missing => false,
+            counted::Counted::Unavailable | counted::Counted::Lost => {
+                // From a checkpoint: a lost run left the session anywhere.
+                if !self.reach_with(&start, true, true)? {
+                    self.reach_with(&start, false, true)?;
+                }
+                self.hits_to_stretch_end(last.forward())? > last.count()
+            }
+        };
+        Ok(if exists {
+            self.session.set_chain(earlier.chain.clone());
+            earlier
+        } else {
+            start
         })
     }
 

@@ -12,11 +12,20 @@ pub type Observer<'a> = dyn FnMut(&mut Timeline, &StopReason, bool) + 'a;
 impl Timeline {
     /// Make `target` the current position.
     pub fn reach(&mut self, target: &Position) -> Result<()> {
-        if !self.reach_with(target, true, false)? {
-            // A counted run lost its way: again, from a checkpoint, by
-            // counting stops.
-            self.reach_with(target, false, true)?;
+        match self.reach_with(target, true, false) {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            // A counter may have missed a hit: once more with counters.
+            Err(ReplayError::LostTrap { .. }) => match self.reach_with(target, true, true) {
+                Ok(true) => return Ok(()),
+                Ok(false) | Err(ReplayError::LostTrap { .. }) => {}
+                Err(e) => return Err(e),
+            },
+            Err(e) => return Err(e),
         }
+        // A counted run lost its way: again, from a checkpoint, by
+        // counting stops.
+        self.reach_with(target, false, true)?;
         Ok(())
     }
 
@@ -76,6 +85,7 @@ impl Timeline {
                     Counted::Done => done += 1,
                     Counted::Unavailable => break,
                     Counted::Lost => return Ok(None),
+                    Counted::Missing => return Err(unreachable_position(target)),
                 }
             }
         }
@@ -165,6 +175,16 @@ impl Timeline {
                 }
                 Ok(())
             }
+            Segment::FromEnd(ref inner) => {
+                let n = seg.count();
+                let total = self.hits_to_stretch_end(inner)?;
+                if total < n {
+                    return Err(ReplayError::Unsupported(format!(
+                        "cannot go to the {n}-th last hit of {inner:?}: the stretch has {total}"
+                    )));
+                }
+                self.follow(&inner.with_count(total - n + 1), observe)
+            }
             Segment::Exec { addr, count } => {
                 let temp = !self.session.is_exec_trigger(addr);
                 if temp {
@@ -204,6 +224,43 @@ impl Timeline {
                 r
             }
         }
+    }
+
+    /// How many times `seg`'s trigger fires from here to the end of the
+    /// stretch, counted by stops; the session comes back here (by a copy
+    /// of the process).
+    pub(super) fn hits_to_stretch_end(&mut self, seg: &Segment) -> Result<u64> {
+        if !self.session.can_checkpoint() {
+            return Err(ReplayError::Unsupported(format!(
+                "cannot count the hits of {seg:?} to the end of this stretch here (no \
+                 checkpoint can be taken)"
+            )));
+        }
+        let back = self.session.snapshot()?;
+        let chain = self.session.position().chain;
+        let event = self.session.event_index();
+        let mut total = 0;
+        let r = (|| -> Result<()> {
+            loop {
+                let before = self.session.event_index();
+                match self.follow(&seg.with_count(1), &mut |_, _, _| {}) {
+                    Ok(()) => total += 1,
+                    Err(_)
+                        if self.session.event_index() != before
+                            || self.session.ended().is_some() =>
+                    {
+                        return Ok(())
+                    }
+                    Err(e) => return Err(e),
+                }
+                if self.session.event_index() != event {
+                    return Ok(());
+                }
+            }
+        })();
+        self.session.restore(&back)?;
+        self.session.set_chain(chain);
+        r.map(|()| total)
     }
 
     fn count_stops(
