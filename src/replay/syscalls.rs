@@ -170,6 +170,17 @@ impl ReplaySession {
             now.r11 = rec.r11;
             now.rcx = rec.rcx;
         }
+        // Interrupted by a signal that ran no handler in this thread (a
+        // process-wide SIGCHLD that woke it, then went to another thread):
+        // the kernel ran it again when recorded, so it runs again here.
+        if let Some(again) = restart_nr(ev.result as i64, ev.regs.syscall_nr()) {
+            if self.next_signal_of_thread().is_none() {
+                if let Regs::X86_64(x) = &mut r {
+                    x.rip -= 2;
+                    x.rax = again;
+                }
+            }
+        }
         self.task.set_regs(&r)?;
         // A watched range the kernel wrote: stop as a watchpoint would.
         for (addr, len, kind) in self.hw.written_ranges() {
@@ -487,5 +498,38 @@ impl ReplaySession {
             )));
         }
         Ok(fd)
+    }
+}
+
+/// The syscall the kernel runs again after `result` (one of its
+/// restart codes) when no signal handler intervenes: the same one, or
+/// restart_syscall after ERESTART_RESTARTBLOCK.
+fn restart_nr(result: i64, nr: u64) -> Option<u64> {
+    const ERESTARTSYS: i64 = -512;
+    const ERESTARTNOINTR: i64 = -513;
+    const ERESTARTNOHAND: i64 = -514;
+    const ERESTART_RESTARTBLOCK: i64 = -516;
+    match result {
+        ERESTARTSYS | ERESTARTNOINTR | ERESTARTNOHAND => Some(nr),
+        ERESTART_RESTARTBLOCK => Some(libc::SYS_restart_syscall as u64),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::restart_nr;
+
+    #[test]
+    fn restart_codes_run_the_syscall_again() {
+        assert_eq!(restart_nr(-512, 202), Some(202));
+        assert_eq!(restart_nr(-513, 7), Some(7));
+        assert_eq!(restart_nr(-514, 7), Some(7));
+        assert_eq!(
+            restart_nr(-516, 230),
+            Some(libc::SYS_restart_syscall as u64)
+        );
+        assert_eq!(restart_nr(-4, 7), None);
+        assert_eq!(restart_nr(0, 7), None);
     }
 }
