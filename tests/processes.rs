@@ -375,3 +375,27 @@ fn following_a_process_that_is_not_in_the_trace_is_a_clear_error() {
         out.describe()
     );
 }
+
+#[test]
+fn process_groups_signalled_as_a_whole_and_waitid_replay_identically() {
+    let dir = TestDir::new("fork_groups");
+    let (trace, rec) = record_program(&dir, "fork_groups", &[]);
+    rec.assert_code(0);
+    assert_line(&rec, "group of the child: own 1, parent's differs 1");
+    assert_line(
+        &rec,
+        "waitid 0: pid matches 1, code 2 (killed 1), status 15",
+    );
+    let rep = replay(&dir, &trace);
+    assert_replay_faithful(&rec, &rep);
+    // Child and grandchild were killed by the group's SIGTERM.
+    let mut c = dir.rewind();
+    c.arg("ps").arg(&trace);
+    let ps = run(c, None);
+    let killed = ps
+        .stdout_str()
+        .lines()
+        .filter(|l| l.split('\t').nth(2) == Some("143"))
+        .count();
+    assert_eq!(killed, 2, "{}", ps.describe());
+}
