@@ -399,3 +399,38 @@ fn process_groups_signalled_as_a_whole_and_waitid_replay_identically() {
         .count();
     assert_eq!(killed, 2, "{}", ps.describe());
 }
+
+#[test]
+fn a_child_stopped_and_continued_waits_while_stopped_and_replays_identically() {
+    let dir = TestDir::new("fork_stop");
+    let (trace, rec) = record_program(&dir, "fork_stop", &[]);
+    rec.assert_code(0);
+    let out = rec.stdout_str();
+    let lines: Vec<&str> = out.lines().collect();
+    let at = |l: &str| {
+        lines
+            .iter()
+            .position(|x| *x == l)
+            .unwrap_or_else(|| panic!("no line {l:?}\n{}", rec.describe()))
+    };
+    // Stopped before it printed anything, and held stopped until SIGCONT.
+    assert!(
+        at("stopped: 1 sig 19") < at("child tick 0"),
+        "{}",
+        rec.describe()
+    );
+    assert!(
+        at("continued: 1") < at("exited: 1 status 4"),
+        "{}",
+        rec.describe()
+    );
+    assert!(
+        at("child tick 2") < at("exited: 1 status 4"),
+        "{}",
+        rec.describe()
+    );
+    for _ in 0..2 {
+        let rep = replay(&dir, &trace);
+        assert_replay_faithful(&rec, &rep);
+    }
+}

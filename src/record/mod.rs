@@ -541,6 +541,10 @@ impl Recorder {
                     self.record_signal(sig, info)?;
                     self.pending_sig = Some(sig);
                 }
+                Stop::Other(sig) if threads::is_stop_signal(sig) => {
+                    // A group-stop: the thread waits for a SIGCONT.
+                    self.switch_out(threads::ParkedState::GroupStopped)?;
+                }
                 Stop::Event(_) | Stop::Other(_) => {}
                 Stop::Exited(c) => {
                     if let Some(kind) = self.end_with(ExitKind::Exited(c))? {
@@ -806,6 +810,9 @@ impl Recorder {
             &mut warn,
         );
         let writes = syscalls::read_ranges(&self.task, &ranges);
+        if result == 0 && threads::sent_signal(d.name, &args) == Some(libc::SIGCONT) {
+            self.wake_continued();
+        }
         let map = if d.action == Action::Mmap && (result as i64) >= 0 {
             self.map_source(&args, result)?
         } else {

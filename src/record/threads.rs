@@ -59,6 +59,44 @@ pub enum ParkedState {
     InSyscall(Box<Blocked>),
     /// Exiting: its last stops are still to come.
     Exiting,
+    /// In a group-stop (SIGSTOP, SIGTSTP...): not run until a SIGCONT is
+    /// sent to its process.
+    GroupStopped,
+}
+
+/// Whether a group-stop reported with `sig` is one a program's stop
+/// signal started (the default action of SIGSTOP, SIGTSTP, SIGTTIN,
+/// SIGTTOU).
+pub fn is_stop_signal(sig: i32) -> bool {
+    matches!(
+        sig,
+        libc::SIGSTOP | libc::SIGTSTP | libc::SIGTTIN | libc::SIGTTOU
+    )
+}
+
+/// Where `name`'s signal number is, for the syscalls that send one.
+pub fn sent_signal(name: &str, args: &[u64; 6]) -> Option<i32> {
+    let i = match name {
+        "kill" | "tkill" | "rt_sigqueueinfo" | "pidfd_send_signal" => 1,
+        "tgkill" | "rt_tgsigqueueinfo" => 2,
+        _ => return None,
+    };
+    Some(args[i] as i32)
+}
+
+/// Whether SIGCONT is pending for thread `tid` (its own or its process's).
+fn sigcont_pending(tid: i32) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{tid}/status")) else {
+        return false;
+    };
+    let bit = 1u64 << (libc::SIGCONT - 1);
+    status.lines().any(|l| {
+        (l.starts_with("SigPnd:") || l.starts_with("ShdPnd:"))
+            && l.split_whitespace()
+                .nth(1)
+                .and_then(|h| u64::from_str_radix(h, 16).ok())
+                .is_some_and(|m| m & bit != 0)
+    })
 }
 
 /// A syscall left running in the kernel: what its event needs.
@@ -172,6 +210,17 @@ pub fn clone_tid_ptrs(arch: crate::arch::Arch, args: &[u64; 6]) -> Vec<u64> {
 }
 
 impl Recorder {
+    /// After a SIGCONT was sent: threads of stopped processes it reached
+    /// can run again (its delivery stop comes when they do).
+    pub(super) fn wake_continued(&mut self) {
+        for (&tid, p) in self.threads.iter_mut() {
+            if matches!(p.state, ParkedState::GroupStopped) && sigcont_pending(tid) {
+                log::debug!("thread {tid} continued");
+                p.state = ParkedState::Ready { sig: None };
+            }
+        }
+    }
+
     /// Whether other threads exist (of this process or of others).
     pub(super) fn multi_threaded(&self) -> bool {
         !self.threads.is_empty()
@@ -246,10 +295,11 @@ impl Recorder {
                     if let ParkedState::InSyscall(_) = p.state {
                         p.task.resume(Resume::Syscall, None)?;
                     }
-                } else if matches!(p.state, ParkedState::InSyscall(_)) || sig != libc::SIGSTOP {
+                } else if !matches!(p.state, ParkedState::Exiting) {
                     // A signal for a parked thread (one that interrupted its
-                    // blocked syscall before the exit was seen, say):
-                    // delivered when the thread runs.
+                    // blocked syscall before the exit was seen, or a stop
+                    // signal another process sent): delivered when the
+                    // thread runs.
                     p.state = ParkedState::Ready {
                         sig: Some((sig, info)),
                     };
@@ -258,6 +308,10 @@ impl Recorder {
             Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
                 p.state = ParkedState::Exiting;
                 p.task.resume(Resume::Cont, None)?;
+            }
+            Stop::Other(sig) if is_stop_signal(sig) && !matches!(p.state, ParkedState::Exiting) => {
+                // Its process stopped (another thread took the stop signal).
+                p.state = ParkedState::GroupStopped;
             }
             Stop::Event(_) | Stop::Other(_) => {
                 if let ParkedState::InSyscall(_) | ParkedState::Exiting = p.state {
@@ -334,7 +388,7 @@ impl Recorder {
 
     /// The current thread stops running, in `state`; a placeholder takes
     /// its place until [`Recorder::schedule`] picks the next.
-    fn switch_out(&mut self, state: ParkedState) -> Result<(), RecordError> {
+    pub(super) fn switch_out(&mut self, state: ParkedState) -> Result<(), RecordError> {
         // A second handle on the same thread stands in as the current task
         // (`has_current` false) until the next one is switched in.
         let placeholder = self.task.duplicate()?;
