@@ -13,6 +13,7 @@ mod snapshot;
 mod stdio;
 mod syscalls;
 mod threads;
+mod ticks;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -1005,7 +1006,7 @@ impl ReplaySession {
         // A signal held back to the next syscall was delivered at its
         // syscall instruction with rcx and r11 as the syscall leaves them
         // (the recorder saw them only after); the syscall overwrites both.
-        let at_syscall_insn = self.read_mem(now.ip(), 2) == crate::arch::x86_64::SYSCALL_INSN;
+        let at_syscall_insn = self.read_current(now.ip(), 2) == crate::arch::x86_64::SYSCALL_INSN;
         let differs = want
             .diff(&now)
             .into_iter()
@@ -1014,7 +1015,26 @@ impl ReplaySession {
             return Ok(false);
         }
         let (at, len) = crate::trace::stack_anchor_range(now.sp());
-        Ok(crc32fast::hash(&self.read_mem(at, len)) == *stack_crc)
+        Ok(crc32fast::hash(&self.read_current(at, len)) == *stack_crc
+            && ticks::ticks_agree(self.next_async_ticks(), self.ticks()))
+    }
+
+    /// The running task's memory, with our breakpoint bytes hidden (the
+    /// debugger's only in the process it follows).
+    fn read_current(&self, addr: u64, len: usize) -> Vec<u8> {
+        let mut v = self.task.read_mem(addr, len);
+        let end = addr + v.len() as u64;
+        if self.current_in_focus() {
+            for (&a, &orig) in self.breakpoints.range(addr..end) {
+                v[(a - addr) as usize] = orig;
+            }
+        }
+        if let Some((a, orig)) = self.anchor {
+            if a >= addr && a < end {
+                v[(a - addr) as usize] = orig;
+            }
+        }
+        v
     }
 
     /// One instruction (or one syscall) forward. None when it completed
@@ -1055,7 +1075,15 @@ impl ReplaySession {
             return self.end_process_event();
         }
         if mode == RunMode::Continue {
-            self.seek_anchor_fast()?;
+            // With a branch counter, the recorded count leads there;
+            // without, an induction variable may.
+            if self.next_async_ticks().is_some() && self.ticks().is_some() {
+                if let Some(stop) = self.seek_by_ticks()? {
+                    return Ok(Some(stop));
+                }
+            } else {
+                self.seek_anchor_fast()?;
+            }
         }
         if let Some(stop) = self.deliver_async_signal_here()? {
             return Ok(Some(stop));

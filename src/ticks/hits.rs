@@ -95,6 +95,22 @@ impl HitCounter {
         Ok(HitCounter { fd })
     }
 
+    /// The hardware branch counter `event` (a raw PMU event) on thread
+    /// `tid`, stopping it with [`COUNT_SIGNAL`] after `n` more branches.
+    pub fn branches(tid: i32, event: u64, n: u64) -> std::io::Result<HitCounter> {
+        let mut attr = pe::bindings::perf_event_attr {
+            type_: pe::bindings::PERF_TYPE_RAW,
+            size: std::mem::size_of::<pe::bindings::perf_event_attr>() as u32,
+            config: event,
+            ..Default::default()
+        };
+        attr.__bindgen_anon_1.sample_period = n.max(1);
+        attr.__bindgen_anon_2.wakeup_events = 1;
+        let fd = open_event(&mut attr, tid)?;
+        signal_thread_on_overflow(&fd, tid)?;
+        Ok(HitCounter { fd })
+    }
+
     /// The hits so far.
     pub fn read(&self) -> std::io::Result<u64> {
         let mut b = [0u8; 8];

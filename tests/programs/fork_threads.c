@@ -1,7 +1,7 @@
 // Processes and threads together: the parent runs two threads, one of
 // which forks a child; the child runs threads of its own and forks a
-// grandchild; every task computes without syscalls for a while (so that
-// tasks of different processes are preempted in loops) and reports.
+// grandchild; every task computes without syscalls for a while (at times
+// long enough for tasks of different processes to be preempted) and reports.
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +20,7 @@ static long spin(long n) {
 
 static void *child_worker(void *arg) {
     long id = (long)arg;
-    long s = spin(10000000 + id * 3000000);
+    long s = spin(2500000 + id * 750000);
     printf("child thread %ld sum %ld\n", id, s);
     return (void *)s;
 }
@@ -31,7 +31,7 @@ static int child_main(void) {
         pthread_create(&t[i], NULL, child_worker, (void *)i);
     pid_t g = fork();
     if (g == 0) {
-        printf("grandchild sum %ld\n", spin(12000000));
+        printf("grandchild sum %ld\n", spin(3000000));
         _exit(7);
     }
     long total = 0;
@@ -58,7 +58,7 @@ static void *parent_worker(void *arg) {
         printf("parent thread 0: child exit %d\n", WEXITSTATUS(st));
         return NULL;
     }
-    printf("parent thread %ld sum %ld\n", id, spin(6000000));
+    printf("parent thread %ld sum %ld\n", id, spin(1500000));
     return NULL;
 }
 
@@ -67,7 +67,7 @@ int main(void) {
     pthread_t t[2];
     for (long i = 0; i < 2; i++)
         pthread_create(&t[i], NULL, parent_worker, (void *)i);
-    printf("main sum %ld\n", spin(6000000));
+    printf("main sum %ld\n", spin(1500000));
     for (int i = 0; i < 2; i++)
         pthread_join(t[i], NULL);
     printf("main done\n");
