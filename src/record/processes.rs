@@ -17,8 +17,6 @@ use crate::arch::regs::Regs;
 use crate::trace::{Event, ExitKind};
 use crate::tracee::{sys, Resume, Stop, Task, TaskError, TaskSyscallEnd};
 
-use super::threads::{Parked, ParkedState};
-
 /// How a task ended, from its last stop (`Exited` or `Killed`).
 pub(super) fn ended(stop: Stop) -> ExitKind {
     match stop {
@@ -44,35 +42,14 @@ impl Recorder {
         };
         // The program's own syscall number and arguments, as if it had
         // run what it asked for.
-        let mut after = self.task.regs()?;
-        let result = after.result();
-        after.set_syscall(nr, args);
-        after.set_result(result);
-        self.task.set_regs(&after)?;
+        self.task.restore_syscall_regs(nr, args)?;
+        let result = self.task.regs()?.result();
         if let Some(child) = child {
             let task = Task::new(child, child)?;
             task.wait_start()?;
-            let mut cr = task.regs()?;
-            let child_result = cr.result();
-            cr.set_syscall(nr, args);
-            cr.set_result(child_result);
-            task.set_regs(&cr)?;
-            let counter = match self.counter_event {
-                Some(ev) => Some(
-                    crate::ticks::pmu::Counter::open(child.as_raw(), ev)
-                        .map_err(RecordError::Counter)?,
-                ),
-                None => None,
-            };
+            task.restore_syscall_regs(nr, args)?;
             log::debug!("process {} forked {child}", self.task.pid);
-            self.threads.insert(
-                child.as_raw(),
-                Parked {
-                    task,
-                    counter,
-                    state: ParkedState::Ready { sig: None },
-                },
-            );
+            self.park_new_task(task)?;
         }
         let ranges: Vec<(u64, usize)> = fork::parent_tid_ptr(&args)
             .filter(|_| self.arch.syscall_name(nr) == "clone")
@@ -225,12 +202,10 @@ impl Recorder {
         // The other threads of the process are gone with the old program,
         // and its scratch areas with its memory.
         self.threads.retain(|_, p| p.task.pid != pid);
-        let gone: Vec<i32> = self.scratch.keys().copied().collect();
-        for t in gone {
-            if self.task.tid.as_raw() == t || !self.threads.contains_key(&t) {
-                self.scratch.remove(&t);
-            }
-        }
+        let current = self.task.tid.as_raw();
+        let threads = &self.threads;
+        self.scratch
+            .retain(|t, _| *t != current && threads.contains_key(t));
         let exe_path = std::fs::read_link(format!("/proc/{pid}/exe"))
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();

@@ -260,7 +260,7 @@ impl Recorder {
         if redirects.is_empty() {
             return Ok(());
         }
-        let mut now = self.task.regs()?;
+        let now = self.task.regs()?;
         let result = now.result();
         let mut scratch_args = regs.syscall_args();
         for r in redirects {
@@ -286,9 +286,8 @@ impl Recorder {
             let data = self.task.read_mem(at, len);
             self.task.write_mem(r.orig + (at - r.scratch), &data)?;
         }
-        now.set_syscall(now.syscall_nr(), regs.syscall_args());
-        now.set_result(result);
-        self.task.set_regs(&now)?;
+        self.task
+            .restore_syscall_regs(now.syscall_nr(), regs.syscall_args())?;
         Ok(())
     }
 

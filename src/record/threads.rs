@@ -519,21 +519,7 @@ impl Recorder {
             // The new thread starts stopped, traced: take hold of it.
             let task = Task::new(self.task.pid, child)?;
             task.wait_start()?;
-            let counter = match self.counter_event {
-                Some(ev) => Some(
-                    crate::ticks::pmu::Counter::open(child.as_raw(), ev)
-                        .map_err(RecordError::Counter)?,
-                ),
-                None => None,
-            };
-            self.threads.insert(
-                child.as_raw(),
-                Parked {
-                    task,
-                    counter,
-                    state: ParkedState::Ready { sig: None },
-                },
-            );
+            self.park_new_task(task)?;
         }
         let writes = syscalls::read_ranges(
             &self.task,
@@ -544,6 +530,27 @@ impl Recorder {
         );
         self.push_syscall(regs, result, writes, false)?;
         Ok(None)
+    }
+
+    /// A task just made (a thread or a process), stopped at its start: it
+    /// waits for its turn, with its own branch counter where there is one.
+    pub(super) fn park_new_task(&mut self, task: Task) -> Result<(), RecordError> {
+        let tid = task.tid.as_raw();
+        let counter = match self.counter_event {
+            Some(ev) => {
+                Some(crate::ticks::pmu::Counter::open(tid, ev).map_err(RecordError::Counter)?)
+            }
+            None => None,
+        };
+        self.threads.insert(
+            tid,
+            Parked {
+                task,
+                counter,
+                state: ParkedState::Ready { sig: None },
+            },
+        );
+        Ok(())
     }
 
     /// The current thread's `exit` while other threads of its process

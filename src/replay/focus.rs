@@ -79,10 +79,10 @@ impl ReplaySession {
     /// Follow the process `spec` names, or, in a trace of several
     /// processes, the first.
     pub fn follow(&mut self, spec: Option<&FocusSpec>) -> Result<()> {
-        let table = ProcessTable::of(&self.events, self.arch);
+        let table = &self.processes;
         match spec {
             Some(spec) => {
-                let (pid, start) = resolve(&self.events, &table, spec)?;
+                let (pid, start) = resolve(&self.events, table, spec)?;
                 self.set_focus(pid, start)
             }
             None if table.processes.len() > 1 => {
@@ -108,7 +108,7 @@ impl ReplaySession {
 
     /// The recorded process id of thread `tid`.
     pub(super) fn pid_of(&self, tid: i32) -> i32 {
-        self.process_of.get(&tid).copied().unwrap_or(tid)
+        self.processes.pid_of(tid).unwrap_or(tid)
     }
 
     /// Whether thread `tid` is the debugger's.

@@ -218,8 +218,8 @@ pub struct ReplaySession {
     /// Whether the last resume consumed an event (then a stop it reports
     /// is at that event's boundary, not further on).
     consumed: bool,
-    /// Recorded thread id -> recorded process id.
-    process_of: BTreeMap<i32, i32>,
+    /// The recorded processes, and the process of each thread.
+    processes: crate::trace::processes::ProcessTable,
     /// Which descriptors are the recording's stdout and stderr.
     stdio: stdio::StdioFds,
     /// `Syscall` events of writes whose output was echoed at their entry.
@@ -252,8 +252,8 @@ impl ReplaySession {
         let task = start(&reader, &events)?;
         let pid = task.pid.as_raw();
         let main_tid = events.first().map(|e| e.tid()).unwrap_or(pid);
-        let table = crate::trace::processes::ProcessTable::of(&events, arch);
-        let root = table.processes.first().map_or(main_tid, |p| p.pid);
+        let processes = crate::trace::processes::ProcessTable::of(&events, arch);
+        let root = processes.processes.first().map_or(main_tid, |p| p.pid);
         let mut s = ReplaySession {
             reader,
             arch,
@@ -287,7 +287,7 @@ impl ReplaySession {
             counter: None,
             triggers_suspended: false,
             counting: false,
-            process_of: table.process_of,
+            processes,
             stdio: stdio::StdioFds::new(root),
             echoed_at_entry: Default::default(),
             focus: None,
@@ -1143,9 +1143,7 @@ impl ReplaySession {
     /// How the program ended, for a trace whose last exit is `last`: the
     /// first process's exit (its children may outlive it).
     pub(super) fn program_exit(&self, last: ExitKind) -> ExitKind {
-        crate::trace::processes::ProcessTable::of(&self.events, self.arch)
-            .root_exit()
-            .unwrap_or(last)
+        self.processes.root_exit().unwrap_or(last)
     }
 
     fn finish(&mut self, end: EndKind) -> StopReason {
@@ -1425,10 +1423,7 @@ impl ReplaySession {
 
     /// The recorded process id of the running thread.
     fn current_pid(&self) -> i32 {
-        self.process_of
-            .get(&self.current_tid)
-            .copied()
-            .unwrap_or(self.current_tid)
+        self.pid_of(self.current_tid)
     }
 
     /// Echo a write to the recorded stdout/stderr.
@@ -1475,7 +1470,7 @@ fn start(reader: &TraceReader, events: &[Event]) -> Result<Task> {
         cpu,
         own_pgrp: true,
     })?;
-    check_initial_maps(&task, events, 0, rec_maps)?;
+    check_initial_maps(&task, h.arch, events, 0, rec_maps)?;
     task.write_mem(stack.addr, &stack.data)?;
     task.set_regs(regs)?;
     Ok(task)
@@ -1485,6 +1480,7 @@ fn start(reader: &TraceReader, events: &[Event]) -> Result<Task> {
 /// recorded one (event `idx`): the same mappings at the same addresses.
 fn check_initial_maps(
     task: &Task,
+    arch: Arch,
     events: &[Event],
     idx: usize,
     rec_maps: &[crate::trace::Mapping],
@@ -1498,7 +1494,6 @@ fn check_initial_maps(
             "[stack]" | "[vdso]" | "[vvar]" | "[vvar_vclock]"
         )
     };
-    let arch = task_arch();
     for m in rec_maps.iter().filter(checked) {
         if !now.iter().any(|n| n.start == m.start && n.end == m.end) {
             return Err(
@@ -1513,12 +1508,6 @@ fn check_initial_maps(
         }
     }
     Ok(())
-}
-
-/// The architecture replayed tasks run on (the host's: traces of another
-/// are refused when opened).
-fn task_arch() -> Arch {
-    Arch::host()
 }
 
 /// The dynamic loader comes from the system at replay; it must be the one

@@ -32,11 +32,7 @@ impl ReplaySession {
         self.task.set_regs(&r)?;
         let child = super::threads::run_clone_insn(&self.task)?;
         // The parent's own syscall number and arguments back.
-        let mut now = self.task.regs()?;
-        let result = now.result();
-        now.set_syscall(nr, args);
-        now.set_result(result);
-        self.task.set_regs(&now)?;
+        self.task.restore_syscall_regs(nr, args)?;
         let task = Task::new(child, child)?;
         if let Some(stop) = task.wait_start()? {
             return Err(TaskError::UnexpectedStop {
@@ -46,11 +42,7 @@ impl ReplaySession {
             }
             .into());
         }
-        let mut cr = task.regs()?;
-        let child_result = cr.result();
-        cr.set_syscall(nr, args);
-        cr.set_result(child_result);
-        task.set_regs(&cr)?;
+        task.restore_syscall_regs(nr, args)?;
         // The child's copy of its own id is the recorded one.
         let child_tid_ptr = (self.arch.syscall_name(nr) == "clone")
             .then(|| fork::child_tid_ptr(self.arch, &args))
@@ -103,23 +95,19 @@ impl ReplaySession {
             return Ok(None);
         };
         log::debug!("replay: process of thread {tid} ends");
-        if let Some(&rec_pid) = self.process_of.get(&tid) {
+        if let Some(rec_pid) = self.processes.pid_of(tid) {
             self.stdio.exit(rec_pid);
         }
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-        let mut tids: Vec<nix::unistd::Pid> = self
+        let mut tasks: Vec<(nix::unistd::Pid, nix::unistd::Pid)> = self
             .threads
             .values()
             .filter(|p| p.task().pid == pid)
-            .map(|p| p.task().tid)
+            .map(|p| (pid, p.task().tid))
             .collect();
         if self.task.pid == pid {
-            tids.push(self.task.tid);
+            tasks.push((pid, self.task.tid));
         }
-        tids.sort_by_key(|t| *t == pid);
-        for t in tids {
-            crate::tracee::reap(t);
-        }
+        super::threads::kill_and_reap(tasks);
         self.threads.retain(|_, p| p.task().pid != pid);
         if self.task.pid == pid {
             // Any live task takes the running one's place; the next
@@ -211,7 +199,7 @@ impl ReplaySession {
         self.task.reopen_mem()?;
         self.syscall_insn = None;
         self.anchor = None;
-        super::check_initial_maps(&self.task, &self.events, self.next, &maps)?;
+        super::check_initial_maps(&self.task, self.arch, &self.events, self.next, &maps)?;
         self.task.write_mem(stack.addr, &stack.data)?;
         self.task.set_regs(&start_regs)?;
         self.next += 1;

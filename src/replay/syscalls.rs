@@ -79,16 +79,14 @@ impl ReplaySession {
             }
         }
         let rec_pid = self.current_pid();
-        self.stdio.syscall(
-            rec_pid,
-            &self.arch.syscall_name(nr),
-            &regs.syscall_args(),
-            ev.result,
-        );
+        let name = self.arch.syscall(nr).map_or("", |d| d.name);
+        self.stdio
+            .syscall(rec_pid, name, &regs.syscall_args(), ev.result);
         let pid = self.task.pid;
-        let others_in_process = self.threads.values().any(|p| p.task().pid == pid);
+        let others_in_process =
+            action == Action::Exit && self.threads.values().any(|p| p.task().pid == pid);
         match action {
-            Action::Exit if others_in_process && self.arch.syscall_name(nr) == "exit" => {
+            Action::Exit if others_in_process && name == "exit" => {
                 // One thread of several ends.
                 self.replay_thread_exit(&regs)?;
                 return Ok(None);
@@ -336,6 +334,12 @@ impl ReplaySession {
     /// when the kernel took the bytes (its `Syscall` event may come after
     /// other tasks' output), with the recorded count.
     pub(super) fn echo_at_entry(&mut self, entry: usize, regs: &Regs) {
+        if !matches!(
+            self.arch.syscall(regs.syscall_nr()).map(|d| d.name),
+            Some("write" | "writev" | "pwrite64" | "pwritev" | "pwritev2")
+        ) {
+            return;
+        }
         let tid = self.current_tid;
         let Some((i, ev)) =
             self.events[entry + 1..]
@@ -348,13 +352,8 @@ impl ReplaySession {
         else {
             return;
         };
-        if matches!(
-            self.arch.syscall_name(regs.syscall_nr()).as_str(),
-            "write" | "writev" | "pwrite64" | "pwritev" | "pwritev2"
-        ) {
-            self.emulate_output(regs, &ev);
-            self.echoed_at_entry.insert(i);
-        }
+        self.emulate_output(regs, &ev);
+        self.echoed_at_entry.insert(i);
     }
 
     fn emulate_output(&self, regs: &Regs, ev: &SyscallEvent) {

@@ -149,9 +149,7 @@ impl ReplaySession {
         old
     }
 
-    /// Kill the replayed process and reap every thread of it: each thread
-    /// stops at its exit event (we trace exits) and must be let go, and the
-    /// leader's end comes only after the others'.
+    /// Kill every replayed process and reap all their threads.
     pub(super) fn kill_process(&mut self) {
         let mut tasks: Vec<(nix::unistd::Pid, nix::unistd::Pid)> = self
             .threads
@@ -159,14 +157,7 @@ impl ReplaySession {
             .map(|p| (p.task.pid, p.task.tid))
             .collect();
         tasks.push((self.task.pid, self.task.tid));
-        for &(pid, _) in &tasks {
-            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-        }
-        // Each process's leader last.
-        tasks.sort_by_key(|(pid, tid)| pid == tid);
-        for (_, tid) in tasks {
-            crate::tracee::reap(tid);
-        }
+        kill_and_reap(tasks);
         self.threads.clear();
     }
 
@@ -276,6 +267,19 @@ impl ReplaySession {
             self.focus_dr = Some(debugregs);
         }
         self.carry_debug_regs(exited, None)
+    }
+}
+
+/// Kill the processes of `tasks` (process id, thread id) and reap every
+/// one of those threads: each stops at its exit event (we trace exits) and
+/// must be let go, and a leader's end comes only after its other threads'.
+pub(super) fn kill_and_reap(mut tasks: Vec<(nix::unistd::Pid, nix::unistd::Pid)>) {
+    for &(pid, _) in &tasks {
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+    }
+    tasks.sort_by_key(|(pid, tid)| pid == tid);
+    for (_, tid) in tasks {
+        crate::tracee::reap(tid);
     }
 }
 

@@ -124,15 +124,7 @@ impl Timeline {
         };
         let event = self.session.event_index();
         self.session.set_counting(true);
-        let r = loop {
-            match self.session.run_to_event(event + 1) {
-                Ok(StopReason::CountReached) => break Ok(true),
-                Ok(StopReason::EventReached) | Ok(StopReason::End(_)) => break Ok(false),
-                Ok(StopReason::Interrupted) => break Err(interrupted()),
-                Ok(_) => {}
-                Err(e) => break Err(e),
-            }
-        };
+        let r = self.run_until_count(event);
         self.session.set_counting(false);
         if !r? {
             log::debug!("counted follow of {seg:?} left its stretch");
@@ -455,15 +447,7 @@ impl Timeline {
         }
         let event = self.session.event_index();
         self.session.set_counting(true);
-        let r = loop {
-            match self.session.run_to_event(event + 1) {
-                Ok(StopReason::CountReached) => break Ok(true),
-                Ok(StopReason::EventReached) | Ok(StopReason::End(_)) => break Ok(false),
-                Ok(StopReason::Interrupted) => break Err(interrupted()),
-                Ok(_) => {}
-                Err(e) => break Err(e),
-            }
-        };
+        let r = self.run_until_count(event);
         self.session.set_counting(false);
         if !r? || watch.read().map_err(counter_error)? != 1 || self.session.regs()?.ip() != after {
             return Ok((None, candidates.len()));

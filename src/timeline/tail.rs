@@ -256,7 +256,7 @@ impl Timeline {
 
     /// Run until a counter or clock stops the thread (true), or to the end
     /// of the stretch of `event` (false).
-    fn run_until_count(&mut self, event: u64) -> Result<bool> {
+    pub(super) fn run_until_count(&mut self, event: u64) -> Result<bool> {
         loop {
             match self.session.run_to_event(event + 1)? {
                 StopReason::CountReached => return Ok(true),

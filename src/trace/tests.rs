@@ -96,44 +96,42 @@ fn truncated_trace_reads_up_to_last_whole_frame() {
     let _ = std::fs::remove_dir_all(&d);
 }
 
-#[test]
-fn damaged_frame_stops_the_stream() {
-    let d = tmpdir("damaged");
-    write_trace(&d, 64);
+/// A trace of `n` events in directory `name` with one byte of its events
+/// file flipped (the one `at` picks from the file's bytes), read back.
+fn read_damaged(name: &str, n: u64, at: impl Fn(&[u8]) -> usize) -> (Vec<Event>, TraceEnd) {
+    let d = tmpdir(name);
+    write_trace(&d, n);
     let ev = d.join(EVENTS_FILE);
     let mut bytes = std::fs::read(&ev).expect("read");
-    let last = bytes.len() - 5;
-    bytes[last] ^= 0xff;
+    let i = at(&bytes);
+    bytes[i] ^= 0xff;
     std::fs::write(&ev, &bytes).expect("write");
-    let (events, end) = TraceReader::open(&d)
+    let read = TraceReader::open(&d)
         .expect("open")
         .read_all()
         .expect("read");
+    let _ = std::fs::remove_dir_all(&d);
+    read
+}
+
+#[test]
+fn damaged_frame_stops_the_stream() {
+    let (events, end) = read_damaged("damaged", 64, |b| b.len() - 5);
     assert_eq!(events.len(), 32);
     assert!(end.describe().contains("checksum"), "{}", end.describe());
     // The damaged frame was the last: as if cut short.
     assert!(end.describe().contains("cut short"), "{}", end.describe());
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
 fn damage_with_whole_frames_after_it_is_called_corrupt() {
-    let d = tmpdir("corrupt");
-    write_trace(&d, 100);
-    let ev = d.join(EVENTS_FILE);
-    let mut bytes = std::fs::read(&ev).expect("read");
     // The second frame's magic.
-    let first_len = 16 + u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
-    bytes[first_len] ^= 0xff;
-    std::fs::write(&ev, &bytes).expect("write");
-    let (events, end) = TraceReader::open(&d)
-        .expect("open")
-        .read_all()
-        .expect("read");
+    let (events, end) = read_damaged("corrupt", 100, |b| {
+        16 + u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize
+    });
     assert_eq!(events.len(), 32);
     assert!(end.describe().contains("corrupt"), "{}", end.describe());
     assert!(end.describe().contains("frame magic"), "{}", end.describe());
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]

@@ -400,6 +400,17 @@ impl Task {
         Ok(res)
     }
 
+    /// Put syscall number `nr` and arguments `args` back in the registers
+    /// of a thread at a syscall's exit, keeping its result (on aarch64 the
+    /// first argument's register is the result's).
+    pub fn restore_syscall_regs(&self, nr: u64, args: [u64; 6]) -> Result<()> {
+        let mut r = self.regs()?;
+        let result = r.result();
+        r.set_syscall(nr, args);
+        r.set_result(result);
+        self.set_regs(&r)
+    }
+
     /// With registers set up for a syscall at a syscall instruction, run it
     /// to its entry stop. When the thread is at a `PTRACE_SYSEMU` entry
     /// stop, the skipped syscall first reports an exit stop of its own,
