@@ -434,3 +434,27 @@ fn a_child_stopped_and_continued_waits_while_stopped_and_replays_identically() {
         assert_replay_faithful(&rec, &rep);
     }
 }
+
+/// New processes made with clone() (its own stack, SIGCHLD or another exit
+/// signal, CLONE_PARENT_SETTID), the raw clone syscall, posix_spawn, and a
+/// grandchild that outlives its parent and is re-parented: all replay
+/// identically, and each child's writes stay in its own memory.
+#[test]
+fn clone_of_processes_and_an_orphan_replay_identically() {
+    let dir = TestDir::new("proc_clone");
+    let rec = record_replay_program(&dir, "proc_clone", &[], 0);
+    for line in [
+        "clone child 11: pid matches getpid: yes",
+        "clone SIGCHLD: exit 11, parent's variable 0",
+        "clone SIGUSR1: waited it, exit 12, SIGUSR1 caught 1",
+        "clone PARENT_SETTID: written yes, exit 13",
+        "raw clone child: parent is alive",
+        "raw clone: exit 14",
+        "posix_spawn: exit 0",
+        "middle: exit 15",
+        "orphan: re-parented yes",
+        "clone done",
+    ] {
+        assert_line(&rec, line);
+    }
+}

@@ -361,3 +361,29 @@ fn sig_epoll_pwait_temporary_mask() {
 fn sig_epoll_pwait2_temporary_mask() {
     pmask_temporary_mask("epoll_pwait2");
 }
+
+/// SIGCHLD caught with SA_SIGINFO while the parent is blocked: with
+/// SA_RESTART a read() goes on through one child's end and returns what the
+/// next child wrote; without it the read fails with EINTR; a nanosleep
+/// interrupted by a killed child's SIGCHLD says how long was left. The
+/// handler sees each child's pid, si_code and status.
+#[test]
+fn sig_chld_restart_eintr_and_siginfo() {
+    let dir = TestDir::new("sig_chld");
+    let rec = record_replay_program(&dir, "sig_chld", &[], 0);
+    assert_lines(
+        &rec,
+        &[
+            "restarted read: 21 \"second child speaking\" (errno none)",
+            "child 0: exited status 3",
+            "child 1: exited status 4",
+            "interrupted read: -1 (Interrupted system call)",
+            "nanosleep interrupted: -1 (Interrupted system call), left under 2s: yes",
+            "child 0: exited status 5",
+            "child 1: killed status 9",
+            "reaped: exit 5",
+            "reaped: signal 9",
+            "sigchld done",
+        ],
+    );
+}

@@ -319,6 +319,34 @@ fn threads_exit_every_way_of_ending() {
     check_exit(&rec);
 }
 
+/// A server thread blocked in accept4 and in recvmsg with MSG_WAITALL (which
+/// waits for a second write even when some bytes are there), two client
+/// threads, a sleeper in nanosleep and a watcher in epoll_wait woken by an
+/// eventfd: the order requests were served in is replayed.
+#[test]
+fn threads_socket_accept_recvmsg_epoll() {
+    let dir = TestDir::new("threads_socket");
+    let rec = record_replay_program(&dir, "threads_socket", &[], 0);
+    for line in [
+        "client 0 got \"reply to client-0\"",
+        "client 1 got \"reply to client-1\"",
+        "watcher: 1 event(s), data 1, value 42",
+        "sleeper slept: 0",
+        "sockets done",
+    ] {
+        assert_line(&rec, line);
+    }
+    let served = lines_after(&rec, "order request ");
+    assert_eq!(served.len(), 2, "two requests served\n{}", rec.describe());
+    for s in &served {
+        assert!(
+            s.contains("head \"HELLO\" body \"client-") && s.ends_with("(13 bytes)"),
+            "recvmsg waited for the whole request: {s}\n{}",
+            rec.describe()
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Many replays of one recording
 // ---------------------------------------------------------------------------

@@ -146,6 +146,11 @@ pub fn may_block(name: &str, args: &[u64; 6], pid: Pid) -> bool {
         | "epoll_pwait" | "epoll_pwait2" | "nanosleep" | "clock_nanosleep" | "wait4" | "waitid"
         | "pause" | "rt_sigsuspend" | "rt_sigtimedwait" | "msgrcv" | "semop" | "semtimedop"
         | "flock" | "accept" | "accept4" | "connect" => true,
+        // MSG_WAITALL waits for the whole buffer, and recvmmsg for all its
+        // messages, whatever is there now: ready or not, they may block.
+        "recvfrom" if args[3] & MSG_WAITALL != 0 => fd_may_block(pid, args[0] as i32),
+        "recvmsg" if args[2] & MSG_WAITALL != 0 => fd_may_block(pid, args[0] as i32),
+        "recvmmsg" if args[3] & MSG_WAITFORONE == 0 => fd_may_block(pid, args[0] as i32),
         "read" | "readv" | "recvfrom" | "recvmsg" | "recvmmsg" => {
             fd_may_block(pid, args[0] as i32) && !fd_ready(pid, args[0] as i32, false)
         }
@@ -159,6 +164,10 @@ pub fn may_block(name: &str, args: &[u64; 6], pid: Pid) -> bool {
         _ => false,
     }
 }
+
+/// recv flags (the same on every architecture).
+const MSG_WAITALL: u64 = 0x100;
+const MSG_WAITFORONE: u64 = 0x1_0000;
 
 /// Bytes a pipe takes in one piece.
 const PIPE_BUF: u64 = 4096;
