@@ -347,6 +347,45 @@ fn threads_socket_accept_recvmsg_epoll() {
     }
 }
 
+/// Every kind of futex wait: plain waits that time out, bitset waits and
+/// wakes, requeue, priority-inheritance mutexes contended by four threads
+/// (the kernel's waiters bit tells the owner to unlock through it) with a
+/// timed lock that gives up, and robust mutexes whose owner, a thread or a
+/// child process, died holding them (the kernel marks them at its exit).
+fn check_futex(rec: &Output) {
+    for line in [
+        "wait timeout: -1 Connection timed out",
+        "wait changed: -1 Resource temporarily unavailable",
+        "bitset wake other bit: 0",
+        "bitset waiter: woken by its bit",
+        "bitset past deadline: -1 Connection timed out",
+        "requeue: 4 waiters done",
+        "pi counter: 8000",
+        "pi timedlock: ETIMEDOUT",
+        "pi lock after holder left: 0",
+        "robust thread: EOWNERDEAD, made consistent",
+        "robust process: EOWNERDEAD, made consistent",
+        "robust thread pi: EOWNERDEAD, made consistent",
+        "robust process pi: EOWNERDEAD, made consistent",
+        "robust process pi: locked again: 0",
+        "futex done",
+    ] {
+        assert_line(rec, line);
+    }
+    let order: Vec<u64> = lines_after(rec, "order requeue ")
+        .iter()
+        .map(|l| number(rec, split(rec, l, ":", "requeue order").0, "requeue order"))
+        .collect();
+    assert_permutation(rec, &order, 4, "requeue order");
+}
+
+#[test]
+fn threads_futex_every_kind_of_wait() {
+    let dir = TestDir::new("threads_futex");
+    let rec = record_replay_program(&dir, "threads_futex", &[], 0);
+    check_futex(&rec);
+}
+
 // ---------------------------------------------------------------------------
 // Many replays of one recording
 // ---------------------------------------------------------------------------
@@ -361,6 +400,13 @@ fn mutex_stress_replays_20_times() {
         20,
         check_mutex,
     );
+}
+
+/// One recording of the futex program (PI locks handed over 8000 times,
+/// robust locks of dead owners) replays faithfully 5 times in a row.
+#[test]
+fn futex_replays_5_times() {
+    replay_repeatedly("futex_replays_5_times", "threads_futex", 5, check_futex);
 }
 
 /// One recording of the spinning program replays faithfully 20 times in a

@@ -92,6 +92,47 @@ pub mod pr {
 /// aarch64 in Linux 6.x); the write is also limited by the caller's size.
 const AUXV_MAX: u64 = 512;
 
+/// futex operations (`futex_op & FUTEX_CMD_MASK`).
+pub mod futex_op {
+    pub const WAKE_OP: u64 = 5;
+    pub const LOCK_PI: u64 = 6;
+    pub const UNLOCK_PI: u64 = 7;
+    pub const TRYLOCK_PI: u64 = 8;
+    pub const WAIT_REQUEUE_PI: u64 = 11;
+    pub const CMP_REQUEUE_PI: u64 = 12;
+    pub const LOCK_PI2: u64 = 13;
+    /// The flags (private, clock) above the command.
+    pub const CMD_MASK: u64 = 0x7f;
+}
+
+/// The futex words (address, 4 bytes) a futex call with `args` may have
+/// written: WAKE_OP applies its operation to the word at uaddr2; the PI
+/// operations put an owner's id and the waiters bit in the lock word
+/// (uaddr, or uaddr2 for the requeue ones, whose waiter ends up owning
+/// it). Recorded whatever the result: a PI lock that timed out may still
+/// have changed the word.
+pub fn futex_outs(args: [u64; 6]) -> Vec<(u64, usize)> {
+    use futex_op::*;
+    let addr = match args[1] & CMD_MASK {
+        WAKE_OP | WAIT_REQUEUE_PI | CMP_REQUEUE_PI => args[4],
+        LOCK_PI | UNLOCK_PI | TRYLOCK_PI | LOCK_PI2 => args[0],
+        _ => return Vec::new(),
+    };
+    if addr == 0 {
+        Vec::new()
+    } else {
+        vec![(addr, 4)]
+    }
+}
+
+/// Whether a futex call with `args` takes a PI lock, waiting for its owner
+/// if need be: while it waits, the kernel has set the waiters bit in the
+/// owner's lock word.
+pub fn futex_locks_pi(args: &[u64; 6]) -> bool {
+    use futex_op::*;
+    matches!(args[1] & CMD_MASK, LOCK_PI | LOCK_PI2)
+}
+
 /// Memory the kernel writes for `prctl(option, ...)`, as (address, length)
 /// pairs. `args` are the syscall's six argument registers, so
 /// `args[0] == option` and the manual's `arg2` is `args[1]`. Null addresses
@@ -718,12 +759,9 @@ pub mod shapes {
     pub const LANDLOCK_RESTRICT_SELF: Shape = emulate("landlock_restrict_self", NONE);
 
     // --- futexes ---
-    // No outputs while recordings are single-threaded: FUTEX_WAIT/WAKE and
-    // the futex_wait/futex_wake/futex_requeue/futex_waitv syscalls only read
-    // user memory. With threads, FUTEX_WAKE_OP writes the u32 at uaddr2
-    // (argument 4), and the PI operations (LOCK_PI, LOCK_PI2, TRYLOCK_PI,
-    // UNLOCK_PI, CMP_REQUEUE_PI, WAIT_REQUEUE_PI) write the u32 at uaddr
-    // (argument 0) and, for requeue, at uaddr2: those will need per-op outs.
+    // FUTEX_WAIT/WAKE and the futex_wait/futex_wake/futex_requeue/
+    // futex_waitv syscalls only read user memory. The operations that write
+    // a futex word (WAKE_OP and the PI ones) are found by `futex_outs`.
 
     pub const FUTEX: Shape = emulate("futex", NONE);
     pub const FUTEX_WAITV: Shape = emulate("futex_waitv", NONE);
@@ -1087,6 +1125,24 @@ pub mod shapes {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn futex_words_written_by_each_operation() {
+        use super::futex_op::*;
+        let args = |op: u64| [0x1000, op | 0x80, 1, 0, 0x2000, 0];
+        for op in [LOCK_PI, UNLOCK_PI, TRYLOCK_PI, LOCK_PI2] {
+            assert_eq!(futex_outs(args(op)), vec![(0x1000, 4)], "op {op}");
+        }
+        for op in [WAKE_OP, WAIT_REQUEUE_PI, CMP_REQUEUE_PI] {
+            assert_eq!(futex_outs(args(op)), vec![(0x2000, 4)], "op {op}");
+        }
+        // WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAIT_BITSET, WAKE_BITSET.
+        for op in [0, 1, 3, 4, 9, 10] {
+            assert!(futex_outs(args(op)).is_empty(), "op {op}");
+        }
+        assert!(futex_locks_pi(&args(LOCK_PI)) && futex_locks_pi(&args(LOCK_PI2)));
+        assert!(!futex_locks_pi(&args(TRYLOCK_PI)) && !futex_locks_pi(&args(0)));
+    }
+
     use super::*;
 
     #[test]

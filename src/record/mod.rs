@@ -3,6 +3,7 @@
 
 pub mod files;
 pub mod processes;
+pub mod robust;
 pub mod scratch;
 pub mod signals;
 pub mod syscalls;
@@ -268,6 +269,8 @@ struct Recorder {
     /// Each thread's scratch area for blocked syscalls' outputs: address
     /// and size (a guard page follows).
     scratch: std::collections::BTreeMap<i32, (u64, u64)>,
+    /// Each thread's robust list head, from its set_robust_list.
+    robust_heads: std::collections::BTreeMap<i32, u64>,
     /// A stop of the running thread already waited for, to be handled
     /// next.
     pending_stop: Option<Stop>,
@@ -378,6 +381,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         saver,
         warnings: Warnings::default(),
         scratch: Default::default(),
+        robust_heads: Default::default(),
         pending_stop: None,
     };
     rec.record_exec()?;
@@ -726,7 +730,8 @@ impl Recorder {
         };
         if let Some(d) = desc {
             if d.action == Action::Exit {
-                self.push_syscall(regs, 0, vec![], false)?;
+                let robust = self.robust_exit_writes(d.name == "exit_group");
+                self.push_syscall(regs, 0, robust, false)?;
                 if d.name == "exit" && self.others_in_process() {
                     return self.thread_exit();
                 }
@@ -760,6 +765,26 @@ impl Recorder {
             }
         }
         Ok(None)
+    }
+
+    /// What the kernel will write into the robust locks held by the
+    /// running thread (or, for exit_group, by every thread of its process)
+    /// as they end.
+    fn robust_exit_writes(&self, whole_process: bool) -> Vec<MemWrite> {
+        let pid = self.task.pid;
+        let mut tids = vec![self.task.tid.as_raw()];
+        if whole_process {
+            tids.extend(
+                self.threads
+                    .iter()
+                    .filter(|(_, p)| p.task.pid == pid)
+                    .map(|(&t, _)| t),
+            );
+        }
+        tids.iter()
+            .filter_map(|t| self.robust_heads.get(t).map(|&h| (*t, h)))
+            .flat_map(|(t, head)| robust::exit_writes(&self.task, t, head))
+            .collect()
     }
 
     /// A `Syscall` event of the running thread with no file mapping.
@@ -810,6 +835,9 @@ impl Recorder {
             &mut warn,
         );
         let writes = syscalls::read_ranges(&self.task, &ranges);
+        if result == 0 && d.name == "set_robust_list" {
+            self.robust_heads.insert(tid, args[0]);
+        }
         if result == 0 && threads::sent_signal(d.name, &args) == Some(libc::SIGCONT) {
             self.wake_continued();
         }

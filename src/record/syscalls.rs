@@ -120,6 +120,9 @@ pub fn out_ranges(
         Action::Prctl if ok => v.extend(cmds::prctl_outs(args[0], *args)),
         _ => {}
     }
+    if desc.name == "futex" {
+        v.extend(cmds::futex_outs(*args));
+    }
     v.retain(|&(a, l)| a != 0 && l > 0 && l <= MAX_OUT);
     v
 }

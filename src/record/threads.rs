@@ -386,6 +386,16 @@ impl Recorder {
             ticks: self.ticks(),
         })?;
         self.task.resume(Resume::Syscall, None)?;
+        if desc.name == "futex" && crate::arch::cmds::futex_locks_pi(&args) {
+            // Waiting for a PI lock, the thread has put the waiters bit in
+            // its owner's word: the others see it from now on.
+            super::robust::wait_until_inside(self.task.tid.as_raw(), Duration::from_millis(50));
+            let writes = syscalls::read_ranges(&self.task, &[(args[0], 4)]);
+            self.writer.push(&Event::KernelWrite {
+                tid: self.task.tid.as_raw(),
+                writes,
+            })?;
+        }
         self.switch_out(ParkedState::InSyscall(Box::new(Blocked {
             regs,
             snap,

@@ -1070,6 +1070,22 @@ impl ReplaySession {
     }
 
     fn advance_inner(&mut self, mode: RunMode) -> Result<Option<StopReason>> {
+        if let Some(Event::KernelWrite { tid, writes }) = self.events.get(self.next) {
+            // Memory the kernel changed while that thread waited: put in
+            // place at the same point of the others' execution.
+            let task = if *tid == self.current_tid {
+                Some(&self.task)
+            } else {
+                self.threads.get(tid).map(|p| p.task())
+            };
+            if let Some(task) = task {
+                for w in writes {
+                    task.write_mem(w.addr, &w.data)?;
+                }
+            }
+            self.next += 1;
+            return Ok(None);
+        }
         self.switch_for_next()?;
         if self.process_exit_next() {
             return self.end_process_event();

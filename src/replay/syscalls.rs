@@ -85,6 +85,14 @@ impl ReplaySession {
         let pid = self.task.pid;
         let others_in_process =
             action == Action::Exit && self.threads.values().any(|p| p.task().pid == pid);
+        if action == Action::Exit {
+            // The robust locks the ending threads held, marked by the
+            // kernel as their owners died (see record/robust.rs): written
+            // while the task is still there to write them.
+            for w in &ev.writes {
+                self.task.write_mem(w.addr, &w.data)?;
+            }
+        }
         match action {
             Action::Exit if others_in_process && name == "exit" => {
                 // One thread of several ends.

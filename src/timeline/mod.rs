@@ -504,9 +504,9 @@ impl Timeline {
             | Some(Event::Signal { regs, .. })
             | Some(Event::Preempt { regs, .. }) => regs.ip(),
             Some(Event::Exec { .. }) | None => return Ok(self.start_position()),
-            Some(Event::Exit { .. }) | Some(Event::Execve { .. }) => {
-                return Ok(Position::at_event(prev))
-            }
+            Some(Event::Exit { .. })
+            | Some(Event::Execve { .. })
+            | Some(Event::KernelWrite { .. }) => return Ok(Position::at_event(prev)),
         };
         // Count the arrivals at that instruction in the stretch, with only
         // that breakpoint in place.

@@ -13,7 +13,9 @@ use crate::arch::Arch;
 /// 3: `Signal` carries the stack window its checksum covers.
 /// 4: `Execve` (a process ran a new program); version 3 traces decode as
 /// they are (the new variant comes last).
-pub const FORMAT_VERSION: u32 = 4;
+/// 5: `KernelWrite` (a PI lock's word changed while a thread waited);
+/// versions 3 and 4 decode as they are (the new variant comes last).
+pub const FORMAT_VERSION: u32 = 5;
 
 /// The oldest format this version reads: versions 1 and 2 are decoded as
 /// [`legacy::Event`] and converted (1 is 2 without threads).
@@ -257,6 +259,15 @@ pub enum Event {
         #[serde(with = "serde_bytes_compat")]
         auxv: Vec<u8>,
     },
+    /// The kernel wrote the memory of this thread's process on its own
+    /// while the thread waited in a syscall (whose `SyscallEntry` comes just
+    /// before): the waiters bit it sets in a PI lock's word when the thread
+    /// starts waiting for the lock, which tells the owner to unlock through
+    /// the kernel.
+    KernelWrite {
+        tid: i32,
+        writes: Vec<MemWrite>,
+    },
 }
 
 impl Event {
@@ -268,7 +279,8 @@ impl Event {
             | Event::Exit { tid, .. }
             | Event::SyscallEntry { tid, .. }
             | Event::Preempt { tid, .. }
-            | Event::Execve { tid, .. } => *tid,
+            | Event::Execve { tid, .. }
+            | Event::KernelWrite { tid, .. } => *tid,
             Event::Syscall(s) => s.tid,
         }
     }
@@ -347,6 +359,13 @@ impl Event {
                 argv.join(" "),
                 regs.ip()
             ),
+            Event::KernelWrite { writes, .. } => {
+                let at: Vec<String> = writes
+                    .iter()
+                    .map(|w| format!("{} bytes at {:#x}", w.data.len(), w.addr))
+                    .collect();
+                format!("the kernel wrote {} while it waited", at.join(", "))
+            }
         }
     }
 }
