@@ -1,11 +1,16 @@
 # Threads in gdb (tests/programs/threads_basic.c): each stop names its
 # thread, `info threads` lists every thread with its frame, backtraces of
-# all threads, and reverse-continue across thread switches.
+# all threads, `thread 1` with its own backtrace and registers, and
+# reverse-continue across thread switches.
 break worker
 continue
 echo MARK-first\n
 info threads
 echo MARK-first-end\n
+thread 1
+bt
+info registers rip
+echo MARK-thread1-end\n
 continue
 thread apply all bt
 echo MARK-all-bt-end\n

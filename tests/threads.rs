@@ -472,7 +472,16 @@ fn gdb_threads_and_reverse_across_them() {
         first.lines().filter(|l| l.contains("Thread ")).count() >= 2,
         "`info threads` lists the threads:\n{first}"
     );
-    let all_bt = run.between("MARK-first-end", "MARK-all-bt-end");
+    let main_thread = run.between("MARK-first-end", "MARK-thread1-end");
+    assert!(
+        main_thread.contains("Switching to thread 1")
+            && main_thread.contains("in main ()")
+            && main_thread
+                .lines()
+                .any(|l| l.starts_with("rip") && !l.contains("<worker")),
+        "`thread 1` shows main's own backtrace and registers:\n{main_thread}"
+    );
+    let all_bt = run.between("MARK-thread1-end", "MARK-all-bt-end");
     assert!(
         all_bt.contains("start_thread") && all_bt.contains("in main ()"),
         "`thread apply all bt` shows the workers and main:\n{all_bt}"
