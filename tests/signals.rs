@@ -281,21 +281,21 @@ fn sig_default_kill_by_sigterm() {
 // Many replays of one recording
 // ---------------------------------------------------------------------------
 
-/// One recording of the timer program replays faithfully 10 times in a row:
+/// One recording of the timer program replays faithfully 20 times in a row:
 /// every tick lands at the same step each time.
 #[test]
-fn sig_async_replays_10_times() {
-    replay_repeatedly("sig_async_replays_10_times", "sig_async", 10, check_async);
+fn sig_async_replays_20_times() {
+    replay_repeatedly("sig_async_replays_20_times", "sig_async", 20, check_async);
 }
 
-/// One recording of the pthread_kill program replays faithfully 5 times
+/// One recording of the pthread_kill program replays faithfully 20 times
 /// in a row (each replay finds a signal sent into a syscall-free loop).
 #[test]
-fn sig_kill_threads_replays_5_times() {
+fn sig_kill_threads_replays_20_times() {
     replay_repeatedly(
-        "sig_kill_threads_replays_5_times",
+        "sig_kill_threads_replays_20_times",
         "sig_kill_threads",
-        5,
+        20,
         check_kill_threads,
     );
 }
