@@ -458,3 +458,52 @@ fn clone_of_processes_and_an_orphan_replay_identically() {
         assert_line(&rec, line);
     }
 }
+
+/// The followed process runs a new program while gdb debugs it: gdb is told
+/// of the exec (its `catch exec` stops there), loads the new program's
+/// symbols from the trace's copy, and breakpoints in the new program stop
+/// forwards and backwards.
+#[test]
+fn gdb_follows_a_process_into_the_program_it_execs() {
+    if !have_gdb("gdb_follows_a_process_into_the_program_it_execs") {
+        return;
+    }
+    let Some(sh) = binary("gdb_follows_a_process_into_the_program_it_execs", "sh") else {
+        return;
+    };
+    let dir = TestDir::new("exec_follow");
+    let demo = c_program("demo");
+    let trace = dir.join("trace");
+    let script = format!("echo from-sh; exec {}", demo.display());
+    let rec = record(&dir, &trace, &sh, &["-c", &script]);
+    rec.assert_code(0);
+    assert_line(&rec, "from-sh");
+    let g = run_gdb_scripts(&dir, &trace, Some(&sh), &["exec_follow.gdb"]);
+    let exec = g.between("", "MARK-exec");
+    assert!(
+        exec.contains("is executing new program: ") && exec.contains("Catchpoint 1 (exec'd "),
+        "gdb is told of the exec and stops at its catchpoint\n{}",
+        g.describe()
+    );
+    let first = g.between("MARK-exec", "MARK-first");
+    assert!(
+        first.contains("accumulate (i=1)"),
+        "a breakpoint set after the exec stops in the new program\n{}",
+        g.describe()
+    );
+    assert!(
+        g.between("MARK-first", "MARK-second").contains("$1 = 1"),
+        "{}",
+        g.describe()
+    );
+    assert!(
+        g.between("MARK-second", "MARK-back").contains("$2 = 2"),
+        "{}",
+        g.describe()
+    );
+    assert!(
+        g.between("MARK-back", "MARK-end").contains("$3 = 1"),
+        "reverse-continue returns to the first hit\n{}",
+        g.describe()
+    );
+}

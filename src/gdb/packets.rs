@@ -38,7 +38,7 @@ pub enum Action {
 }
 
 /// Features we add to gdbstub's `qSupported` reply.
-const EXTRA_FEATURES: &[u8] = b";qXfer:threads:read+";
+const EXTRA_FEATURES: &[u8] = b";qXfer:threads:read+;exec-events+";
 
 const TRIPLE: &str = "x86_64-pc-linux-gnu";
 
@@ -201,7 +201,7 @@ pub fn console_packet(text: &str) -> Vec<u8> {
     body
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

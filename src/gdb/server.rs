@@ -160,6 +160,13 @@ fn event_loop(
                 if let Some(note) = target.for_console(out.note) {
                     gdb.borrow_conn().send_console(&note).map_err(conn_write)?;
                 }
+                if let Some(program) = target.take_exec() {
+                    // The stop reply is a T packet: `exec:` names the new
+                    // program, hex-encoded.
+                    let path = program.to_string_lossy().into_owned();
+                    let field = format!("exec:{};", super::packets::hex(path.as_bytes()));
+                    gdb.borrow_conn().append_to_next_reply(field.as_bytes());
+                }
                 gdb.report_stop(target, out.stop)?
             }
             GdbStubStateMachine::CtrlCInterrupt(gdb) => {

@@ -90,6 +90,9 @@ pub struct ReplayTarget {
     killed: bool,
     /// The end of the trace was announced already.
     end_announced: bool,
+    /// The program the followed process now runs, when the last stop was
+    /// its exec (the stop reply names it).
+    exec_program: Option<std::path::PathBuf>,
     /// Whether the debugger shows `O` console packets while it waits for a
     /// stop (gdb does; lldb's raw `process plugin packet send` would take
     /// one for the reply).
@@ -112,6 +115,7 @@ impl ReplayTarget {
             failed: None,
             killed: false,
             end_announced: false,
+            exec_program: None,
             console_notes: true,
             monitor: Monitor::default(),
             failed_reverse: None,
@@ -213,6 +217,12 @@ impl ReplayTarget {
             stop: self.signal_stop(libc::SIGINT),
             note: None,
         }
+    }
+
+    /// The new program of the followed process, when the stop being
+    /// reported is its exec (cleared).
+    pub fn take_exec(&mut self) -> Option<std::path::PathBuf> {
+        self.exec_program.take()
     }
 
     /// Why the last run, a reverse one, failed (cleared).
@@ -356,6 +366,12 @@ impl ReplayTarget {
             // The engine's own bookkeeping stop: not for the debugger.
             StopReason::EventReached | StopReason::CountReached => return None,
             StopReason::Signal(sig) => self.signal_stop(sig),
+            StopReason::Exec(program) => {
+                // A SIGTRAP stop whose reply names the new program (see
+                // the server): the debugger loads its symbols.
+                self.exec_program = Some(program);
+                self.signal_stop(libc::SIGTRAP)
+            }
             StopReason::Interrupted => self.signal_stop(libc::SIGINT),
             StopReason::End(kind) => {
                 // As the program stays inspectable (and can go back), the

@@ -121,6 +121,11 @@ pub enum StopReason {
     /// A hit counter armed with a number reached it (see
     /// [`crate::ticks::hits`]): the engine's own stop.
     CountReached,
+    /// The followed process ran a new program, now at its first
+    /// instruction; the path is the trace's copy of it (for the debugger
+    /// to load its symbols). Reported only while [`ReplaySession::set_report_exec`]
+    /// asks for it.
+    Exec(std::path::PathBuf),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -167,6 +172,8 @@ pub struct ReplaySession {
     task: Task,
     /// Software breakpoints: address -> original byte.
     breakpoints: BTreeMap<u64, u8>,
+    /// Whether a run stops when the followed process runs a new program.
+    report_exec: bool,
     /// A signal to deliver when the task next resumes.
     pending_signal: Option<i32>,
     ended: Option<EndKind>,
@@ -262,6 +269,7 @@ impl ReplaySession {
             next: 1,
             task,
             breakpoints: BTreeMap::new(),
+            report_exec: false,
             pending_signal: None,
             ended: None,
             echo,
@@ -426,9 +434,17 @@ impl ReplaySession {
         }
     }
 
-    /// The auxiliary vector as the program saw it.
+    /// The auxiliary vector as the program saw it: the one the followed
+    /// process's last exec before this point gave it, else the one it
+    /// started with.
     pub fn auxv(&self) -> Vec<u8> {
-        if let Some(Event::Execve { auxv, .. }) = self.focus_execve() {
+        let upto = self.next.min(self.events.len());
+        let mine = |tid: i32| self.focus.is_none_or(|f| self.pid_of(tid) == f);
+        let since_exec = self.events[..upto]
+            .iter()
+            .rev()
+            .find(|e| matches!(e, Event::Execve { tid, .. } if mine(*tid)));
+        if let Some(Event::Execve { auxv, .. }) = since_exec.or_else(|| self.focus_execve()) {
             return auxv.clone();
         }
         match self.events.first() {
@@ -882,6 +898,13 @@ impl ReplaySession {
         let r = self.run(RunMode::Continue);
         self.stop_at_event = None;
         r
+    }
+
+    /// Ask runs to stop with [`StopReason::Exec`] when the followed process
+    /// runs a new program (the debugger's own forward runs do; the
+    /// engine's scans do not).
+    pub fn set_report_exec(&mut self, on: bool) {
+        self.report_exec = on;
     }
 
     /// Ask `run` to stop with EventReached at the first event boundary after

@@ -135,7 +135,7 @@ impl ReplaySession {
     /// saved copy of the new program with the program's own arguments and
     /// environment, then put the recorded initial stack and registers in
     /// place, as at the start of a replay.
-    pub(super) fn replay_execve(&mut self, regs: &Regs) -> Result<()> {
+    pub(super) fn replay_execve(&mut self, regs: &Regs) -> Result<Option<std::path::PathBuf>> {
         let Some(Event::Execve {
             exe,
             interp,
@@ -145,7 +145,7 @@ impl ReplaySession {
             ..
         }) = self.events.get(self.next).cloned()
         else {
-            return Ok(());
+            return Ok(None);
         };
         if self.task.tid != self.task.pid {
             return Err(ReplayError::Unsupported(format!(
@@ -203,7 +203,13 @@ impl ReplaySession {
         self.task.write_mem(stack.addr, &stack.data)?;
         self.task.set_regs(&start_regs)?;
         self.next += 1;
-        Ok(())
+        if !self.current_in_focus() {
+            return Ok(None);
+        }
+        // The debugger's breakpoints went with the old program's memory;
+        // it inserts them again where the new program's symbols say.
+        self.breakpoints.clear();
+        Ok(Some(path))
     }
 }
 

@@ -104,8 +104,8 @@ impl ReplaySession {
                     && ev.result == 0
                     && matches!(self.events.get(self.next), Some(Event::Execve { .. })) =>
             {
-                self.replay_execve(&regs)?;
-                return Ok(None);
+                let program = self.replay_execve(&regs)?;
+                return Ok(program.filter(|_| self.report_exec).map(StopReason::Exec));
             }
             Action::Exit if self.process_exit_next() => {
                 // One process of several ends: at its `Exit` event.

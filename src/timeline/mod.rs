@@ -120,6 +120,14 @@ impl Timeline {
 
     /// Run forward.
     pub fn run(&mut self, mode: RunMode) -> Result<StopReason> {
+        // The debugger's own run: it sees the followed process's exec.
+        self.session.set_report_exec(true);
+        let r = self.run_forward(mode);
+        self.session.set_report_exec(false);
+        r
+    }
+
+    fn run_forward(&mut self, mode: RunMode) -> Result<StopReason> {
         loop {
             let due = match mode {
                 RunMode::Continue => Some(
