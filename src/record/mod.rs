@@ -460,12 +460,21 @@ impl Recorder {
             // The registers the thread resumes with: a signal stop that
             // finds them unchanged comes at a point the trace already
             // anchors (a syscall's exit, a time-counter read).
-            let resumed_with = self.task.regs()?;
+            // A thread killed (SIGKILL) while it was parked is no longer
+            // stopped: its end is its next stop.
+            let resumed_with = match self.task.regs() {
+                Ok(r) => Some(r),
+                Err(e) if e.is_gone() => None,
+                Err(e) => return Err(e.into()),
+            };
             let stop = match self.pending_stop.take() {
                 Some(stop) => stop,
                 None => {
                     self.arm_slice();
-                    self.task.resume(Resume::Syscall, self.pending_sig.take())?;
+                    match self.task.resume(Resume::Syscall, self.pending_sig.take()) {
+                        Err(e) if !e.is_gone() => return Err(e.into()),
+                        _ => {}
+                    }
                     let stop = self.wait_current()?;
                     self.slice_timer.cancel();
                     self.slice_armed = false;
@@ -533,7 +542,7 @@ impl Recorder {
                     let code = crate::tracee::siginfo_code(&info);
                     let sync = is_synchronous(sig, code);
                     let here = self.task.regs()?;
-                    if !sync && here != resumed_with {
+                    if !sync && Some(here) != resumed_with {
                         // Between syscalls: hold it back until the next one.
                         deferred.defer(
                             signals::Deferred { sig, info },

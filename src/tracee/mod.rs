@@ -42,6 +42,20 @@ pub enum TaskError {
 
 type Result<T> = std::result::Result<T, TaskError>;
 
+impl TaskError {
+    /// Whether the thread is gone from under ptrace (killed by SIGKILL
+    /// while stopped): its end is what waiting for it brings next.
+    pub fn is_gone(&self) -> bool {
+        matches!(
+            self,
+            TaskError::Ptrace {
+                errno: nix::errno::Errno::ESRCH,
+                ..
+            }
+        )
+    }
+}
+
 /// How to resume a stopped thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resume {
