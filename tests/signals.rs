@@ -378,7 +378,7 @@ fn sig_chld_restart_eintr_and_siginfo() {
             "child 0: exited status 3",
             "child 1: exited status 4",
             "interrupted read: -1 (Interrupted system call)",
-            "nanosleep interrupted: -1 (Interrupted system call), left under 2s: yes",
+            "nanosleep interrupted: -1 (Interrupted system call), left within the 2s asked: yes",
             "child 0: exited status 5",
             "child 1: killed status 9",
             "reaped: exit 5",

@@ -423,6 +423,53 @@ fn twelve_threads_replay() {
     replay_repeatedly("twelve_threads_replay", "threads_many", 3, check_many);
 }
 
+/// Checkpoints while four threads live: `monitor checkpoint` at the last
+/// item's hand-over, reverse-continue across thread switches (from the
+/// automatic checkpoints), a return to the checkpoint, whose threads are
+/// made again in the restored copy (`info threads` lists them, with their
+/// frames), and the run on from there to the program's end (the joins see
+/// each thread's id word cleared as it exits).
+#[test]
+fn gdb_checkpoints_of_a_threaded_replay() {
+    if !have_gdb("gdb_checkpoints_of_a_threaded_replay") {
+        return;
+    }
+    let dir = TestDir::new("gdb_threads_checkpoint");
+    let exe = c_program("threads_mutex");
+    let (trace, rec) = record_program(&dir, "threads_mutex", &[]);
+    rec.assert_code(0);
+    let run = run_gdb_scripts(&dir, &trace, Some(&exe), &["threads_checkpoint.gdb"]);
+    let near_end = run.between("MARK-near-end", "MARK-back");
+    assert!(
+        near_end.contains("$1 = 100000") && near_end.contains("Checkpoint "),
+        "a checkpoint is made while the threads live\n{}",
+        run.describe()
+    );
+    assert!(
+        run.between("MARK-back", "MARK-restored")
+            .contains("$2 = 99999"),
+        "two reverse-continues go back to the item before the last\n{}",
+        run.describe()
+    );
+    let restored = run.between("MARK-restored", "MARK-threads-end");
+    assert!(
+        restored.contains("$3 = 100000"),
+        "the checkpoint's state comes back\n{}",
+        run.describe()
+    );
+    assert!(
+        restored.lines().filter(|l| l.contains("Thread ")).count() >= 3,
+        "the restored copy has its threads again\n{}",
+        run.describe()
+    );
+    let finished = run.between("MARK-threads-end", "MARK-finished");
+    assert!(
+        finished.contains("the program exited with status 0") && !run.out().contains("diverged"),
+        "from the checkpoint the replay runs to the program's end\n{}",
+        run.describe()
+    );
+}
+
 /// gdb on a threaded replay: stops name their thread, `info threads` and
 /// `thread apply all bt` show every thread, and reverse-continue goes back
 /// to the previous thread's breakpoint hit (then forward again).

@@ -174,6 +174,9 @@ pub struct ReplaySession {
     breakpoints: BTreeMap<u64, u8>,
     /// Whether a run stops when the followed process runs a new program.
     report_exec: bool,
+    /// Each thread's thread-id word, cleared by the kernel at its exit
+    /// (CLONE_CHILD_CLEARTID, set_tid_address), by recorded thread id.
+    clear_tid: BTreeMap<i32, u64>,
     /// A signal to deliver when the task next resumes.
     pending_signal: Option<i32>,
     ended: Option<EndKind>,
@@ -270,6 +273,7 @@ impl ReplaySession {
             task,
             breakpoints: BTreeMap::new(),
             report_exec: false,
+            clear_tid: BTreeMap::new(),
             pending_signal: None,
             ended: None,
             echo,
@@ -916,9 +920,22 @@ impl ReplaySession {
     /// Whether the session is at a point where a checkpoint can be taken
     /// (not ended, no signal half-delivered).
     pub fn can_checkpoint(&self) -> bool {
-        // A fork copies only the calling thread: no checkpoints while
-        // other threads live (going back then replays from the start).
-        self.ended.is_none() && self.injecting.is_none() && self.threads.is_empty()
+        // A fork copies only the calling thread; the others of its process
+        // are made again from their state (see snapshot.rs). Not with
+        // other processes alive, nor with a branch counter per thread, nor
+        // where a thread is half-way through a syscall entry or a signal
+        // delivery the copy could not resume the same way.
+        let pid = self.task.pid;
+        let threads_ok = self.threads.is_empty()
+            || (self.counter.is_none()
+                && !self.at_entry
+                && self.pending_signal.is_none()
+                && self.threads.values().all(|p| {
+                    p.task.pid == pid
+                        && p.injecting.is_none()
+                        && !(p.at_entry && p.pending_signal.is_some())
+                }));
+        self.ended.is_none() && self.injecting.is_none() && threads_ok
     }
 
     /// The original byte under an int3 we placed (user breakpoint or anchor).

@@ -1,11 +1,18 @@
 //! Snapshots of a replay: a paused fork of the replayed process plus the
 //! session's own state at that point. Restoring one forks the paused copy
 //! again, so a snapshot can be returned to any number of times.
+//!
+//! A fork copies only the thread that makes it: the process's other
+//! threads are kept as their state (registers, extended registers, signal
+//! mask, thread-id word, whether they sit at a syscall entry) and made
+//! again in each restored copy, by clones injected into it.
 
 use std::collections::BTreeMap;
 
+use super::threads::Parked;
 use super::{EndKind, ReplayError, ReplaySession, Result};
-use crate::tracee::Task;
+use crate::arch::regs::Regs;
+use crate::tracee::{Resume, Stop, Task, TaskError};
 
 /// A paused copy of the replay at a position.
 pub struct Snapshot {
@@ -19,7 +26,30 @@ pub struct Snapshot {
     breakpoints: BTreeMap<u64, u8>,
     /// The branch count at the snapshot, with a counter.
     ticks: Option<u64>,
+    /// The running thread's recorded id.
+    current_tid: i32,
+    /// The process's other threads.
+    threads: Vec<ThreadCopy>,
 }
+
+/// What a parked thread needs to be made again in a restored copy.
+struct ThreadCopy {
+    rec_tid: i32,
+    regs: crate::arch::regs::Regs,
+    xstate: Vec<u8>,
+    sigmask: u64,
+    /// Stopped at the entry of a syscall whose event has not come yet.
+    at_entry: bool,
+    pending_signal: Option<i32>,
+    pending_info: Vec<u8>,
+    /// The word the kernel clears at the thread's exit.
+    clear_tid: Option<u64>,
+}
+
+/// clone flags of a thread of the same process.
+const THREAD_FLAGS: u64 = 0x100 | 0x200 | 0x400 | 0x800 | 0x1_0000 | 0x4_0000;
+/// CLONE_CHILD_CLEARTID: the thread-id word at the fourth argument.
+const CLONE_CHILD_CLEARTID: u64 = 0x20_0000;
 
 impl Snapshot {
     pub fn position(&self) -> super::Position {
@@ -68,6 +98,7 @@ impl ReplaySession {
         })?;
         // The anchor is re-armed when needed; keep it out of the copy.
         self.disarm_anchor()?;
+        let threads = self.thread_copies()?;
         let task = self.task.inject_fork(insn)?;
         // The original's stop has become a syscall stop: signals are queued.
         if self.pending_signal.is_some() && self.at_signal_stop {
@@ -87,6 +118,101 @@ impl ReplaySession {
                 self.breakpoints.clone()
             },
             ticks: self.ticks(),
+            current_tid: self.current_tid,
+            threads,
+        })
+    }
+
+    /// The state of every parked thread (all of the running one's
+    /// process: see `can_checkpoint`).
+    fn thread_copies(&self) -> Result<Vec<ThreadCopy>> {
+        let mut v = Vec::new();
+        for (&rec_tid, p) in &self.threads {
+            v.push(ThreadCopy {
+                rec_tid,
+                regs: p.task.regs()?,
+                xstate: p.task.xstate()?,
+                sigmask: p.task.sigmask()?,
+                at_entry: p.at_entry,
+                pending_signal: p.pending_signal,
+                pending_info: p.pending_info.clone(),
+                clear_tid: self.clear_tid.get(&rec_tid).copied(),
+            });
+        }
+        Ok(v)
+    }
+
+    /// Make thread `t` again in the running task's process (stopped where
+    /// a restored copy's main thread is): a clone run at `insn`, then the
+    /// thread's state put in place.
+    fn remake_thread(&mut self, insn: u64, t: &ThreadCopy) -> Result<Parked> {
+        let saved = self.task.regs()?;
+        let mut r = saved;
+        let (flags, ctid) = match t.clear_tid {
+            Some(a) => (THREAD_FLAGS | CLONE_CHILD_CLEARTID, a),
+            None => (THREAD_FLAGS, 0),
+        };
+        r.set_syscall(libc::SYS_clone as u64, [flags, 0, 0, ctid, 0, 0]);
+        let Regs::X86_64(x) = &mut r else {
+            return Err(ReplayError::Unsupported(
+                "checkpoints of threads on this architecture".into(),
+            ));
+        };
+        x.rip = insn;
+        x.rax = libc::SYS_clone as u64;
+        x.orig_rax = u64::MAX;
+        self.task.set_regs(&r)?;
+        let child = super::threads::run_clone_insn(&self.task)?;
+        self.task.set_regs(&saved)?;
+        let task = Task::new(self.task.pid, child)?;
+        if let Some(stop) = task.wait_start()? {
+            return Err(TaskError::UnexpectedStop {
+                tid: child.as_raw(),
+                during: "the start of a thread made again for a checkpoint",
+                stop,
+            }
+            .into());
+        }
+        task.set_xstate(&t.xstate)?;
+        task.set_sigmask(t.sigmask)?;
+        if t.at_entry {
+            // Back before its syscall instruction, then into the syscall:
+            // stopped at its entry again.
+            let mut before = t.regs;
+            if let Regs::X86_64(x) = &mut before {
+                x.rip -= 2;
+                x.rax = x.orig_rax;
+            }
+            task.set_regs(&before)?;
+            // As the replay parks threads: at a PTRACE_SYSEMU entry, so
+            // that the kernel never runs the syscall (its event says how it
+            // ended).
+            task.resume(Resume::Sysemu, None)?;
+            match task.wait()? {
+                Stop::SyscallEntry => {}
+                stop => {
+                    return Err(TaskError::UnexpectedStop {
+                        tid: child.as_raw(),
+                        during: "a thread made again at its syscall's entry",
+                        stop,
+                    }
+                    .into())
+                }
+            }
+        } else {
+            task.set_regs(&t.regs)?;
+            if t.pending_signal.is_some() {
+                task.set_siginfo(&t.pending_info)?;
+            }
+        }
+        Ok(Parked {
+            task,
+            pending_signal: t.pending_signal,
+            pending_info: t.pending_info.clone(),
+            at_signal_stop: !t.at_entry,
+            injecting: None,
+            at_entry: t.at_entry,
+            counter: None,
         })
     }
 
@@ -106,8 +232,7 @@ impl ReplaySession {
         let task = snap.task.inject_fork(insn)?;
         self.kill_process();
         self.task = task;
-        let main_tid = self.events.first().map(|e| e.tid()).unwrap_or(0);
-        self.drop_threads(main_tid);
+        self.drop_threads(snap.current_tid);
         self.interrupt_pid
             .store(self.task.pid.as_raw(), std::sync::atomic::Ordering::SeqCst);
         self.next = snap.next;
@@ -141,6 +266,25 @@ impl ReplaySession {
             }
         }
         self.enable_fork_tracing()?;
+        if !snap.threads.is_empty() {
+            // The copy's first thread came from a fork, which does not
+            // keep the thread-id word the kernel clears at its exit (and
+            // its joiners wait for).
+            if let Some(&word) = self.clear_tid.get(&snap.current_tid) {
+                self.task.inject_syscall(
+                    insn,
+                    libc::SYS_set_tid_address as u64,
+                    [word, 0, 0, 0, 0, 0],
+                )?;
+            }
+        }
+        for t in &snap.threads {
+            let parked = self.remake_thread(insn, t)?;
+            self.threads.insert(t.rec_tid, parked);
+            // The main thread ran the clones: it is at a syscall stop now
+            // (a snapshot with threads has no signal of its own pending).
+            self.at_signal_stop = false;
+        }
         if let Some(t) = snap.ticks {
             self.open_counter(t);
         }

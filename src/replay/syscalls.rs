@@ -80,6 +80,10 @@ impl ReplaySession {
         }
         let rec_pid = self.current_pid();
         let name = self.arch.syscall(nr).map_or("", |d| d.name);
+        if name == "set_tid_address" {
+            self.clear_tid
+                .insert(self.current_tid, regs.syscall_args()[0]);
+        }
         self.stdio
             .syscall(rec_pid, name, &regs.syscall_args(), ev.result);
         let pid = self.task.pid;

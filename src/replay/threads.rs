@@ -17,14 +17,14 @@ use crate::tracee::{Resume, Stop, Task, TaskError, TaskSyscallEnd};
 
 /// A thread that is not the one running.
 pub struct Parked {
-    task: Task,
-    pending_signal: Option<i32>,
-    pending_info: Vec<u8>,
-    at_signal_stop: bool,
-    injecting: Option<(i32, Vec<u8>)>,
-    at_entry: bool,
+    pub(super) task: Task,
+    pub(super) pending_signal: Option<i32>,
+    pub(super) pending_info: Vec<u8>,
+    pub(super) at_signal_stop: bool,
+    pub(super) injecting: Option<(i32, Vec<u8>)>,
+    pub(super) at_entry: bool,
     /// Its branch counter, with a PMU.
-    counter: Option<(crate::ticks::pmu::Counter, u64)>,
+    pub(super) counter: Option<(crate::ticks::pmu::Counter, u64)>,
 }
 
 impl Parked {
@@ -46,6 +46,10 @@ impl Parked {
         &self.task
     }
 }
+
+/// clone's flag: the kernel clears the word at `ctid` (x86_64's fourth
+/// argument) at the thread's exit and wakes its joiners.
+const CLONE_CHILD_CLEARTID: u64 = 0x0020_0000;
 
 /// The parked threads by recorded thread id.
 pub type Threads = BTreeMap<i32, Parked>;
@@ -218,6 +222,10 @@ impl ReplaySession {
         }
         let counter = self.counter_for(child.as_raw(), 0);
         self.threads.insert(rec_tid, Parked::new(task, counter));
+        let args = regs.syscall_args();
+        if args[0] & CLONE_CHILD_CLEARTID != 0 && args[3] != 0 {
+            self.clear_tid.insert(rec_tid, args[3]);
+        }
         Ok(())
     }
 

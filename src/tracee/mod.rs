@@ -263,6 +263,21 @@ impl Task {
         sys::get_xstate(self.tid).map_err(pt("GETREGSET(XSTATE)", self.tid))
     }
 
+    /// Put back an XSAVE area read with [`Task::xstate`].
+    pub fn set_xstate(&self, area: &[u8]) -> Result<()> {
+        sys::set_xstate(self.tid, area).map_err(pt("SETREGSET(XSTATE)", self.tid))
+    }
+
+    /// The thread's signal mask.
+    pub fn sigmask(&self) -> Result<u64> {
+        sys::get_sigmask(self.tid).map_err(pt("GETSIGMASK", self.tid))
+    }
+
+    /// Set the thread's signal mask.
+    pub fn set_sigmask(&self, mask: u64) -> Result<()> {
+        sys::set_sigmask(self.tid, mask).map_err(pt("SETSIGMASK", self.tid))
+    }
+
     /// Read up to `len` bytes at `addr`; stops early at an unmapped page.
     pub fn read_mem(&self, addr: u64, len: usize) -> Vec<u8> {
         let mut buf = vec![0u8; len];

@@ -31,6 +31,63 @@ pub fn get_xstate(tid: Pid) -> nix::Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// Write the XSAVE area of a stopped thread, as [`get_xstate`] read it.
+#[cfg(target_arch = "x86_64")]
+pub fn set_xstate(tid: Pid, area: &[u8]) -> nix::Result<()> {
+    let mut buf = area.to_vec();
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: PTRACE_SETREGSET reads at most `iov_len` bytes from the
+    // buffer `iov` points at, which lives for the whole call.
+    let r = unsafe {
+        libc::ptrace(
+            libc::PTRACE_SETREGSET,
+            tid.as_raw(),
+            NT_X86_XSTATE as usize as *mut libc::c_void,
+            &mut iov as *mut libc::iovec as *mut libc::c_void,
+        )
+    };
+    nix::errno::Errno::result(r).map(drop)
+}
+
+/// `PTRACE_GETSIGMASK` and `PTRACE_SETSIGMASK`.
+const PTRACE_GETSIGMASK: libc::c_uint = 0x420a;
+const PTRACE_SETSIGMASK: libc::c_uint = 0x420b;
+
+/// The signal mask of a stopped thread (a 64-bit set).
+pub fn get_sigmask(tid: Pid) -> nix::Result<u64> {
+    let mut mask: u64 = 0;
+    // SAFETY: PTRACE_GETSIGMASK writes `addr` (8) bytes at `data`, a live
+    // u64 of ours.
+    let r = unsafe {
+        libc::ptrace(
+            PTRACE_GETSIGMASK,
+            tid.as_raw(),
+            std::mem::size_of::<u64>() as *mut libc::c_void,
+            &mut mask as *mut u64 as *mut libc::c_void,
+        )
+    };
+    nix::errno::Errno::result(r).map(|_| mask)
+}
+
+/// Set the signal mask of a stopped thread.
+pub fn set_sigmask(tid: Pid, mask: u64) -> nix::Result<()> {
+    let mut m = mask;
+    // SAFETY: PTRACE_SETSIGMASK reads `addr` (8) bytes at `data`, a live
+    // u64 of ours.
+    let r = unsafe {
+        libc::ptrace(
+            PTRACE_SETSIGMASK,
+            tid.as_raw(),
+            std::mem::size_of::<u64>() as *mut libc::c_void,
+            &mut m as *mut u64 as *mut libc::c_void,
+        )
+    };
+    nix::errno::Errno::result(r).map(drop)
+}
+
 /// Read the CPU's answer to CPUID leaf/subleaf.
 #[cfg(target_arch = "x86_64")]
 pub fn cpuid(leaf: u32, subleaf: u32) -> [u32; 4] {
