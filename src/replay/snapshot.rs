@@ -164,15 +164,11 @@ impl ReplaySession {
         self.task.set_regs(&r)?;
         let child = super::threads::run_clone_insn(&self.task)?;
         self.task.set_regs(&saved)?;
-        let task = Task::new(self.task.pid, child)?;
-        if let Some(stop) = task.wait_start()? {
-            return Err(TaskError::UnexpectedStop {
-                tid: child.as_raw(),
-                during: "the start of a thread made again for a checkpoint",
-                stop,
-            }
-            .into());
-        }
+        let task = super::threads::started_thread(
+            &self.task,
+            child,
+            "the start of a thread made again for a checkpoint",
+        )?;
         task.set_xstate(&t.xstate)?;
         task.set_sigmask(t.sigmask)?;
         if t.at_entry {

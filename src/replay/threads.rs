@@ -211,15 +211,7 @@ impl ReplaySession {
         x.rax = x.orig_rax;
         self.task.set_regs(&r)?;
         let child = run_clone_insn(&self.task)?;
-        let task = Task::new(self.task.pid, child)?;
-        if let Some(stop) = task.wait_start()? {
-            return Err(TaskError::UnexpectedStop {
-                tid: child.as_raw(),
-                during: "the start of a replayed thread",
-                stop,
-            }
-            .into());
-        }
+        let task = started_thread(&self.task, child, "the start of a replayed thread")?;
         let counter = self.counter_for(child.as_raw(), 0);
         self.threads.insert(rec_tid, Parked::new(task, counter));
         let args = regs.syscall_args();
@@ -288,6 +280,25 @@ pub(super) fn kill_and_reap(mut tasks: Vec<(nix::unistd::Pid, nix::unistd::Pid)>
     tasks.sort_by_key(|(pid, tid)| pid == tid);
     for (_, tid) in tasks {
         crate::tracee::reap(tid);
+    }
+}
+
+/// Thread `child`, just made by a clone in `parent`'s process, once it is
+/// at its first stop.
+pub(super) fn started_thread(
+    parent: &Task,
+    child: nix::unistd::Pid,
+    during: &'static str,
+) -> Result<Task> {
+    let task = Task::new(parent.pid, child)?;
+    match task.wait_start()? {
+        None => Ok(task),
+        Some(stop) => Err(TaskError::UnexpectedStop {
+            tid: child.as_raw(),
+            during,
+            stop,
+        }
+        .into()),
     }
 }
 
