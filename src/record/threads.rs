@@ -19,8 +19,7 @@
 //! thread stops next.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use nix::unistd::Pid;
@@ -110,26 +109,94 @@ pub struct Blocked {
 
 /// The timer that ends a thread's slice: a SIGSTOP of ours to the thread,
 /// unless cancelled (every stop cancels it).
+///
+/// One timer thread, started at the first arm, serves every slice: arming
+/// and cancelling only set the deadline under a lock (threads switch at
+/// nearly every syscall of a busy program, and a thread started per slice
+/// cost more than the recording itself). The timer thread sleeps on a
+/// condition variable until the deadline, and without one until armed; a
+/// deadline moved later wakes it early, and it sleeps again.
 #[derive(Default)]
 pub struct SliceTimer {
-    generation: Arc<AtomicU64>,
+    shared: Option<Arc<TimerShared>>,
+}
+
+#[derive(Default)]
+struct TimerShared {
+    state: Mutex<TimerState>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct TimerState {
+    /// When to stop which thread (process id, thread id).
+    deadline: Option<(Instant, Pid, Pid)>,
+    /// The timer thread waits with no deadline: arming must wake it.
+    idle: bool,
+    /// The recording is over: the timer thread ends.
+    done: bool,
 }
 
 impl SliceTimer {
     /// Stop `tid` after `after`, unless cancelled first.
-    pub fn arm(&self, pid: Pid, tid: Pid, after: Duration) {
-        let gen = self.generation.load(Ordering::SeqCst);
-        let shared = self.generation.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(after);
-            if shared.load(Ordering::SeqCst) == gen {
-                let _ = sys::tgkill(pid, tid, libc::SIGSTOP);
-            }
+    pub fn arm(&mut self, pid: Pid, tid: Pid, after: Duration) {
+        let shared = self.shared.get_or_insert_with(|| {
+            let shared = Arc::new(TimerShared::default());
+            let theirs = shared.clone();
+            std::thread::spawn(move || timer_thread(&theirs));
+            shared
         });
+        let mut st = lock(&shared.state);
+        st.deadline = Some((Instant::now() + after, pid, tid));
+        if st.idle {
+            shared.wake.notify_one();
+        }
     }
 
     pub fn cancel(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Some(shared) = &self.shared {
+            lock(&shared.state).deadline = None;
+        }
+    }
+}
+
+impl Drop for SliceTimer {
+    fn drop(&mut self) {
+        if let Some(shared) = &self.shared {
+            lock(&shared.state).done = true;
+            shared.wake.notify_one();
+        }
+    }
+}
+
+/// The lock, even if a holder panicked (the state stays meaningful).
+fn lock(m: &Mutex<TimerState>) -> std::sync::MutexGuard<'_, TimerState> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn timer_thread(shared: &TimerShared) {
+    let mut st = lock(&shared.state);
+    while !st.done {
+        match st.deadline {
+            None => {
+                st.idle = true;
+                st = shared.wake.wait(st).unwrap_or_else(|e| e.into_inner());
+                st.idle = false;
+            }
+            Some((when, pid, tid)) => {
+                let now = Instant::now();
+                if now >= when {
+                    st.deadline = None;
+                    let _ = sys::tgkill(pid, tid, libc::SIGSTOP);
+                } else {
+                    st = shared
+                        .wake
+                        .wait_timeout(st, when - now)
+                        .map(|(g, _)| g)
+                        .unwrap_or_else(|e| e.into_inner().0);
+                }
+            }
+        }
     }
 }
 
