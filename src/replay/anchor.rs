@@ -178,18 +178,21 @@ fn goto_arrival(
     ind: &Induction,
     m: u64,
     mut k: u64,
-    rate: &mut Option<f64>,
+    pace: &mut Pace,
 ) -> Result<bool> {
     // Runs grow at most 4 times from one to the next: the first ones
     // measure a slow start (faults, cold caches) and would misjudge longer.
     let mut longest = 50_000u64;
-    let mut shortest_span = COUNTED_TAIL;
-    loop {
+    let rate = &mut pace.rate;
+    // What the copies' shortest runs covered holds for the thread too: its
+    // own first short runs must not pass the target for want of knowing.
+    let mut shortest_span = pace.shortest_span.max(COUNTED_TAIL);
+    let r = loop {
         if k == m {
-            return Ok(true);
+            break Ok(true);
         }
         if k > m {
-            return Ok(false);
+            break Ok(false);
         }
         let left = m - k;
         // Arrivals per nanosecond of the thread's time.
@@ -201,21 +204,21 @@ fn goto_arrival(
         // The shortest run still covers `shortest_span` arrivals or so
         // (the clock fires late): below three times that, count the rest.
         if left <= COUNTED_TAIL || (ns < MIN_RUN_NS && left <= 3 * shortest_span) {
-            return run_arrivals(task, addr, left);
+            break run_arrivals(task, addr, left);
         }
         let Some(spent) = run_for(task, ns.max(MIN_RUN_NS))? else {
             log::debug!("anchor search: a run of {ns} ns from arrival {k} (aiming at {m}) failed");
-            return Ok(false);
+            break Ok(false);
         };
         let Some(at) = next_arrival(task, addr)? else {
-            return Ok(false);
+            break Ok(false);
         };
         let Some(k2) = ind.arrival(&at) else {
-            return Ok(false);
+            break Ok(false);
         };
         if k2 > m || k2 < k {
             log::debug!("anchor search: arrival {k2} after {k}, aiming at {m}");
-            return Ok(false);
+            break Ok(false);
         }
         // The fastest rate seen: running short of the target is cheap,
         // passing it is not.
@@ -226,7 +229,19 @@ fn goto_arrival(
         log::trace!("anchor search: {ns} ns asked, {spent} ran, arrival {k} -> {k2} of {m}");
         *rate = Some(rate.map_or(r, |old| old.max(r)));
         k = k2;
-    }
+    };
+    pace.shortest_span = pace.shortest_span.max(shortest_span);
+    r
+}
+
+/// What timed runs toward an arrival have learnt, kept from the copies'
+/// searches to the thread's own.
+#[derive(Debug, Default)]
+struct Pace {
+    /// The fastest rate seen, in arrivals per nanosecond of thread time.
+    rate: Option<f64>,
+    /// The most arrivals the shortest run covered (the clock fires late).
+    shortest_span: u64,
 }
 
 /// The shortest native run worth timing (the kernel's clock is not much
@@ -373,7 +388,7 @@ impl ReplaySession {
             Ok(_) => return Ok(()), // among the first three: the plain search is quick
             Err(f) => f,
         };
-        let mut rate = None;
+        let mut pace = Pace::default();
         let mut chosen = None;
         let predicted = predictions(&first, &target);
         log::debug!("anchor at {addr:#x}: predictions {predicted:?}");
@@ -382,7 +397,7 @@ impl ReplaySession {
             self.at_signal_stop = false;
             let found = (|| -> Result<bool> {
                 Ok(run_arrivals(&copy, addr, 3)?
-                    && goto_arrival(&copy, addr, &ind, m, 3, &mut rate)?
+                    && goto_arrival(&copy, addr, &ind, m, 3, &mut pace)?
                     && Arrival::now(&copy)?.is(&want, crc))
             })();
             copy.kill();
@@ -397,7 +412,7 @@ impl ReplaySession {
         };
         // The thread itself, the same way.
         let ok = run_arrivals(&self.task, addr, 3)?
-            && goto_arrival(&self.task, addr, &ind, m, 3, &mut rate)?;
+            && goto_arrival(&self.task, addr, &ind, m, 3, &mut pace)?;
         self.at_signal_stop = true;
         if !ok || !Arrival::now(&self.task)?.is(&want, crc) {
             return Err(super::ReplayError::Unsupported(format!(
