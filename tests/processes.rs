@@ -507,3 +507,25 @@ fn gdb_follows_a_process_into_the_program_it_execs() {
         g.describe()
     );
 }
+
+/// execve while other threads live, from a thread that is not the main one
+/// (the kernel ends the others and gives it the process id) and from the
+/// main thread while a worker waits in pause(): recording does not hang on
+/// the ending threads, and each replay runs the new images identically.
+#[test]
+fn execve_while_other_threads_live_replays_identically() {
+    let dir = TestDir::new("threads_exec");
+    let (trace, rec) = record_program(&dir, "threads_exec", &[]);
+    rec.assert_code(0);
+    for line in [
+        "stage 0: main thread is the process: yes",
+        "stage 1: exec from a thread kept the pid: yes, now its main thread: yes",
+        "stage 2: exec from the main thread with a worker alive kept the pid: yes",
+    ] {
+        assert_line(&rec, line);
+    }
+    for _ in 0..3 {
+        let rep = replay(&dir, &trace);
+        assert_replay_faithful(&rec, &rep);
+    }
+}

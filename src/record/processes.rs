@@ -15,7 +15,7 @@ use super::{syscalls, RecordError, Recorder};
 use crate::arch::fork;
 use crate::arch::regs::Regs;
 use crate::trace::{Event, ExitKind};
-use crate::tracee::{sys, Resume, Stop, Task, TaskError, TaskSyscallEnd};
+use crate::tracee::{sys, Resume, Stop, Task, TaskError, TaskSyscallEnd, ThreadExec};
 
 /// How a task ended, from its last stop (`Exited` or `Killed`).
 pub(super) fn ended(stop: Stop) -> ExitKind {
@@ -162,30 +162,64 @@ impl Recorder {
         let pid = self.task.pid;
         self.task.resume(Resume::Syscall, None)?;
         let mut execed = false;
-        loop {
-            match self.task.wait()? {
-                Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXEC => {
+        let others: Vec<Pid> = self
+            .threads
+            .values()
+            .filter(|p| p.task.pid == pid)
+            .map(|p| p.task.tid)
+            .collect();
+        let alone = others.is_empty() && self.task.tid == pid;
+        if !alone {
+            // The kernel ends the process's other threads first, then the
+            // thread takes the leader's id.
+            let mut later = Vec::new();
+            let end = crate::tracee::finish_exec_from_thread(&self.task, &others, |who, stop| {
+                later.push((who, stop));
+                Ok(())
+            })?;
+            for (who, stop) in later {
+                self.on_other_stop(who, stop)?;
+            }
+            match end {
+                ThreadExec::Ran(task) => {
+                    self.task = *task;
                     execed = true;
-                    if self.task.tid != pid {
-                        // A thread other than the leader ran the program:
-                        // the kernel gives it the leader's id.
-                        self.task = Task::new(pid, pid)?;
-                    }
-                    self.task.resume(Resume::Syscall, None)?;
                 }
-                Stop::SyscallExit => break,
-                Stop::Exited(c) => return Ok(Some(self.reap_process(Some(ExitKind::Exited(c))))),
-                Stop::Killed(s) => return Ok(Some(self.reap_process(Some(ExitKind::Killed(s))))),
-                Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
-                    return Ok(Some(self.reap_process(None)));
+                ThreadExec::Failed => {}
+                ThreadExec::Ended(Stop::Exited(c)) => {
+                    return Ok(Some(self.reap_process(Some(ExitKind::Exited(c)))))
                 }
-                stop => {
-                    return Err(TaskError::UnexpectedStop {
-                        tid,
-                        during: "execve",
-                        stop,
+                ThreadExec::Ended(Stop::Killed(s)) => {
+                    return Ok(Some(self.reap_process(Some(ExitKind::Killed(s)))))
+                }
+                ThreadExec::Ended(_) => return Ok(Some(self.reap_process(None))),
+            }
+        }
+        if alone {
+            loop {
+                match self.task.wait()? {
+                    Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXEC => {
+                        execed = true;
+                        self.task.resume(Resume::Syscall, None)?;
                     }
-                    .into())
+                    Stop::SyscallExit => break,
+                    Stop::Exited(c) => {
+                        return Ok(Some(self.reap_process(Some(ExitKind::Exited(c)))))
+                    }
+                    Stop::Killed(s) => {
+                        return Ok(Some(self.reap_process(Some(ExitKind::Killed(s)))))
+                    }
+                    Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
+                        return Ok(Some(self.reap_process(None)));
+                    }
+                    stop => {
+                        return Err(TaskError::UnexpectedStop {
+                            tid,
+                            during: "execve",
+                            stop,
+                        }
+                        .into())
+                    }
                 }
             }
         }
@@ -194,7 +228,18 @@ impl Recorder {
         if execed {
             self.task.reopen_mem()?;
         }
-        self.push_syscall(regs, result, Vec::new(), false)?;
+        // Under the id of the thread that made the call (the task may
+        // have the leader's id by now).
+        self.writer
+            .push(&Event::Syscall(crate::trace::SyscallEvent {
+                tid,
+                regs,
+                result,
+                writes: Vec::new(),
+                map: None,
+                refused: false,
+                ticks: self.ticks(),
+            }))?;
         if !execed {
             // Failed: nothing changed.
             return Ok(None);

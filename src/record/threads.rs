@@ -329,7 +329,7 @@ impl Recorder {
     }
 
     /// A stop of a thread that is not running.
-    fn on_other_stop(&mut self, tid: Pid, stop: Stop) -> Result<(), RecordError> {
+    pub(super) fn on_other_stop(&mut self, tid: Pid, stop: Stop) -> Result<(), RecordError> {
         let t = tid.as_raw();
         let Some(p) = self.threads.get_mut(&t) else {
             // A thread we no longer track (its exit came late): let it go.

@@ -11,7 +11,7 @@ use super::{ReplayError, ReplaySession, Result, StopReason};
 use crate::arch::fork;
 use crate::arch::regs::Regs;
 use crate::trace::Event;
-use crate::tracee::{Task, TaskError, TaskSyscallEnd};
+use crate::tracee::{Resume, Task, TaskError, TaskSyscallEnd, ThreadExec};
 
 impl ReplaySession {
     /// Replay a fork: create the process for real, known from now on by
@@ -137,6 +137,7 @@ impl ReplaySession {
     /// place, as at the start of a replay.
     pub(super) fn replay_execve(&mut self, regs: &Regs) -> Result<Option<std::path::PathBuf>> {
         let Some(Event::Execve {
+            tid: new_tid,
             exe,
             interp,
             regs: start_regs,
@@ -147,13 +148,6 @@ impl ReplaySession {
         else {
             return Ok(None);
         };
-        if self.task.tid != self.task.pid {
-            return Err(ReplayError::Unsupported(format!(
-                "thread {} ran a new program while not its process's main thread; \
-                 replaying that is not supported yet",
-                self.current_tid
-            )));
-        }
         if let Some(i) = &interp {
             super::check_interp(&self.reader, i)?;
         }
@@ -174,7 +168,46 @@ impl ReplaySession {
         x.rip -= 2;
         x.rax = x.orig_rax;
         self.task.set_regs(&r)?;
-        run_exec_insn(&self.task)?;
+        let pid = self.task.pid;
+        let others: Vec<nix::unistd::Pid> = self
+            .threads
+            .values()
+            .filter(|p| p.task().pid == pid)
+            .map(|p| p.task().tid)
+            .collect();
+        if others.is_empty() && self.task.tid == pid {
+            run_exec_insn(&self.task)?;
+        } else {
+            // The kernel ends the other threads first, and a thread that
+            // is not the leader takes the leader's id.
+            self.task.enter_syscall_insn("a replayed execve's entry")?;
+            self.task.resume(Resume::Syscall, None)?;
+            let end = crate::tracee::finish_exec_from_thread(&self.task, &others, |who, stop| {
+                Err(TaskError::UnexpectedStop {
+                    tid: who.as_raw(),
+                    during: "another thread's execve (a task of another process moved)",
+                    stop,
+                })
+            })?;
+            match end {
+                ThreadExec::Ran(task) => {
+                    self.task = *task;
+                    // Known from now on by the id the recording gave it.
+                    self.current_tid = new_tid;
+                    self.interrupt_tid
+                        .store(self.task.tid.as_raw(), std::sync::atomic::Ordering::SeqCst);
+                }
+                ThreadExec::Failed => {}
+                ThreadExec::Ended(stop) => {
+                    return Err(TaskError::UnexpectedStop {
+                        tid: self.task.tid.as_raw(),
+                        during: "a replayed execve",
+                        stop,
+                    }
+                    .into())
+                }
+            }
+        }
         let result = self.task.regs()?.result();
         if result != 0 {
             return Err(ReplayError::Unsupported(format!(
@@ -184,18 +217,9 @@ impl ReplaySession {
                 -(result as i64)
             )));
         }
-        // The process's other threads went with the old program.
-        let pid = self.task.pid;
-        let gone: Vec<nix::unistd::Pid> = self
-            .threads
-            .values()
-            .filter(|p| p.task().pid == pid)
-            .map(|p| p.task().tid)
-            .collect();
+        // The process's other threads went with the old program (let past
+        // their ends on the way).
         self.threads.retain(|_, p| p.task().pid != pid);
-        for t in gone {
-            crate::tracee::reap(t);
-        }
         self.task.reopen_mem()?;
         self.syscall_insn = None;
         self.anchor = None;

@@ -116,6 +116,82 @@ pub fn wait_any(nohang: bool) -> Result<Option<(Pid, Stop)>> {
     }
 }
 
+/// How an execve made while its process had other threads ended.
+pub enum ThreadExec {
+    /// The new program runs: the thread, now known by the process id, at
+    /// the syscall's exit stop.
+    Ran(Box<Task>),
+    /// The execve failed: the thread at the syscall's exit stop.
+    Failed,
+    /// The thread ended instead (its process was killed).
+    Ended(Stop),
+}
+
+/// Run to its end an execve that `task` was resumed into while its
+/// process has other threads (`others`: their thread ids, the leader's
+/// included). The kernel ends every other thread first; each stops at its
+/// exit event and must be let go, or the execve waits for ever. A leader
+/// that did not make the call then vanishes without a status, and the
+/// thread that did takes its id. Stops of threads of other processes go to
+/// `on_other`.
+pub fn finish_exec_from_thread(
+    task: &Task,
+    others: &[Pid],
+    mut on_other: impl FnMut(Pid, Stop) -> Result<()>,
+) -> Result<ThreadExec> {
+    let pid = task.pid;
+    let mut ran: Option<Task> = None;
+    loop {
+        let Some((who, stop)) = wait_any(false)? else {
+            continue;
+        };
+        log::debug!(
+            "execve of thread {} with others {others:?}: {who} {stop:?}",
+            task.tid
+        );
+        if let Some(t) = ran.take() {
+            if who != t.tid {
+                ran = Some(t);
+            } else {
+                match stop {
+                    Stop::SyscallExit => return Ok(ThreadExec::Ran(Box::new(t))),
+                    Stop::Exited(_) | Stop::Killed(_) => return Ok(ThreadExec::Ended(stop)),
+                    _ => t.resume(Resume::Syscall, None)?,
+                }
+                ran = Some(t);
+                continue;
+            }
+        }
+        if who == pid && stop == Stop::Event(libc::PTRACE_EVENT_EXEC) {
+            // The thread, now under the leader's id (its own, for the
+            // leader).
+            let t = Task::new(pid, pid)?;
+            t.resume(Resume::Syscall, None)?;
+            ran = Some(t);
+            continue;
+        }
+        if who == task.tid {
+            match stop {
+                Stop::SyscallExit => return Ok(ThreadExec::Failed),
+                Stop::Exited(_) | Stop::Killed(_) => return Ok(ThreadExec::Ended(stop)),
+                Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
+                    return Ok(ThreadExec::Ended(stop))
+                }
+                _ => task.resume(Resume::Syscall, None)?,
+            }
+            continue;
+        }
+        if who == pid || others.contains(&who) {
+            // A thread the execve ends: past its exit stop.
+            if !matches!(stop, Stop::Exited(_) | Stop::Killed(_)) {
+                let _ = sys::ptrace_resume(libc::PTRACE_CONT, who, 0);
+            }
+            continue;
+        }
+        on_other(who, stop)?;
+    }
+}
+
 /// How a syscall that makes tasks or runs a program ended.
 #[derive(Debug)]
 pub enum TaskSyscallEnd {
