@@ -522,10 +522,10 @@ impl Task {
     /// which is passed over.
     pub fn enter_syscall_insn(&self, during: &'static str) -> Result<()> {
         self.resume(Resume::Syscall, None)?;
-        let mut stop = self.wait()?;
+        let mut stop = self.wait_past_slice_stops()?;
         if stop == Stop::SyscallExit {
             self.resume(Resume::Syscall, None)?;
-            stop = self.wait()?;
+            stop = self.wait_past_slice_stops()?;
         }
         if stop != Stop::SyscallEntry {
             return Err(TaskError::UnexpectedStop {
@@ -546,7 +546,7 @@ impl Task {
         self.resume(Resume::Syscall, None)?;
         let mut child = None;
         loop {
-            match self.wait()? {
+            match self.wait_past_slice_stops()? {
                 Stop::Event(ev)
                     if ev == libc::PTRACE_EVENT_FORK
                         || ev == libc::PTRACE_EVENT_VFORK
@@ -564,6 +564,21 @@ impl Task {
                     return Ok(TaskSyscallEnd::Ended(stop))
                 }
                 stop => return Err(TaskError::UnexpectedStop { tid, during, stop }),
+            }
+        }
+    }
+
+    /// Wait for the thread's next stop, passing over the SIGSTOPs of the
+    /// recorder's slice timer (one sent just before the thread stopped for
+    /// something else arrives when it is next resumed, maybe into a syscall
+    /// rewind runs in it): the thread goes on as it was resumed.
+    fn wait_past_slice_stops(&self) -> Result<Stop> {
+        loop {
+            match self.wait()? {
+                Stop::Signal { sig, info } if crate::record::signals::is_our_stop(sig, &info) => {
+                    self.resume(Resume::Syscall, None)?;
+                }
+                stop => return Ok(stop),
             }
         }
     }
@@ -586,7 +601,7 @@ impl Task {
         let tid = self.tid.as_raw();
         self.enter_syscall_insn("an injected syscall's entry")?;
         self.resume(Resume::Syscall, None)?;
-        match self.wait()? {
+        match self.wait_past_slice_stops()? {
             Stop::SyscallExit => Ok(()),
             stop => Err(TaskError::UnexpectedStop {
                 tid,

@@ -144,15 +144,17 @@ int main(void) {
     printf("interrupted read: %zd (%s)\n", n, n < 0 ? strerror(errno) : "data");
     wait_reaped(1);
 
-    /* A child killed by a signal, while the parent sleeps: nanosleep is
+    /* A child killed by a signal while the parent sleeps: nanosleep is
      * interrupted and says how much was left. */
     pid_t k = fork();
     if (k == 0) {
+        /* Long enough for the parent to be asleep by then. */
+        ms_sleep(20);
+        raise(SIGKILL);
         for (;;)
             pause();
     }
     kids[3] = k;
-    kill(k, SIGKILL);
     struct timespec ts = {2, 0}, left = {0, 0};
     int r = nanosleep(&ts, &left);
     /* The time left is counted from the timer's expiry, which includes
