@@ -13,10 +13,19 @@ use super::Arch;
 
 /// clone flags (the same values on every architecture).
 pub const CLONE_VM: u64 = 0x0000_0100;
+pub const CLONE_FS: u64 = 0x0000_0200;
+pub const CLONE_FILES: u64 = 0x0000_0400;
+pub const CLONE_SIGHAND: u64 = 0x0000_0800;
 pub const CLONE_VFORK: u64 = 0x0000_4000;
 pub const CLONE_THREAD: u64 = 0x0001_0000;
+pub const CLONE_SYSVSEM: u64 = 0x0004_0000;
 pub const CLONE_PARENT_SETTID: u64 = 0x0010_0000;
+pub const CLONE_CHILD_CLEARTID: u64 = 0x0020_0000;
 pub const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
+/// The flags of a new thread of the same process, as the C library asks
+/// for them (without the thread-id words and TLS).
+pub const THREAD_FLAGS: u64 =
+    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
 /// The low byte of clone's flags: the signal the parent gets at the
 /// child's end.
 pub const CSIGNAL: u64 = 0xff;
@@ -74,11 +83,23 @@ pub fn parent_tid_ptr(args: &[u64; 6]) -> Option<u64> {
 /// (CLONE_CHILD_SETTID), if it does: x86_64 passes that pointer before
 /// tls, aarch64 after.
 pub fn child_tid_ptr(arch: Arch, args: &[u64; 6]) -> Option<u64> {
+    child_word(arch, args, CLONE_CHILD_SETTID)
+}
+
+/// The child's thread-id word that the kernel clears at the child's exit
+/// (CLONE_CHILD_CLEARTID; the same pointer argument as
+/// [`child_tid_ptr`]), if the flags ask for it.
+pub fn clear_tid_ptr(arch: Arch, args: &[u64; 6]) -> Option<u64> {
+    child_word(arch, args, CLONE_CHILD_CLEARTID)
+}
+
+/// clone's pointer into the child's memory, when `flag` is set.
+fn child_word(arch: Arch, args: &[u64; 6], flag: u64) -> Option<u64> {
     let i = match arch {
         Arch::X86_64 => 3,
         Arch::Aarch64 => 4,
     };
-    (args[0] & CLONE_CHILD_SETTID != 0 && args[i] != 0).then_some(args[i])
+    (args[0] & flag != 0 && args[i] != 0).then_some(args[i])
 }
 
 #[cfg(test)]
@@ -93,6 +114,19 @@ mod tests {
         assert_eq!(new_task(Action::Clone, &fork), Some(NewTask::Process));
         assert_eq!(new_task(Action::Fork, &[0; 6]), Some(NewTask::Process));
         assert_eq!(new_task(Action::Emulate, &thread), None);
+    }
+
+    #[test]
+    fn the_thread_id_word_cleared_at_exit_is_found_per_architecture() {
+        // pthread_create's flags: CLONE_CHILD_CLEARTID among them.
+        let args = [0x3d0f00, 0x10, 0x20, 0x30, 0x40, 0];
+        assert_eq!(clear_tid_ptr(Arch::X86_64, &args), Some(0x30));
+        assert_eq!(clear_tid_ptr(Arch::Aarch64, &args), Some(0x40));
+        assert_eq!(
+            clear_tid_ptr(Arch::X86_64, &[THREAD_FLAGS, 0, 0, 0x30, 0, 0]),
+            None
+        );
+        assert_eq!(THREAD_FLAGS | CLONE_CHILD_CLEARTID, 0x250f00);
     }
 
     #[test]

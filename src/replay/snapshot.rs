@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use super::threads::Parked;
 use super::{EndKind, ReplayError, ReplaySession, Result};
+use crate::arch::fork::{CLONE_CHILD_CLEARTID, THREAD_FLAGS};
 use crate::arch::regs::Regs;
 use crate::tracee::{Resume, Stop, Task, TaskError};
 
@@ -45,11 +46,6 @@ struct ThreadCopy {
     /// The word the kernel clears at the thread's exit.
     clear_tid: Option<u64>,
 }
-
-/// clone flags of a thread of the same process.
-const THREAD_FLAGS: u64 = 0x100 | 0x200 | 0x400 | 0x800 | 0x1_0000 | 0x4_0000;
-/// CLONE_CHILD_CLEARTID: the thread-id word at the fourth argument.
-const CLONE_CHILD_CLEARTID: u64 = 0x20_0000;
 
 impl Snapshot {
     pub fn position(&self) -> super::Position {
@@ -152,6 +148,7 @@ impl ReplaySession {
             Some(a) => (THREAD_FLAGS | CLONE_CHILD_CLEARTID, a),
             None => (THREAD_FLAGS, 0),
         };
+        // x86_64 order: flags, stack, parent tid, child tid, tls.
         r.set_syscall(libc::SYS_clone as u64, [flags, 0, 0, ctid, 0, 0]);
         let Regs::X86_64(x) = &mut r else {
             return Err(ReplayError::Unsupported(

@@ -47,10 +47,6 @@ impl Parked {
     }
 }
 
-/// clone's flag: the kernel clears the word at `ctid` (x86_64's fourth
-/// argument) at the thread's exit and wakes its joiners.
-const CLONE_CHILD_CLEARTID: u64 = 0x0020_0000;
-
 /// The parked threads by recorded thread id.
 pub type Threads = BTreeMap<i32, Parked>;
 
@@ -214,9 +210,10 @@ impl ReplaySession {
         let task = started_thread(&self.task, child, "the start of a replayed thread")?;
         let counter = self.counter_for(child.as_raw(), 0);
         self.threads.insert(rec_tid, Parked::new(task, counter));
-        let args = regs.syscall_args();
-        if args[0] & CLONE_CHILD_CLEARTID != 0 && args[3] != 0 {
-            self.clear_tid.insert(rec_tid, args[3]);
+        // The word the kernel clears at the thread's exit (and its joiners
+        // wait for).
+        if let Some(word) = crate::arch::fork::clear_tid_ptr(self.arch, &regs.syscall_args()) {
+            self.clear_tid.insert(rec_tid, word);
         }
         Ok(())
     }
