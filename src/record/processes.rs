@@ -15,7 +15,7 @@ use super::{syscalls, RecordError, Recorder};
 use crate::arch::fork;
 use crate::arch::regs::Regs;
 use crate::trace::{Event, ExitKind};
-use crate::tracee::{sys, Resume, Stop, Task, TaskError, TaskSyscallEnd, ThreadExec};
+use crate::tracee::{sys, Resume, Stop, Task, TaskSyscallEnd, ThreadExec};
 
 /// How a task ended, from its last stop (`Exited` or `Killed`).
 pub(super) fn ended(stop: Stop) -> ExitKind {
@@ -161,73 +161,35 @@ impl Recorder {
         let tid = self.task.tid.as_raw();
         let pid = self.task.pid;
         self.task.resume(Resume::Syscall, None)?;
-        let mut execed = false;
+        // The kernel ends the process's other threads first; a thread that
+        // is not the leader then takes the leader's id.
         let others: Vec<Pid> = self
             .threads
             .values()
             .filter(|p| p.task.pid == pid)
             .map(|p| p.task.tid)
             .collect();
-        let alone = others.is_empty() && self.task.tid == pid;
-        if !alone {
-            // The kernel ends the process's other threads first, then the
-            // thread takes the leader's id.
-            let mut later = Vec::new();
-            let end = crate::tracee::finish_exec_from_thread(&self.task, &others, |who, stop| {
-                later.push((who, stop));
-                Ok(())
-            })?;
-            for (who, stop) in later {
-                self.on_other_stop(who, stop)?;
-            }
-            match end {
-                ThreadExec::Ran(task) => {
-                    self.task = *task;
-                    execed = true;
-                }
-                ThreadExec::Failed => {}
-                ThreadExec::Ended(Stop::Exited(c)) => {
-                    return Ok(Some(self.reap_process(Some(ExitKind::Exited(c)))))
-                }
-                ThreadExec::Ended(Stop::Killed(s)) => {
-                    return Ok(Some(self.reap_process(Some(ExitKind::Killed(s)))))
-                }
-                ThreadExec::Ended(_) => return Ok(Some(self.reap_process(None))),
-            }
+        let mut later = Vec::new();
+        let end = crate::tracee::finish_exec(&self.task, &others, |who, stop| {
+            later.push((who, stop));
+            Ok(())
+        })?;
+        for (who, stop) in later {
+            self.on_other_stop(who, stop)?;
         }
-        if alone {
-            loop {
-                match self.task.wait()? {
-                    Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXEC => {
-                        execed = true;
-                        self.task.resume(Resume::Syscall, None)?;
-                    }
-                    Stop::SyscallExit => break,
-                    Stop::Exited(c) => {
-                        return Ok(Some(self.reap_process(Some(ExitKind::Exited(c)))))
-                    }
-                    Stop::Killed(s) => {
-                        return Ok(Some(self.reap_process(Some(ExitKind::Killed(s)))))
-                    }
-                    Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
-                        return Ok(Some(self.reap_process(None)));
-                    }
-                    stop => {
-                        return Err(TaskError::UnexpectedStop {
-                            tid,
-                            during: "execve",
-                            stop,
-                        }
-                        .into())
-                    }
-                }
+        let execed = match end {
+            ThreadExec::Ran(task) => {
+                self.task = *task;
+                true
             }
-        }
+            ThreadExec::Failed => false,
+            ThreadExec::Ended(stop @ (Stop::Exited(_) | Stop::Killed(_))) => {
+                return Ok(Some(self.reap_process(Some(ended(stop)))))
+            }
+            ThreadExec::Ended(_) => return Ok(Some(self.reap_process(None))),
+        };
         self.task.forget_regs();
         let result = self.task.regs()?.result();
-        if execed {
-            self.task.reopen_mem()?;
-        }
         // Under the id of the thread that made the call (the task may
         // have the leader's id by now).
         self.writer

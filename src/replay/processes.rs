@@ -11,7 +11,7 @@ use super::{ReplayError, ReplaySession, Result, StopReason};
 use crate::arch::fork;
 use crate::arch::regs::Regs;
 use crate::trace::Event;
-use crate::tracee::{Resume, Task, TaskError, TaskSyscallEnd, ThreadExec};
+use crate::tracee::{Resume, Task, TaskError, ThreadExec};
 
 impl ReplaySession {
     /// Replay a fork: create the process for real, known from now on by
@@ -175,37 +175,33 @@ impl ReplaySession {
             .filter(|p| p.task().pid == pid)
             .map(|p| p.task().tid)
             .collect();
-        if others.is_empty() && self.task.tid == pid {
-            run_exec_insn(&self.task)?;
-        } else {
-            // The kernel ends the other threads first, and a thread that
-            // is not the leader takes the leader's id.
-            self.task.enter_syscall_insn("a replayed execve's entry")?;
-            self.task.resume(Resume::Syscall, None)?;
-            let end = crate::tracee::finish_exec_from_thread(&self.task, &others, |who, stop| {
-                Err(TaskError::UnexpectedStop {
-                    tid: who.as_raw(),
-                    during: "another thread's execve (a task of another process moved)",
+        // The kernel ends the other threads first, and a thread that is not
+        // the leader takes the leader's id.
+        self.task.enter_syscall_insn("a replayed execve's entry")?;
+        self.task.resume(Resume::Syscall, None)?;
+        let end = crate::tracee::finish_exec(&self.task, &others, |who, stop| {
+            Err(TaskError::UnexpectedStop {
+                tid: who.as_raw(),
+                during: "an execve (a task of another process moved)",
+                stop,
+            })
+        })?;
+        match end {
+            ThreadExec::Ran(task) => {
+                self.task = *task;
+                // Known from now on by the id the recording gave it.
+                self.current_tid = new_tid;
+                self.interrupt_tid
+                    .store(self.task.tid.as_raw(), std::sync::atomic::Ordering::SeqCst);
+            }
+            ThreadExec::Failed => {}
+            ThreadExec::Ended(stop) => {
+                return Err(TaskError::UnexpectedStop {
+                    tid: self.task.tid.as_raw(),
+                    during: "a replayed execve",
                     stop,
-                })
-            })?;
-            match end {
-                ThreadExec::Ran(task) => {
-                    self.task = *task;
-                    // Known from now on by the id the recording gave it.
-                    self.current_tid = new_tid;
-                    self.interrupt_tid
-                        .store(self.task.tid.as_raw(), std::sync::atomic::Ordering::SeqCst);
                 }
-                ThreadExec::Failed => {}
-                ThreadExec::Ended(stop) => {
-                    return Err(TaskError::UnexpectedStop {
-                        tid: self.task.tid.as_raw(),
-                        during: "a replayed execve",
-                        stop,
-                    }
-                    .into())
-                }
+                .into())
             }
         }
         let result = self.task.regs()?.result();
@@ -220,7 +216,6 @@ impl ReplaySession {
         // The process's other threads went with the old program (let past
         // their ends on the way).
         self.threads.retain(|_, p| p.task().pid != pid);
-        self.task.reopen_mem()?;
         self.syscall_insn = None;
         self.anchor = None;
         super::check_initial_maps(&self.task, self.arch, &self.events, self.next, &maps)?;
@@ -234,20 +229,5 @@ impl ReplaySession {
         // it inserts them again where the new program's symbols say.
         self.breakpoints.clear();
         Ok(Some(path))
-    }
-}
-
-/// Run the execve at the thread's syscall instruction (registers set up),
-/// through its exec stop to its exit.
-fn run_exec_insn(task: &Task) -> Result<()> {
-    task.enter_syscall_insn("a replayed execve's entry")?;
-    match task.finish_task_syscall("a replayed execve")? {
-        TaskSyscallEnd::Exit { .. } => Ok(()),
-        TaskSyscallEnd::Ended(stop) => Err(TaskError::UnexpectedStop {
-            tid: task.tid.as_raw(),
-            during: "a replayed execve",
-            stop,
-        }
-        .into()),
     }
 }

@@ -116,7 +116,7 @@ pub fn wait_any(nohang: bool) -> Result<Option<(Pid, Stop)>> {
     }
 }
 
-/// How an execve made while its process had other threads ended.
+/// How an execve ended.
 pub enum ThreadExec {
     /// The new program runs: the thread, now known by the process id, at
     /// the syscall's exit stop.
@@ -127,57 +127,66 @@ pub enum ThreadExec {
     Ended(Stop),
 }
 
-/// Run to its end an execve that `task` was resumed into while its
+/// Run to its end an execve that `task` was resumed into. While its
 /// process has other threads (`others`: their thread ids, the leader's
-/// included). The kernel ends every other thread first; each stops at its
-/// exit event and must be let go, or the execve waits for ever. A leader
-/// that did not make the call then vanishes without a status, and the
-/// thread that did takes its id. Stops of threads of other processes go to
-/// `on_other`.
-pub fn finish_exec_from_thread(
+/// included), the kernel ends them first; each stops at its exit event
+/// and must be let go, or the execve waits for ever. A leader that did not
+/// make the call then vanishes without a status, and the thread that did
+/// takes its id. Stops of threads of other processes met meanwhile go to
+/// `on_other`; the recorder's slice SIGSTOPs are passed over; any other
+/// stop of the calling thread is unexpected.
+pub fn finish_exec(
     task: &Task,
     others: &[Pid],
     mut on_other: impl FnMut(Pid, Stop) -> Result<()>,
 ) -> Result<ThreadExec> {
     let pid = task.pid;
+    // The calling thread under the leader's id, once the program runs.
     let mut ran: Option<Task> = None;
     loop {
-        let Some((who, stop)) = wait_any(false)? else {
-            continue;
+        // Alone in its process, the thread's own stops are all there is to
+        // wait for (others' stay for whoever waits for them).
+        let (who, stop) = if others.is_empty() {
+            let t = ran.as_ref().unwrap_or(task);
+            (t.tid, t.wait()?)
+        } else {
+            match wait_any(false)? {
+                Some(s) => s,
+                None => continue,
+            }
         };
         log::debug!(
             "execve of thread {} with others {others:?}: {who} {stop:?}",
             task.tid
         );
-        if let Some(t) = ran.take() {
-            if who != t.tid {
-                ran = Some(t);
-            } else {
-                match stop {
-                    Stop::SyscallExit => return Ok(ThreadExec::Ran(Box::new(t))),
-                    Stop::Exited(_) | Stop::Killed(_) => return Ok(ThreadExec::Ended(stop)),
-                    _ => t.resume(Resume::Syscall, None)?,
-                }
-                ran = Some(t);
-                continue;
-            }
-        }
         if who == pid && stop == Stop::Event(libc::PTRACE_EVENT_EXEC) {
-            // The thread, now under the leader's id (its own, for the
-            // leader).
             let t = Task::new(pid, pid)?;
             t.resume(Resume::Syscall, None)?;
             ran = Some(t);
             continue;
         }
-        if who == task.tid {
+        if who == ran.as_ref().map_or(task.tid, |t| t.tid) {
             match stop {
-                Stop::SyscallExit => return Ok(ThreadExec::Failed),
+                Stop::SyscallExit => {
+                    return Ok(match ran {
+                        Some(t) => ThreadExec::Ran(Box::new(t)),
+                        None => ThreadExec::Failed,
+                    })
+                }
                 Stop::Exited(_) | Stop::Killed(_) => return Ok(ThreadExec::Ended(stop)),
                 Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
                     return Ok(ThreadExec::Ended(stop))
                 }
-                _ => task.resume(Resume::Syscall, None)?,
+                Stop::Signal { sig, info } if crate::record::signals::is_our_stop(sig, &info) => {
+                    ran.as_ref().unwrap_or(task).resume(Resume::Syscall, None)?;
+                }
+                stop => {
+                    return Err(TaskError::UnexpectedStop {
+                        tid: who.as_raw(),
+                        during: "an execve",
+                        stop,
+                    })
+                }
             }
             continue;
         }
@@ -192,7 +201,7 @@ pub fn finish_exec_from_thread(
     }
 }
 
-/// How a syscall that makes tasks or runs a program ended.
+/// How a syscall that makes tasks ended.
 #[derive(Debug)]
 pub enum TaskSyscallEnd {
     /// At its exit stop; the id of the task it made, if any.
@@ -538,9 +547,10 @@ impl Task {
     }
 
     /// From the entry stop of a syscall that makes tasks (clone, fork,
-    /// vfork) or runs a program (execve), run it to its exit stop through
-    /// the stops it brings: the new task's id, if one was made; or the
-    /// thread's own end (`Exited`/`Killed`), if it came instead.
+    /// vfork), run it to its exit stop through the stops it brings: the
+    /// new task's id, if one was made; or the thread's own end
+    /// (`Exited`/`Killed`), if it came instead. (An execve goes through
+    /// [`finish_exec`].)
     pub fn finish_task_syscall(&self, during: &'static str) -> Result<TaskSyscallEnd> {
         let tid = self.tid.as_raw();
         self.resume(Resume::Syscall, None)?;
@@ -554,9 +564,6 @@ impl Task {
                 {
                     let msg = ptrace::getevent(self.tid).map_err(pt("GETEVENTMSG", self.tid))?;
                     child = Some(Pid::from_raw(msg as i32));
-                    self.resume(Resume::Syscall, None)?;
-                }
-                Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXEC => {
                     self.resume(Resume::Syscall, None)?;
                 }
                 Stop::SyscallExit => return Ok(TaskSyscallEnd::Exit { child }),
