@@ -1113,12 +1113,7 @@ impl ReplaySession {
         if let Some(Event::KernelWrite { tid, writes }) = self.events.get(self.next) {
             // Memory the kernel changed while that thread waited: put in
             // place at the same point of the others' execution.
-            let task = if *tid == self.current_tid {
-                Some(&self.task)
-            } else {
-                self.threads.get(tid).map(|p| p.task())
-            };
-            if let Some(task) = task {
+            if let Some(task) = self.task_of(*tid) {
                 for w in writes {
                     task.write_mem(w.addr, &w.data)?;
                 }

@@ -85,13 +85,8 @@ impl ReplaySession {
             // Left as it is, for inspection.
             return Ok(Some(self.finish(super::EndKind::Exited(kind))));
         }
-        let pid = if tid == self.current_tid {
-            Some(self.task.pid)
-        } else {
-            self.threads.get(&tid).map(|p| p.task().pid)
-        };
         // Its threads may have gone already (a leader that left first).
-        let Some(pid) = pid else {
+        let Some(pid) = self.task_of(tid).map(|t| t.pid) else {
             return Ok(None);
         };
         log::debug!("replay: process of thread {tid} ends");

@@ -270,10 +270,10 @@ impl ReplaySession {
                     [word, 0, 0, 0, 0, 0],
                 )?;
             }
-        }
-        for t in &snap.threads {
-            let parked = self.remake_thread(insn, t)?;
-            self.threads.insert(t.rec_tid, parked);
+            for t in &snap.threads {
+                let parked = self.remake_thread(insn, t)?;
+                self.threads.insert(t.rec_tid, parked);
+            }
             // The main thread ran the clones: it is at a syscall stop now
             // (a snapshot with threads has no signal of its own pending).
             self.at_signal_stop = false;

@@ -75,6 +75,15 @@ impl ReplaySession {
         }
     }
 
+    /// The task of thread `tid` (recorded id), running or parked.
+    pub(super) fn task_of(&self, tid: i32) -> Option<&Task> {
+        if tid == self.current_tid {
+            Some(&self.task)
+        } else {
+            self.threads.get(&tid).map(|p| &p.task)
+        }
+    }
+
     /// Registers of thread `tid` (recorded id).
     pub fn thread_regs(&self, tid: i32) -> Result<Regs> {
         if tid == self.current_tid {
