@@ -1121,6 +1121,10 @@ impl ReplaySession {
             self.next += 1;
             return Ok(None);
         }
+        if let Some(Event::Written { .. }) = self.events.get(self.next) {
+            self.next += 1;
+            return Ok(None);
+        }
         self.switch_for_next()?;
         if self.process_exit_next() {
             return self.end_process_event();

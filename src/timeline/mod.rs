@@ -514,7 +514,8 @@ impl Timeline {
             Some(Event::Exec { .. }) | None => return Ok(self.start_position()),
             Some(Event::Exit { .. })
             | Some(Event::Execve { .. })
-            | Some(Event::KernelWrite { .. }) => return Ok(Position::at_event(prev)),
+            | Some(Event::KernelWrite { .. })
+            | Some(Event::Written { .. }) => return Ok(Position::at_event(prev)),
         };
         // Count the arrivals at that instruction in the stretch, with only
         // that breakpoint in place.

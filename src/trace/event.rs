@@ -15,7 +15,9 @@ use crate::arch::Arch;
 /// they are (the new variant comes last).
 /// 5: `KernelWrite` (a PI lock's word changed while a thread waited);
 /// versions 3 and 4 decode as they are (the new variant comes last).
-pub const FORMAT_VERSION: u32 = 5;
+/// 6: `Written` (what a write-like syscall wrote, and whether it reached
+/// rewind's own stdout or stderr); versions 3 to 5 decode as they are.
+pub const FORMAT_VERSION: u32 = 6;
 
 /// The oldest format this version reads: versions 1 and 2 are decoded as
 /// [`legacy::Event`] and converted (1 is 2 without threads).
@@ -268,6 +270,23 @@ pub enum Event {
         tid: i32,
         writes: Vec<MemWrite>,
     },
+    /// What a write-like syscall (write, writev, pwrite, sendfile, splice,
+    /// copy_file_range...) of this thread wrote; it comes right after that
+    /// syscall's `Syscall` event. The replay checks its own bytes against
+    /// `len` and `crc`, and echoes them when `stream` says that they reached
+    /// rewind's own stdout (1) or stderr (2) when recorded (decided from the
+    /// identity of the open file, however the descriptor was obtained).
+    Written {
+        tid: i32,
+        stream: Option<u8>,
+        len: u64,
+        crc: u32,
+        /// The bytes themselves when they were not in the program's memory
+        /// (sendfile, splice, copy_file_range into rewind's output); empty
+        /// otherwise.
+        #[serde(with = "serde_bytes_compat")]
+        data: Vec<u8>,
+    },
 }
 
 impl Event {
@@ -280,7 +299,8 @@ impl Event {
             | Event::SyscallEntry { tid, .. }
             | Event::Preempt { tid, .. }
             | Event::Execve { tid, .. }
-            | Event::KernelWrite { tid, .. } => *tid,
+            | Event::KernelWrite { tid, .. }
+            | Event::Written { tid, .. } => *tid,
             Event::Syscall(s) => s.tid,
         }
     }
@@ -366,6 +386,16 @@ impl Event {
                     .collect();
                 format!("the kernel wrote {} while it waited", at.join(", "))
             }
+            Event::Written {
+                stream, len, crc, ..
+            } => format!(
+                "wrote {len} bytes (crc {crc:08x}){}",
+                match stream {
+                    Some(1) => " to rewind's stdout",
+                    Some(2) => " to rewind's stderr",
+                    _ => "",
+                }
+            ),
         }
     }
 }
