@@ -6,6 +6,7 @@ pub mod aarch64;
 pub mod cmds;
 pub mod fork;
 pub mod ioctl;
+pub mod output;
 pub mod regs;
 pub mod syscall;
 pub mod x86_64;

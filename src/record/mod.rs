@@ -2,6 +2,7 @@
 //! syscall and signal, and write what the kernel did into the trace.
 
 pub mod files;
+pub mod output;
 pub mod processes;
 pub mod robust;
 pub mod scratch;
@@ -274,6 +275,9 @@ struct Recorder {
     /// A stop of the running thread already waited for, to be handled
     /// next.
     pending_stop: Option<Stop>,
+    /// rewind's own stdout and stderr: writes that reach them are echoed
+    /// at replay.
+    own_outputs: output::OwnOutputs,
 }
 
 /// Record `opts.argv` into `opts.trace_dir`.
@@ -383,6 +387,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         scratch: Default::default(),
         robust_heads: Default::default(),
         pending_stop: None,
+        own_outputs: output::OwnOutputs::of_rewind(),
     };
     rec.record_exec()?;
     let exit = rec.run()?;
@@ -734,7 +739,7 @@ impl Recorder {
             self.task.set_regs(&r)?;
         }
         let snap = match desc {
-            Some(d) if refuse_why.is_none() => syscalls::snapshot_entry(&self.task, d, &args),
+            Some(d) if refuse_why.is_none() => self.entry_snapshot(d, &args),
             _ => Default::default(),
         };
         if let Some(d) = desc {
@@ -774,6 +779,19 @@ impl Recorder {
             }
         }
         Ok(None)
+    }
+
+    /// What must be read at the entry of syscall `d` of the running thread
+    /// for its recording at exit.
+    fn entry_snapshot(
+        &self,
+        d: &crate::arch::syscall::SyscallDesc,
+        args: &[u64; 6],
+    ) -> syscalls::EntrySnapshot {
+        syscalls::EntrySnapshot {
+            output: output::at_entry(&self.task, &self.own_outputs, d.name, args),
+            ..syscalls::snapshot_entry(&self.task, d, args)
+        }
     }
 
     /// What the kernel will write into the robust locks held by the
@@ -864,6 +882,16 @@ impl Recorder {
             refused: false,
             ticks: self.ticks(),
         }))?;
+        let mut warnings = std::mem::take(&mut self.warnings);
+        let written = snap.output.as_ref().and_then(|pending| {
+            output::at_exit(&self.task, pending, d.name, &args, result, &mut |msg| {
+                warnings.once(format!("output {}", d.name), || msg)
+            })
+        });
+        self.warnings = warnings;
+        if let Some(ev) = written {
+            self.writer.push(&ev)?;
+        }
         Ok(())
     }
 

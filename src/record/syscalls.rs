@@ -13,6 +13,8 @@ pub struct EntrySnapshot {
     pub socklens: Vec<u32>,
     /// For `Out::MsgHdr`, the msghdr as it was at entry (56 bytes).
     pub msghdr: Option<Vec<u8>>,
+    /// For a write-like syscall: where its output goes and its bytes.
+    pub output: Option<super::output::Pending>,
 }
 
 const MSGHDR_LEN: usize = 56;

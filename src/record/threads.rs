@@ -442,7 +442,7 @@ impl Recorder {
             return Ok(Blocking::No);
         }
         let args = regs.syscall_args();
-        let snap = syscalls::snapshot_entry(&self.task, desc, &args);
+        let snap = self.entry_snapshot(desc, &args);
         let redirects = match self.redirect_outputs(desc, &regs)? {
             super::scratch::Setup::Redirected(r) => r,
             super::scratch::Setup::Interrupted(stop) => return Ok(Blocking::Interrupted(stop)),

@@ -7,6 +7,7 @@ pub mod debugregs;
 pub mod divergence;
 pub mod focus;
 pub mod hw;
+mod output;
 mod position;
 mod processes;
 mod snapshot;
@@ -16,7 +17,6 @@ mod threads;
 mod ticks;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
@@ -1122,7 +1122,7 @@ impl ReplaySession {
             return Ok(None);
         }
         if let Some(Event::Written { .. }) = self.events.get(self.next) {
-            self.next += 1;
+            self.replay_written()?;
             return Ok(None);
         }
         self.switch_for_next()?;
@@ -1479,17 +1479,6 @@ impl ReplaySession {
     /// The recorded process id of the running thread.
     fn current_pid(&self) -> i32 {
         self.pid_of(self.current_tid)
-    }
-
-    /// Echo a write to the recorded stdout/stderr.
-    fn echo(&self, fd: u64, data: &[u8]) {
-        if let Echo::Stdio = self.echo {
-            let _ = match fd {
-                1 => std::io::stdout().lock().write_all(data),
-                2 => std::io::stderr().lock().write_all(data),
-                _ => Ok(()),
-            };
-        }
     }
 }
 

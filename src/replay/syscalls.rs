@@ -162,8 +162,9 @@ impl ReplaySession {
                 }
             }
             _ => {
-                // Output of a write that blocked was echoed at its entry.
-                if !self.echoed_at_entry.remove(&idx) {
+                // A trace without `Written` events: the output follows the
+                // descriptors (a write that blocked was echoed at its entry).
+                if !self.written_next() && !self.echoed_at_entry.remove(&idx) {
                     self.emulate_output(&regs, &ev);
                 }
             }
@@ -338,72 +339,6 @@ impl ReplaySession {
         )
         .diff("result", format!("{:#x}", ev.result), format!("{found:#x}"))
         .into()
-    }
-
-    /// For an emulated write to stdout or stderr, echo the bytes.
-    /// At the entry of a syscall left blocking when recorded (its event at
-    /// `entry`): a write to the recording's stdout or stderr is echoed now,
-    /// when the kernel took the bytes (its `Syscall` event may come after
-    /// other tasks' output), with the recorded count.
-    pub(super) fn echo_at_entry(&mut self, entry: usize, regs: &Regs) {
-        if !matches!(
-            self.arch.syscall(regs.syscall_nr()).map(|d| d.name),
-            Some("write" | "writev" | "pwrite64" | "pwritev" | "pwritev2")
-        ) {
-            return;
-        }
-        let tid = self.current_tid;
-        let Some((i, ev)) =
-            self.events[entry + 1..]
-                .iter()
-                .enumerate()
-                .find_map(|(i, e)| match e {
-                    Event::Syscall(s) if s.tid == tid => Some((entry + 1 + i, s.clone())),
-                    _ => None,
-                })
-        else {
-            return;
-        };
-        self.emulate_output(regs, &ev);
-        self.echoed_at_entry.insert(i);
-    }
-
-    fn emulate_output(&self, regs: &Regs, ev: &SyscallEvent) {
-        let nr = regs.syscall_nr();
-        let name = self.arch.syscall_name(nr);
-        let a = regs.syscall_args();
-        let res = ev.result as i64;
-        if res <= 0 {
-            return;
-        }
-        let Some(to) = self.stdio.target(self.current_pid(), a[0]) else {
-            return;
-        };
-        match name.as_str() {
-            "write" | "pwrite64" => {
-                let data = self.task.read_mem(a[1], res as usize);
-                self.echo(to, &data);
-            }
-            "writev" | "pwritev" | "pwritev2" => {
-                let mut left = res as usize;
-                for i in 0..a[2].min(1024) {
-                    if left == 0 {
-                        break;
-                    }
-                    let (Ok(base), Ok(len)) = (
-                        self.task.read_u64(a[1] + i * 16),
-                        self.task.read_u64(a[1] + i * 16 + 8),
-                    ) else {
-                        break;
-                    };
-                    let n = (len as usize).min(left);
-                    let data = self.task.read_mem(base, n);
-                    self.echo(to, &data);
-                    left -= n;
-                }
-            }
-            _ => {}
-        }
     }
 
     /// Run the syscall the task stopped at (with `args` instead of its own
