@@ -58,6 +58,23 @@ pub enum ReplayError {
     LostTrap { ip: u64 },
 }
 
+/// The plain anchor search gives up after this many arrivals at the
+/// anchor's instruction (about 20 us each on our machines: some 30 s);
+/// `REWIND_MAX_ANCHOR_VISITS` sets another bound.
+const MAX_ANCHOR_VISITS: u64 = 1_500_000;
+
+fn max_anchor_visits() -> u64 {
+    static MAX: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *MAX.get_or_init(|| {
+        std::env::var("REWIND_MAX_ANCHOR_VISITS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(MAX_ANCHOR_VISITS)
+    })
+}
+/// After this many, the user is told that the search is slow.
+const ANCHOR_VISITS_NOTICE: u64 = 100_000;
+
 impl From<Divergence> for ReplayError {
     fn from(d: Divergence) -> Self {
         ReplayError::Diverged(Box::new(d))
@@ -193,6 +210,10 @@ pub struct ReplaySession {
     threads: threads::Threads,
     /// The event whose anchor the fast search tried last.
     anchor_tried: Option<usize>,
+    /// The event whose anchor the plain search looks for, and how many
+    /// arrivals at its instruction were not it (bounded by
+    /// `MAX_ANCHOR_VISITS`).
+    anchor_visits: (usize, u64),
     /// The running thread sits at a syscall entry that its `SyscallEntry`
     /// event consumed; its `Syscall` event replays it without resuming.
     at_entry: bool,
@@ -285,6 +306,7 @@ impl ReplaySession {
             threads: Default::default(),
             at_entry: false,
             anchor_tried: None,
+            anchor_visits: (usize::MAX, 0),
             warned_cpuid: false,
             warned_counter: false,
             anchor: None,
@@ -330,6 +352,7 @@ impl ReplaySession {
         self.ended = None;
         self.anchor = None;
         self.at_signal_stop = false;
+        self.anchor_visits = (usize::MAX, 0);
         self.injecting = None;
         self.chain.clear();
         self.stdio = stdio::StdioFds::new(self.recorded_pid());
@@ -950,6 +973,37 @@ impl ReplaySession {
 
     /// Step over the int3 at the current instruction, if there is one of
     /// ours: run the original instruction, then put the int3 back.
+    /// One more arrival at the anchor's instruction `addr` that was not the
+    /// anchor. Past `MAX_ANCHOR_VISITS` the search stops with a divergence
+    /// that names the event: a replay never searches without end.
+    fn count_anchor_visit(&mut self, addr: u64) -> Result<()> {
+        let (event, visits) = &mut self.anchor_visits;
+        if *event != self.next {
+            *event = self.next;
+            *visits = 0;
+        }
+        *visits += 1;
+        let visits = *visits;
+        if visits == ANCHOR_VISITS_NOTICE {
+            eprintln!(
+                "rewind: finding the recorded position of event {} (thread {}, at {addr:#x}) by \
+                 stopping at every arrival there: this may take a while",
+                self.next, self.current_tid
+            );
+        }
+        if visits < max_anchor_visits() {
+            return Ok(());
+        }
+        let what = format!(
+            "the recorded position of this event (thread {}) was not reached: the thread \
+             arrived at its instruction {addr:#x} {visits} times without the recorded registers \
+             and stack (no induction variable predicted the arrival). Without a hardware \
+             counter, rewind cannot find it in bounded time",
+            self.current_tid
+        );
+        Err(Divergence::new(&self.events, self.next, self.arch, what).into())
+    }
+
     fn step_over_breakpoint(&mut self, mode: RunMode) -> Result<Option<StopReason>> {
         if self.triggers_suspended {
             // No int3 in memory and no debug register armed.
@@ -1263,6 +1317,9 @@ impl ReplaySession {
                     return Ok(Some(StopReason::Breakpoint(bp)));
                 }
                 // Our anchor, but not yet the right visit: go on past it.
+                if self.anchor.map(|(a, _)| a) == Some(bp) {
+                    self.count_anchor_visit(bp)?;
+                }
                 return self.step_over_breakpoint(mode);
             }
             // Hardware breakpoint or watchpoint: DR6 bits 0-3.

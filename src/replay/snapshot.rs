@@ -232,6 +232,7 @@ impl ReplaySession {
         self.chain = snap.chain.clone();
         self.ended = snap.ended.clone();
         self.anchor = None;
+        self.anchor_visits = (usize::MAX, 0);
         // The copy is at its start-up SIGSTOP: a signal-delivery stop.
         self.at_signal_stop = true;
         self.pending_signal = snap.pending_signal;
