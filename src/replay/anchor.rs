@@ -251,6 +251,63 @@ const MIN_RUN_NS: u64 = 20_000;
 /// Arrivals counted one by one at the end of a search.
 const COUNTED_TAIL: u64 = 64;
 
+/// One part of the way to an anchor: `to` arrivals at its instruction,
+/// numbered by `ind` (none needed for at most three).
+#[derive(Clone, Copy, Debug)]
+struct Leg {
+    ind: Option<Induction>,
+    to: u64,
+}
+
+/// Phases of a stretch followed at most.
+const MAX_PHASES: usize = 4;
+
+/// Follow `route` from where `task` is: each leg's arrivals in turn, the
+/// first three counted, the rest reached by its induction variable. False
+/// when it lost its way.
+fn walk(task: &Task, addr: u64, route: &[Leg], pace: &mut Pace) -> Result<bool> {
+    for leg in route {
+        let ok = match leg.ind {
+            Some(ind) if leg.to > 3 => {
+                run_arrivals(task, addr, 3)? && goto_arrival(task, addr, &ind, leg.to, 3, pace)?
+            }
+            _ => leg.to == 0 || run_arrivals(task, addr, leg.to)?,
+        };
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The registers and stack slots that move by a constant step over three
+/// arrivals, each numbering them from the first.
+fn inductions(first: &[Arrival]) -> Vec<Induction> {
+    let [a, b, c] = first else {
+        return Vec::new();
+    };
+    let mut vars: Vec<Var> = crate::arch::x86_64::regs::NAMES
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !NOT_INDUCTION.contains(n))
+        .map(|(i, _)| Var::Reg(i))
+        .collect();
+    if [b, c].iter().all(|x| x.regs.sp() == a.regs.sp()) {
+        vars.extend((0..a.stack.len().saturating_sub(3)).step_by(4).map(Var::Stack));
+    }
+    vars.into_iter()
+        .filter_map(|var| {
+            let (va, vb, vc) = (a.value(var)?, b.value(var)?, c.value(var)?);
+            let s = var.moved(va, vb);
+            (s != 0 && var.moved(vb, vc) == s).then_some(Induction {
+                var,
+                step: s,
+                base: va,
+            })
+        })
+        .collect()
+}
+
 /// Arrivals `1..=3` at `addr`; the number of the one matching the anchor,
 /// or the states of the three.
 fn first_arrivals(
@@ -389,37 +446,196 @@ impl ReplaySession {
             Err(f) => f,
         };
         let mut pace = Pace::default();
-        let mut chosen = None;
+        let mut chosen: Option<Vec<Leg>> = None;
         let predicted = predictions(&first, &target);
         log::debug!("anchor at {addr:#x}: predictions {predicted:?}");
         for (ind, m) in predicted {
+            let route = vec![Leg { ind: Some(ind), to: m }];
             let copy = self.task.inject_fork(insn)?;
             self.at_signal_stop = false;
             let found = (|| -> Result<bool> {
-                Ok(run_arrivals(&copy, addr, 3)?
-                    && goto_arrival(&copy, addr, &ind, m, 3, &mut pace)?
-                    && Arrival::now(&copy)?.is(&want, crc))
+                Ok(walk(&copy, addr, &route, &mut pace)? && Arrival::now(&copy)?.is(&want, crc))
             })();
             copy.kill();
             if found? {
-                chosen = Some((ind, m));
+                chosen = Some(route);
                 break;
             }
         }
-        log::debug!("anchor at {addr:#x}: arrival {chosen:?} by induction");
-        let Some((ind, m)) = chosen else {
+        if chosen.is_none() {
+            chosen = self.route_by_phases(insn, addr, first, &target, crc, &mut pace)?;
+        }
+        log::debug!("anchor at {addr:#x}: route {chosen:?}");
+        let Some(route) = chosen else {
             return Ok(());
         };
         // The thread itself, the same way.
-        let ok = run_arrivals(&self.task, addr, 3)?
-            && goto_arrival(&self.task, addr, &ind, m, 3, &mut pace)?;
+        let ok = walk(&self.task, addr, &route, &mut pace)?;
         self.at_signal_stop = true;
         if !ok || !Arrival::now(&self.task)?.is(&want, crc) {
             return Err(super::ReplayError::Unsupported(format!(
-                "going to a recorded switch point at {addr:#x} (arrival {m}), the thread did not \
-                 arrive there as its copy did; the replay has diverged (please report this)"
+                "going to a recorded switch point at {addr:#x} (route {route:?}), the thread did \
+                 not arrive there as its copy did; the replay has diverged (please report this)"
             )));
         }
         Ok(())
+    }
+
+    /// When no induction variable of the first arrivals predicts the
+    /// anchor, the stretch may run through phases: the end of one loop's
+    /// run, then (with no syscall between) another run of the same code
+    /// with other values, as when a runtime switches user-space threads
+    /// (goroutines). Each phase is numbered by its own induction variable:
+    /// find where it ends (in copies), take the next phase's first three
+    /// arrivals, and predict from those. The route found is the count of
+    /// arrivals of each phase, reproducible in the thread itself.
+    fn route_by_phases(
+        &mut self,
+        insn: u64,
+        addr: u64,
+        mut first: Vec<Arrival>,
+        target: &Arrival,
+        crc: u32,
+        pace: &mut Pace,
+    ) -> Result<Option<Vec<Leg>>> {
+        let want = target.regs;
+        let mut legs: Vec<Leg> = Vec::new();
+        for _ in 0..MAX_PHASES {
+            let Some(ind) = inductions(&first).into_iter().next() else {
+                return Ok(None);
+            };
+            let sp = first[0].regs.sp();
+            let Some(len) = self.phase_end(insn, addr, &legs, ind, sp, pace)? else {
+                return Ok(None);
+            };
+            log::debug!("anchor at {addr:#x}: a phase of {len} arrivals numbered by {ind:?}");
+            legs.push(Leg {
+                ind: Some(ind),
+                to: len,
+            });
+            // The next phase's first three arrivals.
+            let copy = self.task.inject_fork(insn)?;
+            self.at_signal_stop = false;
+            let next = (|| -> Result<Option<std::result::Result<u64, Vec<Arrival>>>> {
+                if !walk(&copy, addr, &legs, pace)? {
+                    return Ok(None);
+                }
+                Ok(Some(first_arrivals(&copy, addr, &want, crc)?))
+            })();
+            copy.kill();
+            first = match next? {
+                None => return Ok(None),
+                Some(Ok(k)) => {
+                    legs.push(Leg { ind: None, to: k });
+                    return Ok(Some(legs));
+                }
+                Some(Err(f)) if f.len() == 3 => f,
+                Some(Err(_)) => return Ok(None),
+            };
+            for (ind, m) in predictions(&first, target) {
+                let mut route = legs.clone();
+                route.push(Leg { ind: Some(ind), to: m });
+                let copy = self.task.inject_fork(insn)?;
+                let found = (|| -> Result<bool> {
+                    Ok(walk(&copy, addr, &route, pace)? && Arrival::now(&copy)?.is(&want, crc))
+                })();
+                copy.kill();
+                if found? {
+                    return Ok(Some(route));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The number of arrivals of the phase that `legs` lead to (numbered
+    /// by `ind`, its frame at `sp`), found in copies: timed runs while the
+    /// arrivals still fit the phase, then the last ones counted. None when
+    /// the phase does not end before the thread stops for something else.
+    fn phase_end(
+        &mut self,
+        insn: u64,
+        addr: u64,
+        legs: &[Leg],
+        ind: Induction,
+        sp: u64,
+        pace: &mut Pace,
+    ) -> Result<Option<u64>> {
+        let fits = |at: &Arrival, k: u64| at.regs.sp() == sp && ind.arrival(at) == Some(k);
+        let in_phase = |at: &Arrival| (at.regs.sp() == sp).then(|| ind.arrival(at)).flatten();
+        let mut start = |this: &mut Self, to: u64| -> Result<Option<Task>> {
+            let copy = this.task.inject_fork(insn)?;
+            this.at_signal_stop = false;
+            let mut route = legs.to_vec();
+            route.push(Leg { ind: Some(ind), to });
+            if walk(&copy, addr, &route, pace)? {
+                Ok(Some(copy))
+            } else {
+                copy.kill();
+                Ok(None)
+            }
+        };
+        // Timed runs, longer while they stay in the phase, shorter from
+        // the last arrival known in it when one leaves it.
+        let mut lo = 3u64;
+        let mut ns = 50_000u64;
+        let mut copy = start(self, lo)?;
+        let mut left_it = false;
+        for _ in 0..64 {
+            let Some(c) = copy.as_ref() else {
+                return Ok(None);
+            };
+            if run_for(c, ns)?.is_none() {
+                break;
+            }
+            let at = match next_arrival(c, addr)? {
+                Some(_) => Arrival::now(c)?,
+                None => break,
+            };
+            match in_phase(&at) {
+                Some(k) if k > lo => {
+                    lo = k;
+                    if !left_it {
+                        ns = (ns * 2).min(1_000_000_000);
+                    }
+                }
+                _ => {
+                    left_it = true;
+                    if let Some(c) = copy.take() {
+                        c.kill();
+                    }
+                    if ns <= MIN_RUN_NS {
+                        break;
+                    }
+                    ns = (ns / 4).max(MIN_RUN_NS);
+                    copy = start(self, lo)?;
+                }
+            }
+        }
+        if let Some(c) = copy.take() {
+            c.kill();
+        }
+        if !left_it {
+            return Ok(None);
+        }
+        // The last arrivals: in chunks, then one by one from the last
+        // chunk that stayed in the phase.
+        for chunk in [64u64, 1] {
+            let Some(c) = start(self, lo)? else {
+                return Ok(None);
+            };
+            let r = (|| -> Result<()> {
+                for _ in 0..(1 << 20) {
+                    if !run_arrivals(&c, addr, chunk)? || !fits(&Arrival::now(&c)?, lo + chunk) {
+                        return Ok(());
+                    }
+                    lo += chunk;
+                }
+                Ok(())
+            })();
+            c.kill();
+            r?;
+        }
+        Ok(Some(lo))
     }
 }
