@@ -227,12 +227,23 @@ pub fn is_synchronous(sig: i32, si_code: i32) -> bool {
 #[derive(Default)]
 struct Warnings {
     seen: HashSet<String>,
+    /// Print notes too (`rewind record -v`).
+    verbose: bool,
 }
 
 impl Warnings {
+    /// A warning: something the user may need to act on. Always printed.
     fn once(&mut self, key: String, msg: impl FnOnce() -> String) {
         if self.seen.insert(key) {
             eprintln!("rewind: warning: {}", msg());
+        }
+    }
+
+    /// A note: how rewind went about something, nothing to act on. Printed
+    /// with `-v` only (the recording's output is the program's own).
+    fn note_once(&mut self, key: String, msg: impl FnOnce() -> String) {
+        if self.seen.insert(key) && self.verbose {
+            eprintln!("rewind: note: {}", msg());
         }
     }
 }
@@ -642,6 +653,43 @@ impl Recorder {
         Ok(())
     }
 
+    /// At a ptrace syscall's entry: the program cannot trace anything
+    /// (rewind traces it, and a tracee of its own would run outside the
+    /// recording), so the request fails with EPERM, as the kernel answers
+    /// PTRACE_TRACEME and PTRACE_ATTACH when the target is already traced.
+    /// The program sees the failure and goes on; a warning names the request.
+    fn refuse_ptrace(&mut self, regs: Regs) -> Result<Option<ExitKind>, RecordError> {
+        let tid = self.task.tid.as_raw();
+        let req = crate::arch::cmds::ptrace_request_name(regs.syscall_args()[0]);
+        self.warnings.once(format!("ptrace {req}"), || {
+            format!("the program called ptrace({req}); a recorded program cannot use ptrace (rewind traces it), so it failed with EPERM")
+        });
+        let mut r = regs;
+        r.set_syscall(u64::MAX, regs.syscall_args());
+        self.task.set_regs(&r)?;
+        self.task.resume(Resume::Syscall, None)?;
+        match self.task.wait()? {
+            Stop::SyscallExit => {}
+            stop @ (Stop::Exited(_) | Stop::Killed(_)) => {
+                return Ok(Some(self.reap_process(Some(processes::ended(stop)))))
+            }
+            stop => {
+                return Err(TaskError::UnexpectedStop {
+                    tid,
+                    during: "a ptrace call refused by rewind",
+                    stop,
+                }
+                .into())
+            }
+        }
+        let result = (-libc::EPERM) as i64 as u64;
+        let mut after = self.task.regs()?;
+        after.set_result(result);
+        self.task.set_regs(&after)?;
+        self.push_syscall(regs, result, Vec::new(), true)?;
+        Ok(None)
+    }
+
     /// Send held-back signals again, so that each has a delivery stop at
     /// the current point, where its original siginfo is put back.
     fn resend(&self, signals: &[signals::Deferred]) {
@@ -694,10 +742,16 @@ impl Recorder {
         let nr = regs.syscall_nr();
         let args = regs.syscall_args();
         let desc = self.arch.syscall(nr);
+        if desc.is_some_and(|d| d.name == "ptrace") {
+            return self.refuse_ptrace(regs);
+        }
         let refuse_why = match desc {
             None => Some("rewind does not know this syscall"),
             Some(d) => match d.action {
                 Action::Refuse { why } => Some(why),
+                Action::Clone if crate::arch::fork::shares_memory_as_process(&args) => {
+                    Some(crate::arch::cmds::shapes::WHY_SHARED_VM)
+                }
                 Action::Prctl => match crate::arch::cmds::prctl_policy(args[0]) {
                     crate::arch::cmds::PrctlPolicy::Refuse { why } => Some(why),
                     _ => None,
@@ -720,12 +774,15 @@ impl Recorder {
         }
         if let Some(why) = refuse_why {
             let name = self.arch.syscall_name(nr);
-            // clone3 is refused on purpose, for the C library's fallback
-            // to clone: not worth a warning.
-            if name != "clone3" {
-                self.warnings.once(format!("syscall {nr}"), || {
-                    format!("the program called {name} (syscall {nr}); {why}. It was refused with ENOSYS and the program went on.")
-                });
+            let msg = || {
+                format!("the program called {name} (syscall {nr}); {why}. It was refused with ENOSYS and the program went on.")
+            };
+            // rseq and clone3 are refused on purpose, for the C library's
+            // fallback: a note, not a warning.
+            if crate::arch::cmds::refusal_is_routine(&name) {
+                self.warnings.note_once(format!("syscall {nr}"), msg);
+            } else {
+                self.warnings.once(format!("syscall {nr}"), msg);
             }
             let mut r = regs;
             if let Regs::X86_64(x) = &mut r {
