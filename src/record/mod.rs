@@ -42,6 +42,19 @@ pub enum RecordError {
         path: String,
         source: std::io::Error,
     },
+    /// An error ended the recording after the program had started: the
+    /// recorded processes were killed and the trace ends there.
+    #[error(
+        "{source}\nThe recording stopped there: every recorded process was killed, and the \
+         trace {} keeps the {events} events before the error (`rewind replay -a` replays them). \
+         Please report this.",
+        dir.display()
+    )]
+    CutShort {
+        source: Box<RecordError>,
+        events: u64,
+        dir: PathBuf,
+    },
 }
 
 /// What to record.
@@ -51,11 +64,16 @@ pub struct RecordOptions {
     pub env: Vec<String>,
     /// The trace directory to create.
     pub trace_dir: PathBuf,
+    /// Print notes (how rewind went about things) as well as warnings.
+    pub verbose: bool,
 }
 
 /// How a recording went.
 pub struct RecordOutcome {
-    pub exit: ExitKind,
+    /// How the first process ended; None when the recording was cut short.
+    pub exit: Option<ExitKind>,
+    /// Why the recording was cut short, if it was.
+    pub cut: Option<crate::trace::Cut>,
     pub events: u64,
     pub bytes: u64,
 }
@@ -364,13 +382,19 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         own_pgrp: false,
     })?;
     // Ctrl-C at the terminal reaches the program, which is recorded
-    // receiving it; rewind itself stays to finish the trace.
-    sys::ignore_sigint();
+    // receiving it; rewind itself stays to finish the trace. SIGINT,
+    // SIGTERM or SIGHUP sent to rewind itself cut the recording short.
+    if sys::watch_stop_signals().is_err() {
+        sys::ignore_sigint();
+    }
     let counter = match counter_event {
-        Some(ev) => Some(
-            crate::ticks::pmu::Counter::open(task.tid.as_raw(), ev)
-                .map_err(RecordError::Counter)?,
-        ),
+        Some(ev) => match crate::ticks::pmu::Counter::open(task.tid.as_raw(), ev) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                kill_and_reap(&[task.pid]);
+                return Err(RecordError::Counter(e));
+            }
+        },
         None => None,
     };
     let root = task.pid;
@@ -390,22 +414,109 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         slice_armed: false,
         writer,
         saver,
-        warnings: Warnings::default(),
+        warnings: Warnings {
+            verbose: opts.verbose,
+            ..Default::default()
+        },
         scratch: Default::default(),
         robust_heads: Default::default(),
         pending_stop: None,
     };
-    rec.record_exec()?;
-    let exit = rec.run()?;
-    rec.writer.flush()?;
-    Ok(RecordOutcome {
-        exit,
+    let ran = rec.record_exec().and_then(|()| rec.run());
+    sys::stop_seen();
+    let error = match ran {
+        Ok(exit) => {
+            rec.writer.flush()?;
+            return Ok(RecordOutcome {
+                exit: Some(exit),
+                cut: None,
+                events: rec.writer.count(),
+                bytes: rec.writer.bytes_written(),
+            });
+        }
+        Err(e) => e,
+    };
+    // Cut short: by a signal to rewind, or an error. Nothing of the
+    // recording may outlive it; the events so far are kept and marked.
+    let cause = match &error {
+        RecordError::Task(TaskError::Interrupted { sig }) => crate::trace::CutCause::Signal(*sig),
+        other => crate::trace::CutCause::Error(other.to_string()),
+    };
+    rec.slice_timer.cancel();
+    kill_and_reap(&rec.live_processes());
+    let flushed = rec.writer.flush();
+    let cut = crate::trace::Cut {
+        cause,
         events: rec.writer.count(),
+    };
+    let marked = cut.write(&opts.trace_dir);
+    if let crate::trace::CutCause::Error(_) = cut.cause {
+        return Err(RecordError::CutShort {
+            source: Box::new(error),
+            events: cut.events,
+            dir: opts.trace_dir.clone(),
+        });
+    }
+    flushed?;
+    marked?;
+    Ok(RecordOutcome {
+        exit: None,
+        events: cut.events,
+        cut: Some(cut),
         bytes: rec.writer.bytes_written(),
     })
 }
 
+/// Kill processes `pids` (SIGKILL) and wait until no task of the
+/// recording is left: every tracee, including any rewind did not know
+/// yet (a child whose fork was not handled), is killed and let past its
+/// last stops. Gives up after [`REAP_LIMIT`] with a warning naming what is
+/// left (PTRACE_O_EXITKILL kills it when rewind exits).
+fn kill_and_reap(pids: &[nix::unistd::Pid]) {
+    for &p in pids {
+        sys::kill_process(p);
+    }
+    let start = std::time::Instant::now();
+    loop {
+        match sys::waitpid_raw(nix::unistd::Pid::from_raw(-1), libc::__WALL | libc::WNOHANG) {
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => return, // ECHILD: nothing left
+            Ok(Some((tid, st))) => {
+                if !libc::WIFEXITED(st) && !libc::WIFSIGNALED(st) {
+                    // A stop: kill it (it may be a task we never saw) and
+                    // let it go on to its end.
+                    sys::kill_process(tid);
+                    let _ = sys::ptrace_resume(libc::PTRACE_CONT, tid, 0);
+                }
+            }
+            Ok(None) => {
+                if start.elapsed() > REAP_LIMIT {
+                    eprintln!(
+                        "rewind: warning: some recorded tasks did not end within {REAP_LIMIT:?} \
+                         of being killed; they die when rewind exits"
+                    );
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+    }
+}
+
+/// How long [`kill_and_reap`] waits for killed tasks to end.
+const REAP_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl Recorder {
+    /// The processes of every task rewind knows of.
+    fn live_processes(&self) -> Vec<nix::unistd::Pid> {
+        let mut pids: Vec<nix::unistd::Pid> = std::iter::once(self.task.pid)
+            .chain(self.threads.values().map(|p| p.task.pid))
+            .collect();
+        pids.sort();
+        pids.dedup();
+        pids
+    }
+
     /// The branch count so far, with a hardware counter.
     fn ticks(&self) -> Option<u64> {
         self.counter.as_ref().and_then(|c| c.read().ok())
@@ -463,6 +574,9 @@ impl Recorder {
         // Held-back signals sent again with tgkill, awaiting their delivery.
         let mut reinject: Vec<signals::Deferred> = Vec::new();
         loop {
+            if let Some(sig) = sys::stop_requested() {
+                return Err(TaskError::Interrupted { sig }.into());
+            }
             if !self.has_current {
                 if let Some(kind) = self.schedule()? {
                     return Ok(kind);
