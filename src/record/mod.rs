@@ -66,6 +66,10 @@ pub struct RecordOptions {
     pub trace_dir: PathBuf,
     /// Print notes (how rewind went about things) as well as warnings.
     pub verbose: bool,
+    /// Called once the trace exists and the program is started (the
+    /// command line points `latest-trace` at it then, so that even a
+    /// recording whose rewind is killed is the latest).
+    pub on_start: Option<Box<dyn Fn(&Path)>>,
 }
 
 /// How a recording went.
@@ -386,6 +390,9 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
     // SIGTERM or SIGHUP sent to rewind itself cut the recording short.
     if sys::watch_stop_signals().is_err() {
         sys::ignore_sigint();
+    }
+    if let Some(f) = &opts.on_start {
+        f(&opts.trace_dir);
     }
     let counter = match counter_event {
         Some(ev) => match crate::ticks::pmu::Counter::open(task.tid.as_raw(), ev) {
