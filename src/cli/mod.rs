@@ -171,7 +171,7 @@ fn cmd_record(
         env,
         trace_dir: trace_dir.clone(),
         verbose,
-        on_start: Some(Box::new(dirs::set_latest)),
+        on_start: Some(dirs::set_latest),
     };
     let outcome = match record(&opts) {
         Ok(o) => o,

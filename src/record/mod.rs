@@ -69,7 +69,7 @@ pub struct RecordOptions {
     /// Called once the trace exists and the program is started (the
     /// command line points `latest-trace` at it then, so that even a
     /// recording whose rewind is killed is the latest).
-    pub on_start: Option<Box<dyn Fn(&Path)>>,
+    pub on_start: Option<fn(&Path)>,
 }
 
 /// How a recording went.
