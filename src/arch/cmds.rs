@@ -364,6 +364,9 @@ pub mod shapes {
         into the process and fills it asynchronously";
     pub const WHY_RSEQ: &str = "rseq is refused so that the C library falls back; the kernel \
         writes the cpu number into its area asynchronously";
+    pub const WHY_SHARED_VM: &str = "clone with CLONE_VM but without CLONE_THREAD makes a \
+        process that shares its parent's memory, which rewind cannot record (LeakSanitizer's \
+        helper is one: record such programs with ASAN_OPTIONS=detect_leaks=0)";
     pub const WHY_PTRACE: &str = "ptrace is not supported: the program is already traced by \
         rewind";
     pub const WHY_PROCESS_VM: &str = "cross-process memory access is not supported: it reads \
@@ -1121,6 +1124,43 @@ pub mod shapes {
     pub const PERF_EVENT_OPEN: Shape = refuse("perf_event_open", WHY_PERF);
     pub const BPF: Shape = refuse("bpf", WHY_BPF);
     pub const USERFAULTFD: Shape = refuse("userfaultfd", WHY_USERFAULTFD);
+}
+
+/// The name of a ptrace request (PTRACE_TRACEME...), or its number.
+pub fn ptrace_request_name(req: u64) -> String {
+    let name = match req {
+        0 => "PTRACE_TRACEME",
+        1 => "PTRACE_PEEKTEXT",
+        2 => "PTRACE_PEEKDATA",
+        3 => "PTRACE_PEEKUSER",
+        4 => "PTRACE_POKETEXT",
+        5 => "PTRACE_POKEDATA",
+        6 => "PTRACE_POKEUSER",
+        7 => "PTRACE_CONT",
+        8 => "PTRACE_KILL",
+        9 => "PTRACE_SINGLESTEP",
+        12 => "PTRACE_GETREGS",
+        13 => "PTRACE_SETREGS",
+        16 => "PTRACE_ATTACH",
+        17 => "PTRACE_DETACH",
+        24 => "PTRACE_SYSCALL",
+        0x4200 => "PTRACE_SETOPTIONS",
+        0x4201 => "PTRACE_GETEVENTMSG",
+        0x4202 => "PTRACE_GETSIGINFO",
+        0x4204 => "PTRACE_GETREGSET",
+        0x4206 => "PTRACE_SEIZE",
+        0x4207 => "PTRACE_INTERRUPT",
+        0x4208 => "PTRACE_LISTEN",
+        _ => return format!("ptrace request {req:#x}"),
+    };
+    name.to_string()
+}
+
+/// Refused syscalls that the C library expects to fail and falls back
+/// from (rseq, clone3): a note for `rewind record -v` and `rewind info`,
+/// not a warning, since nothing changes for the program.
+pub fn refusal_is_routine(name: &str) -> bool {
+    matches!(name, "rseq" | "clone3")
 }
 
 #[cfg(test)]

@@ -21,6 +21,9 @@ pub const CLONE_THREAD: u64 = 0x0001_0000;
 pub const CLONE_SYSVSEM: u64 = 0x0004_0000;
 pub const CLONE_PARENT_SETTID: u64 = 0x0010_0000;
 pub const CLONE_CHILD_CLEARTID: u64 = 0x0020_0000;
+/// The new task is not traced even when its parent is: taken out at
+/// record and at replay, so that every task is recorded.
+pub const CLONE_UNTRACED: u64 = 0x0080_0000;
 pub const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
 /// The flags of a new thread of the same process, as the C library asks
 /// for them (without the thread-id words and TLS).
@@ -47,6 +50,27 @@ pub fn new_task(action: Action, args: &[u64; 6]) -> Option<NewTask> {
     }
 }
 
+/// clone's arguments with CLONE_UNTRACED taken out (the tracer may change
+/// them at the syscall's entry), so that the new task is traced like any
+/// other: a helper cloned untraced (LeakSanitizer's) would otherwise run
+/// outside the recording. None when the flag is not set.
+pub fn traced_clone_args(args: &[u64; 6]) -> Option<[u64; 6]> {
+    if args[0] & CLONE_UNTRACED == 0 {
+        return None;
+    }
+    let mut a = *args;
+    a[0] &= !CLONE_UNTRACED;
+    Some(a)
+}
+
+/// Whether clone's flags make a process that shares its parent's memory
+/// and runs alongside it (CLONE_VM without CLONE_THREAD or CLONE_VFORK,
+/// as LeakSanitizer's helper does). rewind cannot record two processes
+/// writing one memory, so such a clone is refused.
+pub fn shares_memory_as_process(args: &[u64; 6]) -> bool {
+    args[0] & CLONE_VM != 0 && args[0] & (CLONE_THREAD | CLONE_VFORK) == 0
+}
+
 /// The syscall (number and arguments) that creates a new process the way
 /// rewind runs it, for a fork, vfork or clone of a process with `args`.
 /// At replay (`replay` true) the child has no exit signal.
@@ -58,7 +82,7 @@ pub fn as_fork(arch: Arch, nr: u64, args: &[u64; 6], replay: bool) -> (u64, [u64
     };
     let mut a = *args;
     if nr == clone_nr {
-        a[0] &= !(CLONE_VM | CLONE_VFORK);
+        a[0] &= !(CLONE_VM | CLONE_VFORK | CLONE_UNTRACED);
     } else {
         // fork or vfork: clone with SIGCHLD and nothing else.
         a = [libc::SIGCHLD as u64, 0, 0, 0, 0, 0];
@@ -145,6 +169,24 @@ mod tests {
         // aarch64 has clone only.
         let (nr, a) = as_fork(Arch::Aarch64, 220, &args, true);
         assert_eq!((nr, a[0]), (220, 0));
+    }
+
+    #[test]
+    fn untraced_clones_are_made_traced() {
+        // LeakSanitizer's helper: CLONE_VM | CLONE_FS | CLONE_FILES |
+        // CLONE_UNTRACED, no exit signal.
+        let lsan = [0x0080_0700, 0x7000, 0, 0, 0, 0];
+        assert!(shares_memory_as_process(&lsan));
+        assert_eq!(traced_clone_args(&lsan).map(|a| a[0]), Some(0x700));
+        let thread = [THREAD_FLAGS | CLONE_UNTRACED, 0x7000, 0, 0, 0, 0];
+        assert!(!shares_memory_as_process(&thread));
+        assert_eq!(traced_clone_args(&thread).map(|a| a[0]), Some(THREAD_FLAGS));
+        assert_eq!(traced_clone_args(&[THREAD_FLAGS, 0, 0, 0, 0, 0]), None);
+        // posix_spawn shares memory only while the parent waits: a fork.
+        assert!(!shares_memory_as_process(&[0x4111, 0, 0, 0, 0, 0]));
+        // A process cloned untraced is forked traced.
+        let (_, a) = as_fork(Arch::X86_64, 56, &[0x0080_0011, 0, 0, 0, 0, 0], false);
+        assert_eq!(a[0], 0x11);
     }
 
     #[test]

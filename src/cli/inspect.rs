@@ -103,9 +103,13 @@ pub fn dump(dir: &Path, json: bool) -> Result<i32, String> {
         }
         i += 1;
     }
-    if let Some(end @ crate::trace::TraceEnd::Truncated { .. }) = s.end() {
-        eprintln!("rewind: {}", end.describe());
-        return Ok(3);
+    match s.end() {
+        Some(end @ crate::trace::TraceEnd::Truncated { .. }) => {
+            eprintln!("rewind: {}", end.describe());
+            return Ok(3);
+        }
+        Some(end) if !end.is_complete() => eprintln!("rewind: {}", end.describe()),
+        _ => {}
     }
     Ok(0)
 }
@@ -131,8 +135,34 @@ pub fn info(dir: &Path) -> Result<i32, String> {
         h.hostname, h.kernel, h.rewind_version
     );
     println!("cpuid leaves: {}", h.cpuid.len());
+    for note in notes(&events, h.arch) {
+        println!("note:         {note}");
+    }
     println!("events:       {}", events.len());
     println!("size:         {}", human(dir_size(dir)));
     println!("state:        {}", end.describe());
     Ok(0)
+}
+
+/// What rewind did that the program may notice, which `rewind record`
+/// mentions only with `-v`: syscalls refused for the C library's fallback.
+fn notes(events: &[crate::trace::Event], arch: crate::arch::Arch) -> Vec<String> {
+    let mut refused: std::collections::BTreeMap<String, usize> = Default::default();
+    for e in events {
+        if let crate::trace::Event::Syscall(s) = e {
+            let name = arch.syscall_name(s.regs.syscall_nr());
+            if s.refused && crate::arch::cmds::refusal_is_routine(&name) {
+                *refused.entry(name.to_string()).or_default() += 1;
+            }
+        }
+    }
+    refused
+        .into_iter()
+        .map(|(name, n)| {
+            format!(
+                "{name} refused {n} time{} (ENOSYS; the C library falls back)",
+                if n == 1 { "" } else { "s" }
+            )
+        })
+        .collect()
 }

@@ -28,6 +28,12 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run PROG and record everything nondeterministic about its run.
+    ///
+    /// rewind exits with the program's status. SIGINT, SIGTERM or SIGHUP
+    /// sent to rewind itself cut the recording short: the program is
+    /// killed, the trace is kept up to there (and replays up to there), and
+    /// rewind exits with 128 + the signal's number. A Ctrl-C at the
+    /// terminal goes to the program, as without rewind.
     Record {
         /// Write the trace to this directory (default: a new one in the trace dir).
         #[arg(short = 'o', long = "output")]
@@ -35,13 +41,21 @@ pub enum Command {
         /// Set an environment variable for the program (repeatable).
         #[arg(short = 'e', long = "env", value_name = "VAR=VAL")]
         env: Vec<String>,
+        /// Also say how the recording goes about things (tick mode,
+        /// syscalls refused for the C library's fallback, where the trace
+        /// went). Without it, rewind prints only warnings that ask you to
+        /// act, so the output is the program's own.
+        #[arg(short = 'v', long = "verbose")]
+        verbose: bool,
         /// The program and its arguments.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         argv: Vec<String>,
     },
     /// Replay a trace: under gdb (default), behind a gdb server (-s), or alone (-a).
     Replay {
-        /// Replay to the end without a debugger, re-emitting the program's output.
+        /// Replay to the end without a debugger, re-emitting the program's
+        /// output. Exits 0 at the program's end, 3 at the end of a trace cut
+        /// short (or damaged) before it, 2 when the replay failed.
         #[arg(short = 'a', long = "autopilot", conflicts_with = "port")]
         autopilot: bool,
         /// Serve the replay to a debugger on this TCP port.
@@ -97,7 +111,12 @@ pub fn main() -> i32 {
 
 fn run(cli: Cli) -> Result<i32, String> {
     match cli.cmd {
-        Command::Record { output, env, argv } => cmd_record(output, env, argv),
+        Command::Record {
+            output,
+            env,
+            verbose,
+            argv,
+        } => cmd_record(output, env, verbose, argv),
         Command::Replay {
             autopilot,
             port,
@@ -128,7 +147,12 @@ fn run(cli: Cli) -> Result<i32, String> {
 
 mod serve;
 
-fn cmd_record(output: Option<PathBuf>, env: Vec<String>, argv: Vec<String>) -> Result<i32, String> {
+fn cmd_record(
+    output: Option<PathBuf>,
+    env: Vec<String>,
+    verbose: bool,
+    argv: Vec<String>,
+) -> Result<i32, String> {
     for e in &env {
         if !e.contains('=') {
             return Err(format!("-e expects VAR=VAL, got {e:?}"));
@@ -139,13 +163,25 @@ fn cmd_record(output: Option<PathBuf>, env: Vec<String>, argv: Vec<String>) -> R
         Some(o) => o,
         None => dirs::new_trace_dir(&prog)?,
     };
-    eprintln!("{}", crate::ticks::mode_message(&crate::ticks::detect()));
+    if verbose {
+        eprintln!("{}", crate::ticks::mode_message(&crate::ticks::detect()));
+    }
     let opts = RecordOptions {
         argv,
         env,
         trace_dir: trace_dir.clone(),
+        verbose,
+        on_start: Some(dirs::set_latest),
     };
-    let outcome = record(&opts).map_err(|e| e.to_string())?;
+    let outcome = match record(&opts) {
+        Ok(o) => o,
+        Err(e @ crate::record::RecordError::CutShort { .. }) => {
+            // What was recorded is kept: it is the trace to look at.
+            dirs::set_latest(&trace_dir);
+            return Err(e.to_string());
+        }
+        Err(e) => return Err(e.to_string()),
+    };
     dirs::set_latest(&trace_dir);
     log::info!(
         "recorded {} events, {} bytes, into {}",
@@ -153,8 +189,28 @@ fn cmd_record(output: Option<PathBuf>, env: Vec<String>, argv: Vec<String>) -> R
         outcome.bytes,
         trace_dir.display()
     );
-    eprintln!("rewind: trace saved to {}", trace_dir.display());
-    Ok(outcome.exit.shell_status())
+    match (outcome.exit, &outcome.cut) {
+        (Some(exit), _) => {
+            if verbose {
+                eprintln!("rewind: trace saved to {}", trace_dir.display());
+            }
+            Ok(exit.shell_status())
+        }
+        (None, cut) => {
+            let sig = match cut.as_ref().map(|c| &c.cause) {
+                Some(crate::trace::CutCause::Signal(s)) => *s,
+                _ => libc::SIGTERM,
+            };
+            eprintln!(
+                "rewind: recording cut short by {} at event {}: the recorded processes were \
+                 killed, and the trace {} ends there (`rewind replay -a` replays up to that point)",
+                crate::trace::signal_name(sig),
+                outcome.events,
+                trace_dir.display()
+            );
+            Ok(128 + sig)
+        }
+    }
 }
 
 fn cmd_replay_autopilot(dir: &std::path::Path) -> Result<i32, String> {
@@ -175,7 +231,10 @@ fn cmd_replay_autopilot(dir: &std::path::Path) -> Result<i32, String> {
             Ok(StopReason::End(EndKind::Truncated(why))) => {
                 use std::io::Write;
                 let _ = std::io::stdout().flush();
-                eprintln!("rewind: {why}");
+                eprintln!(
+                    "rewind: replay stopped at the end of the trace, before the end of the \
+                     program: {why}"
+                );
                 return Ok(3);
             }
             Ok(_) => continue,

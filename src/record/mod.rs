@@ -43,6 +43,19 @@ pub enum RecordError {
         path: String,
         source: std::io::Error,
     },
+    /// An error ended the recording after the program had started: the
+    /// recorded processes were killed and the trace ends there.
+    #[error(
+        "{source}\nThe recording stopped there: every recorded process was killed, and the \
+         trace {} keeps the {events} events before the error (`rewind replay -a` replays them). \
+         Please report this.",
+        dir.display()
+    )]
+    CutShort {
+        source: Box<RecordError>,
+        events: u64,
+        dir: PathBuf,
+    },
 }
 
 /// What to record.
@@ -52,11 +65,20 @@ pub struct RecordOptions {
     pub env: Vec<String>,
     /// The trace directory to create.
     pub trace_dir: PathBuf,
+    /// Print notes (how rewind went about things) as well as warnings.
+    pub verbose: bool,
+    /// Called once the trace exists and the program is started (the
+    /// command line points `latest-trace` at it then, so that even a
+    /// recording whose rewind is killed is the latest).
+    pub on_start: Option<fn(&Path)>,
 }
 
 /// How a recording went.
 pub struct RecordOutcome {
-    pub exit: ExitKind,
+    /// How the first process ended; None when the recording was cut short.
+    pub exit: Option<ExitKind>,
+    /// Why the recording was cut short, if it was.
+    pub cut: Option<crate::trace::Cut>,
     pub events: u64,
     pub bytes: u64,
 }
@@ -228,12 +250,23 @@ pub fn is_synchronous(sig: i32, si_code: i32) -> bool {
 #[derive(Default)]
 struct Warnings {
     seen: HashSet<String>,
+    /// Print notes too (`rewind record -v`).
+    verbose: bool,
 }
 
 impl Warnings {
+    /// A warning: something the user may need to act on. Always printed.
     fn once(&mut self, key: String, msg: impl FnOnce() -> String) {
         if self.seen.insert(key) {
             eprintln!("rewind: warning: {}", msg());
+        }
+    }
+
+    /// A note: how rewind went about something, nothing to act on. Printed
+    /// with `-v` only (the recording's output is the program's own).
+    fn note_once(&mut self, key: String, msg: impl FnOnce() -> String) {
+        if self.seen.insert(key) && self.verbose {
+            eprintln!("rewind: note: {}", msg());
         }
     }
 }
@@ -357,13 +390,22 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         own_pgrp: false,
     })?;
     // Ctrl-C at the terminal reaches the program, which is recorded
-    // receiving it; rewind itself stays to finish the trace.
-    sys::ignore_sigint();
+    // receiving it; rewind itself stays to finish the trace. SIGINT,
+    // SIGTERM or SIGHUP sent to rewind itself cut the recording short.
+    if sys::watch_stop_signals().is_err() {
+        sys::ignore_sigint();
+    }
+    if let Some(f) = &opts.on_start {
+        f(&opts.trace_dir);
+    }
     let counter = match counter_event {
-        Some(ev) => Some(
-            crate::ticks::pmu::Counter::open(task.tid.as_raw(), ev)
-                .map_err(RecordError::Counter)?,
-        ),
+        Some(ev) => match crate::ticks::pmu::Counter::open(task.tid.as_raw(), ev) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                kill_and_reap(&[task.pid]);
+                return Err(RecordError::Counter(e));
+            }
+        },
         None => None,
     };
     let root = task.pid;
@@ -383,23 +425,110 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         slice_armed: false,
         writer,
         saver,
-        warnings: Warnings::default(),
+        warnings: Warnings {
+            verbose: opts.verbose,
+            ..Default::default()
+        },
         scratch: Default::default(),
         robust_heads: Default::default(),
         pending_stop: None,
         own_outputs: output::OwnOutputs::of_rewind(),
     };
-    rec.record_exec()?;
-    let exit = rec.run()?;
-    rec.writer.flush()?;
-    Ok(RecordOutcome {
-        exit,
+    let ran = rec.record_exec().and_then(|()| rec.run());
+    sys::stop_seen();
+    let error = match ran {
+        Ok(exit) => {
+            rec.writer.flush()?;
+            return Ok(RecordOutcome {
+                exit: Some(exit),
+                cut: None,
+                events: rec.writer.count(),
+                bytes: rec.writer.bytes_written(),
+            });
+        }
+        Err(e) => e,
+    };
+    // Cut short: by a signal to rewind, or an error. Nothing of the
+    // recording may outlive it; the events so far are kept and marked.
+    let cause = match &error {
+        RecordError::Task(TaskError::Interrupted { sig }) => crate::trace::CutCause::Signal(*sig),
+        other => crate::trace::CutCause::Error(other.to_string()),
+    };
+    rec.slice_timer.cancel();
+    kill_and_reap(&rec.live_processes());
+    let flushed = rec.writer.flush();
+    let cut = crate::trace::Cut {
+        cause,
         events: rec.writer.count(),
+    };
+    let marked = cut.write(&opts.trace_dir);
+    if let crate::trace::CutCause::Error(_) = cut.cause {
+        return Err(RecordError::CutShort {
+            source: Box::new(error),
+            events: cut.events,
+            dir: opts.trace_dir.clone(),
+        });
+    }
+    flushed?;
+    marked?;
+    Ok(RecordOutcome {
+        exit: None,
+        events: cut.events,
+        cut: Some(cut),
         bytes: rec.writer.bytes_written(),
     })
 }
 
+/// Kill processes `pids` (SIGKILL) and wait until no task of the
+/// recording is left: every tracee, including any rewind did not know
+/// yet (a child whose fork was not handled), is killed and let past its
+/// last stops. Gives up after [`REAP_LIMIT`] with a warning naming what is
+/// left (PTRACE_O_EXITKILL kills it when rewind exits).
+fn kill_and_reap(pids: &[nix::unistd::Pid]) {
+    for &p in pids {
+        sys::kill_process(p);
+    }
+    let start = std::time::Instant::now();
+    loop {
+        match sys::waitpid_raw(nix::unistd::Pid::from_raw(-1), libc::__WALL | libc::WNOHANG) {
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => return, // ECHILD: nothing left
+            Ok(Some((tid, st))) => {
+                if !libc::WIFEXITED(st) && !libc::WIFSIGNALED(st) {
+                    // A stop: kill it (it may be a task we never saw) and
+                    // let it go on to its end.
+                    sys::kill_process(tid);
+                    let _ = sys::ptrace_resume(libc::PTRACE_CONT, tid, 0);
+                }
+            }
+            Ok(None) => {
+                if start.elapsed() > REAP_LIMIT {
+                    eprintln!(
+                        "rewind: warning: some recorded tasks did not end within {REAP_LIMIT:?} \
+                         of being killed; they die when rewind exits"
+                    );
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+    }
+}
+
+/// How long [`kill_and_reap`] waits for killed tasks to end.
+const REAP_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl Recorder {
+    /// The processes of every task rewind knows of.
+    fn live_processes(&self) -> Vec<nix::unistd::Pid> {
+        let mut pids: Vec<nix::unistd::Pid> = std::iter::once(self.task.pid)
+            .chain(self.threads.values().map(|p| p.task.pid))
+            .collect();
+        pids.sort();
+        pids.dedup();
+        pids
+    }
+
     /// The branch count so far, with a hardware counter.
     fn ticks(&self) -> Option<u64> {
         self.counter.as_ref().and_then(|c| c.read().ok())
@@ -457,6 +586,9 @@ impl Recorder {
         // Held-back signals sent again with tgkill, awaiting their delivery.
         let mut reinject: Vec<signals::Deferred> = Vec::new();
         loop {
+            if let Some(sig) = sys::stop_requested() {
+                return Err(TaskError::Interrupted { sig }.into());
+            }
             if !self.has_current {
                 if let Some(kind) = self.schedule()? {
                     return Ok(kind);
@@ -647,6 +779,43 @@ impl Recorder {
         Ok(())
     }
 
+    /// At a ptrace syscall's entry: the program cannot trace anything
+    /// (rewind traces it, and a tracee of its own would run outside the
+    /// recording), so the request fails with EPERM, as the kernel answers
+    /// PTRACE_TRACEME and PTRACE_ATTACH when the target is already traced.
+    /// The program sees the failure and goes on; a warning names the request.
+    fn refuse_ptrace(&mut self, regs: Regs) -> Result<Option<ExitKind>, RecordError> {
+        let tid = self.task.tid.as_raw();
+        let req = crate::arch::cmds::ptrace_request_name(regs.syscall_args()[0]);
+        self.warnings.once(format!("ptrace {req}"), || {
+            format!("the program called ptrace({req}); a recorded program cannot use ptrace (rewind traces it), so it failed with EPERM")
+        });
+        let mut r = regs;
+        r.set_syscall(u64::MAX, regs.syscall_args());
+        self.task.set_regs(&r)?;
+        self.task.resume(Resume::Syscall, None)?;
+        match self.task.wait()? {
+            Stop::SyscallExit => {}
+            stop @ (Stop::Exited(_) | Stop::Killed(_)) => {
+                return Ok(Some(self.reap_process(Some(processes::ended(stop)))))
+            }
+            stop => {
+                return Err(TaskError::UnexpectedStop {
+                    tid,
+                    during: "a ptrace call refused by rewind",
+                    stop,
+                }
+                .into())
+            }
+        }
+        let result = (-libc::EPERM) as i64 as u64;
+        let mut after = self.task.regs()?;
+        after.set_result(result);
+        self.task.set_regs(&after)?;
+        self.push_syscall(regs, result, Vec::new(), true)?;
+        Ok(None)
+    }
+
     /// Send held-back signals again, so that each has a delivery stop at
     /// the current point, where its original siginfo is put back.
     fn resend(&self, signals: &[signals::Deferred]) {
@@ -699,10 +868,16 @@ impl Recorder {
         let nr = regs.syscall_nr();
         let args = regs.syscall_args();
         let desc = self.arch.syscall(nr);
+        if desc.is_some_and(|d| d.name == "ptrace") {
+            return self.refuse_ptrace(regs);
+        }
         let refuse_why = match desc {
             None => Some("rewind does not know this syscall"),
             Some(d) => match d.action {
                 Action::Refuse { why } => Some(why),
+                Action::Clone if crate::arch::fork::shares_memory_as_process(&args) => {
+                    Some(crate::arch::cmds::shapes::WHY_SHARED_VM)
+                }
                 Action::Prctl => match crate::arch::cmds::prctl_policy(args[0]) {
                     crate::arch::cmds::PrctlPolicy::Refuse { why } => Some(why),
                     _ => None,
@@ -725,12 +900,15 @@ impl Recorder {
         }
         if let Some(why) = refuse_why {
             let name = self.arch.syscall_name(nr);
-            // clone3 is refused on purpose, for the C library's fallback
-            // to clone: not worth a warning.
-            if name != "clone3" {
-                self.warnings.once(format!("syscall {nr}"), || {
-                    format!("the program called {name} (syscall {nr}); {why}. It was refused with ENOSYS and the program went on.")
-                });
+            let msg = || {
+                format!("the program called {name} (syscall {nr}); {why}. It was refused with ENOSYS and the program went on.")
+            };
+            // rseq and clone3 are refused on purpose, for the C library's
+            // fallback: a note, not a warning.
+            if crate::arch::cmds::refusal_is_routine(&name) {
+                self.warnings.note_once(format!("syscall {nr}"), msg);
+            } else {
+                self.warnings.once(format!("syscall {nr}"), msg);
             }
             let mut r = regs;
             if let Regs::X86_64(x) = &mut r {

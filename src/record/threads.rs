@@ -596,15 +596,29 @@ impl Recorder {
     /// gets its own task.
     pub(super) fn record_clone(&mut self, regs: Regs) -> Result<Option<ExitKind>, RecordError> {
         let args = regs.syscall_args();
+        // A thread cloned CLONE_UNTRACED is made traced (and its registers
+        // and its parent's show the program's own flags after).
+        let untraced = crate::arch::fork::traced_clone_args(&args);
+        if let Some(traced) = untraced {
+            let mut r = regs;
+            r.set_syscall(regs.syscall_nr(), traced);
+            self.task.set_regs(&r)?;
+        }
         let child = match self.task.finish_task_syscall("clone")? {
             TaskSyscallEnd::Exit { child } => child,
             TaskSyscallEnd::Ended(stop) => return Ok(Some(super::processes::ended(stop))),
         };
+        if untraced.is_some() {
+            self.task.restore_syscall_regs(regs.syscall_nr(), args)?;
+        }
         let result = self.task.regs()?.result();
         if let Some(child) = child {
             // The new thread starts stopped, traced: take hold of it.
             let task = Task::new(self.task.pid, child)?;
             task.wait_start()?;
+            if untraced.is_some() {
+                task.restore_syscall_regs(regs.syscall_nr(), args)?;
+            }
             self.park_new_task(task)?;
         }
         let writes = syscalls::read_ranges(

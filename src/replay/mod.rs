@@ -1262,8 +1262,11 @@ impl ReplaySession {
 
     fn end_of_events(&mut self) -> StopReason {
         let end = match (&self.trace_end, self.events.last()) {
+            (
+                TraceEnd::Truncated { .. } | TraceEnd::Cut { .. } | TraceEnd::Unfinished { .. },
+                _,
+            ) => EndKind::Truncated(self.trace_end.describe()),
             (_, Some(Event::Exit { kind, .. })) => EndKind::Exited(self.program_exit(*kind)),
-            (TraceEnd::Truncated { .. }, _) => EndKind::Truncated(self.trace_end.describe()),
             _ => EndKind::Truncated(format!(
                 "the trace ended early after event {}: it has no exit of the program, so the \
                  recording was cut short (rewind itself was killed?); replay stops there",

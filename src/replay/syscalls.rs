@@ -130,7 +130,9 @@ impl ReplaySession {
                 // The end: the process stays as it is, for inspection.
                 let kind = match self.events.get(self.next) {
                     // The end's position is the exit event itself.
-                    Some(Event::Exit { kind, .. }) => EndKind::Exited(self.program_exit(*kind)),
+                    Some(Event::Exit { kind, .. }) if self.trace_end.is_complete() => {
+                        EndKind::Exited(self.program_exit(*kind))
+                    }
                     _ => EndKind::Truncated(self.trace_end.describe()),
                 };
                 return Ok(Some(self.finish(kind)));

@@ -214,9 +214,21 @@ impl ReplaySession {
         };
         x.rip -= 2;
         x.rax = x.orig_rax;
+        // Traced even when cloned CLONE_UNTRACED, as when recorded.
+        let args = regs.syscall_args();
+        let untraced = crate::arch::fork::traced_clone_args(&args);
+        if let Some(traced) = untraced {
+            r.set_syscall(regs.syscall_nr(), traced);
+        }
         self.task.set_regs(&r)?;
         let child = run_clone_insn(&self.task)?;
+        if untraced.is_some() {
+            self.task.restore_syscall_regs(regs.syscall_nr(), args)?;
+        }
         let task = started_thread(&self.task, child, "the start of a replayed thread")?;
+        if untraced.is_some() {
+            task.restore_syscall_regs(regs.syscall_nr(), args)?;
+        }
         let counter = self.counter_for(child.as_raw(), 0);
         self.threads.insert(rec_tid, Parked::new(task, counter));
         // The word the kernel clears at the thread's exit (and its joiners

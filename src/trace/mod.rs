@@ -53,6 +53,60 @@ pub enum TraceError {
 pub const HEADER_FILE: &str = "header";
 pub const EVENTS_FILE: &str = "events";
 pub const FILES_DIR: &str = "files";
+/// Present when the recording was cut short (see [`Cut`]).
+pub const CUT_FILE: &str = "cut";
+
+/// Why a recording ended before its program did: written, as one line of
+/// JSON, to the trace's `cut` file once the events before the cut are
+/// flushed. Its absence with events that do not end in an `Exit` means
+/// that rewind itself was killed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Cut {
+    pub cause: CutCause,
+    /// Events written before the cut.
+    pub events: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum CutCause {
+    /// rewind received this signal (SIGINT, SIGTERM, SIGHUP) and stopped.
+    Signal(i32),
+    /// rewind hit this error while recording.
+    Error(String),
+}
+
+impl Cut {
+    /// Read the `cut` file of trace `dir`, if any.
+    pub fn read(dir: &std::path::Path) -> Option<Cut> {
+        let text = std::fs::read_to_string(dir.join(CUT_FILE)).ok()?;
+        match serde_json::from_str(text.trim()) {
+            Ok(c) => Some(c),
+            Err(e) => Some(Cut {
+                cause: CutCause::Error(format!("its `cut` file does not parse ({e})")),
+                events: 0,
+            }),
+        }
+    }
+
+    /// Write the `cut` file of trace `dir`.
+    pub fn write(&self, dir: &std::path::Path) -> Result<(), TraceError> {
+        let path = dir.join(CUT_FILE);
+        let text = serde_json::to_string(self).map_err(|e| TraceError::Encode(e.to_string()))?;
+        std::fs::write(&path, text + "\n").map_err(|source| TraceError::Io {
+            what: "write",
+            path,
+            source,
+        })
+    }
+
+    /// Why, in words: "by SIGTERM", "by an error in rewind (...)".
+    pub fn cause_text(&self) -> String {
+        match &self.cause {
+            CutCause::Signal(s) => format!("by {}", signal_name(*s)),
+            CutCause::Error(e) => format!("by an error in rewind ({e})"),
+        }
+    }
+}
 
 const HEADER_MAGIC: &[u8; 8] = b"REWIND\x00\x01";
 const FRAME_MAGIC: u32 = 0x4657_5245; // "ERWF" little-endian

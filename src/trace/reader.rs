@@ -5,7 +5,7 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use super::{
-    Event, Header, TraceError, EVENTS_FILE, FILES_DIR, FORMAT_VERSION, FRAME_HEADER_LEN,
+    Cut, Event, Header, TraceError, EVENTS_FILE, FILES_DIR, FORMAT_VERSION, FRAME_HEADER_LEN,
     FRAME_MAGIC, HEADER_FILE, HEADER_MAGIC, MAX_FRAME,
 };
 
@@ -15,13 +15,22 @@ pub struct TraceReader {
     header: Header,
     /// The format version that wrote the trace.
     version: u32,
+    /// The recording was cut short here (the `cut` file).
+    cut: Option<Cut>,
 }
 
 /// Why the event stream ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TraceEnd {
-    /// Every frame was whole.
+    /// Every frame was whole, and the events end with a process's end.
     Complete,
+    /// The recording was cut short on purpose (a signal to rewind) or by
+    /// an error of rewind's: every frame is whole up to the cut.
+    Cut { events: u64, cut: Cut },
+    /// Every frame is whole, but the events do not end with a process's
+    /// end and no cut was marked: rewind itself was killed (SIGKILL) or
+    /// crashed.
+    Unfinished { events: u64 },
     /// The stream stops in the middle of a frame, or a frame is damaged:
     /// the recording was cut short (or the file was altered).
     Truncated {
@@ -37,9 +46,27 @@ pub enum TraceEnd {
 }
 
 impl TraceEnd {
+    /// Whether the trace holds the whole recording.
+    pub fn is_complete(&self) -> bool {
+        matches!(self, TraceEnd::Complete)
+    }
+
     pub fn describe(&self) -> String {
         match self {
             TraceEnd::Complete => "the trace is complete".into(),
+            TraceEnd::Cut { events, cut } => format!(
+                "the recording was cut short {} at event {events} (rewind killed the recorded \
+                 processes there); the trace ends at that point",
+                cut.cause_text()
+            ),
+            TraceEnd::Unfinished { events: 0 } => "the trace has no events: the recording \
+                 was cut short before the program started (rewind itself was killed or crashed)"
+                .into(),
+            TraceEnd::Unfinished { events } => format!(
+                "the trace ended early after event {}: it has no end of the program, so the \
+                 recording was cut short (rewind itself was killed or crashed)",
+                events - 1
+            ),
             TraceEnd::Truncated {
                 events,
                 offset,
@@ -89,6 +116,7 @@ impl TraceReader {
             dir: dir.to_path_buf(),
             header,
             version,
+            cut: Cut::read(dir),
         })
     }
 
@@ -121,6 +149,8 @@ impl TraceReader {
             index: 0,
             end: None,
             version: self.version,
+            cut: self.cut.clone(),
+            last_is_exit: false,
         })
     }
 
@@ -180,6 +210,10 @@ pub struct EventStream {
     end: Option<TraceEnd>,
     /// The format version, for decoding older events.
     version: u32,
+    /// The recording was cut short (the `cut` file).
+    cut: Option<Cut>,
+    /// The last event read is an `Exit`.
+    last_is_exit: bool,
 }
 
 impl EventStream {
@@ -215,7 +249,15 @@ impl EventStream {
             match self.read_frame() {
                 Ok(true) => {}
                 Ok(false) => {
-                    self.end = Some(TraceEnd::Complete);
+                    self.end = Some(match &self.cut {
+                        Some(cut) => TraceEnd::Cut {
+                            events: self.index,
+                            cut: cut.clone(),
+                        },
+                        // A recording ends when its last process does.
+                        None if !self.last_is_exit => TraceEnd::Unfinished { events: self.index },
+                        None => TraceEnd::Complete,
+                    });
                     return None;
                 }
                 Err(detail) => return self.truncated(detail),
@@ -238,6 +280,7 @@ impl EventStream {
             Ok(e) => {
                 self.pos_in_frame += 4 + len;
                 self.index += 1;
+                self.last_is_exit = matches!(e, Event::Exit { .. });
                 Some(e)
             }
             Err(e) => self.truncated(format!("an event does not decode: {e}")),

@@ -50,11 +50,72 @@ fn syscall(i: u64) -> Event {
     })
 }
 
+/// The process's end, which ends a whole trace.
+fn exit() -> Event {
+    Event::Exit {
+        tid: 7,
+        kind: ExitKind::Exited(0),
+    }
+}
+
+/// A trace of `n` events: syscalls, then the process's end.
 fn write_trace(dir: &std::path::Path, n: u64) {
     let mut w = TraceWriter::create(dir, &header()).expect("create");
     for i in 0..n {
+        w.push(&if i + 1 == n { exit() } else { syscall(i) })
+            .expect("push");
+    }
+}
+
+#[test]
+fn a_trace_without_the_end_of_its_program_is_unfinished() {
+    let d = tmpdir("unfinished");
+    let mut w = TraceWriter::create(&d, &header()).expect("create");
+    for i in 0..40 {
         w.push(&syscall(i)).expect("push");
     }
+    drop(w);
+    let (events, end) = TraceReader::open(&d)
+        .expect("open")
+        .read_all()
+        .expect("read");
+    assert_eq!(events.len(), 40);
+    assert_eq!(end, TraceEnd::Unfinished { events: 40 });
+    assert!(!end.is_complete());
+    assert!(
+        end.describe().contains("after event 39"),
+        "{}",
+        end.describe()
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn a_cut_trace_says_why_and_where() {
+    let d = tmpdir("cut");
+    let mut w = TraceWriter::create(&d, &header()).expect("create");
+    for i in 0..40 {
+        w.push(&syscall(i)).expect("push");
+    }
+    w.flush().expect("flush");
+    let cut = Cut {
+        cause: CutCause::Signal(15),
+        events: 40,
+    };
+    cut.write(&d).expect("write cut");
+    drop(w);
+    let (events, end) = TraceReader::open(&d)
+        .expect("open")
+        .read_all()
+        .expect("read");
+    assert_eq!(events.len(), 40);
+    assert_eq!(end, TraceEnd::Cut { events: 40, cut });
+    assert!(
+        end.describe().contains("cut short by SIGTERM at event 40"),
+        "{}",
+        end.describe()
+    );
+    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
@@ -67,6 +128,7 @@ fn events_round_trip() {
     assert_eq!(end, TraceEnd::Complete);
     assert_eq!(events.len(), 100);
     assert_eq!(events[42], syscall(42));
+    assert_eq!(events[99], exit());
     let _ = std::fs::remove_dir_all(&d);
 }
 

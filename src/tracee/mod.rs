@@ -39,6 +39,10 @@ pub enum TaskError {
         during: &'static str,
         stop: Stop,
     },
+    /// rewind was asked to stop (see [`sys::watch_stop_signals`]) while
+    /// it waited for a thread.
+    #[error("rewind received {}", crate::trace::signal_name(*.sig))]
+    Interrupted { sig: i32 },
 }
 
 type Result<T> = std::result::Result<T, TaskError>;
@@ -109,11 +113,20 @@ pub fn wait_any(nohang: bool) -> Result<Option<(Pid, Stop)>> {
     }
     loop {
         match sys::waitpid_raw(Pid::from_raw(-1), flags) {
-            Err(nix::errno::Errno::EINTR) => continue,
+            Err(nix::errno::Errno::EINTR) => interrupted()?,
             Err(e) => return Err(pt("waitpid", Pid::from_raw(-1))(e)),
             Ok(None) => return Ok(None),
             Ok(Some((tid, st))) => return decode_status(tid, st).map(|s| Some((tid, s))),
         }
+    }
+}
+
+/// A wait broke off (EINTR): an error when rewind was asked to stop, so
+/// that the recorder unwinds to where it ends the recording.
+fn interrupted() -> Result<()> {
+    match sys::stop_requested() {
+        Some(sig) => Err(TaskError::Interrupted { sig }),
+        None => Ok(()),
     }
 }
 
@@ -473,7 +486,10 @@ impl Task {
         self.cache.set(None);
         loop {
             let st = match sys::waitpid_raw(self.tid, libc::__WALL) {
-                Err(nix::errno::Errno::EINTR) => continue,
+                Err(nix::errno::Errno::EINTR) => {
+                    interrupted()?;
+                    continue;
+                }
                 Err(e) => return Err(pt("waitpid", self.tid)(e)),
                 Ok(Some((_, st))) => st,
                 Ok(None) => continue,

@@ -224,3 +224,93 @@ pub fn dup_from(pid: Pid, fd: i32) -> nix::Result<std::os::fd::OwnedFd> {
     // SAFETY: `fd` was just returned to us and is owned by nothing else.
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
 }
+
+/// The signal that asked the recording to stop (0 while none has).
+static STOP_SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+/// The recorder has seen [`STOP_SIGNAL`]: the watcher stops poking it.
+static STOP_SEEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The signal the watcher sends rewind's main thread to break it out of a
+/// blocking waitpid (its handler does nothing and does not restart calls).
+const POKE: libc::c_int = libc::SIGUSR1;
+
+/// How often the main thread is poked until it has seen the request.
+const POKE_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// `si_code` of a signal the kernel sent on its own: the terminal's Ctrl-C
+/// to its foreground process group, for one.
+const SI_KERNEL: libc::c_int = 0x80;
+
+extern "C" fn on_poke(_: libc::c_int) {}
+
+/// While recording: SIGINT, SIGTERM and SIGHUP sent to rewind ask it to
+/// stop. They are blocked in every thread of rewind (call this before
+/// starting any thread, and after starting the program, which must not
+/// inherit the mask) and taken by a watcher thread, which records the
+/// request and pokes the calling thread (the recorder) until it sees it
+/// with [`stop_requested`]: any waitpid of the recorder then fails with
+/// EINTR. A SIGINT from the terminal (sent by the kernel to the whole
+/// foreground process group) is left to the program, which gets its own.
+pub fn watch_stop_signals() -> nix::Result<()> {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    let poke = SigAction::new(
+        SigHandler::Handler(on_poke),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    // SAFETY: the handler does nothing, so it is async-signal-safe; no
+    // SA_RESTART, so that a blocking waitpid returns EINTR.
+    unsafe { sigaction(Signal::SIGUSR1, &poke) }?;
+    let mut set = SigSet::empty();
+    for s in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+        set.add(s);
+    }
+    set.thread_block()?;
+    let main_pid = nix::unistd::getpid();
+    let main_tid = nix::unistd::gettid();
+    let raw: libc::sigset_t = *set.as_ref();
+    std::thread::Builder::new()
+        .name("rewind-stop".into())
+        .spawn(move || loop {
+            // SAFETY: `info` is a writable siginfo_t for the call; `raw`
+            // is a valid signal set.
+            let (sig, code) = unsafe {
+                let mut info: libc::siginfo_t = std::mem::zeroed();
+                let sig = libc::sigwaitinfo(&raw, &mut info);
+                (sig, info.si_code)
+            };
+            if sig < 0 || (sig == libc::SIGINT && code == SI_KERNEL) {
+                continue;
+            }
+            let _ = STOP_SIGNAL.compare_exchange(
+                0,
+                sig,
+                std::sync::atomic::Ordering::SeqCst,
+                std::sync::atomic::Ordering::SeqCst,
+            );
+            while !STOP_SEEN.load(std::sync::atomic::Ordering::SeqCst) {
+                let _ = tgkill(main_pid, main_tid, POKE);
+                std::thread::sleep(POKE_EVERY);
+            }
+        })
+        .map_err(|_| nix::errno::Errno::EAGAIN)?;
+    Ok(())
+}
+
+/// The signal that asked the recording to stop, if one has.
+pub fn stop_requested() -> Option<i32> {
+    match STOP_SIGNAL.load(std::sync::atomic::Ordering::SeqCst) {
+        0 => None,
+        s => Some(s),
+    }
+}
+
+/// The recorder has seen the request (or is ending anyway): no more pokes.
+pub fn stop_seen() {
+    STOP_SEEN.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Kill process `pid` (SIGKILL), ignoring whether it is still there.
+pub fn kill_process(pid: Pid) {
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+}
