@@ -503,5 +503,15 @@ fn gdb_end_of_trace_stops_once_and_goes_back() {
     c.that(out.contains("No more reverse-execution history."), || {
         format!("forward again to the end:\n{out}")
     });
+    // The user who wants it gone kills it; `run` replays it again.
+    let out = gdb.cmd("kill");
+    c.that(out.contains("killed"), || {
+        format!("kill at the end:\n{out}")
+    });
+    gdb.cmd("enable 1");
+    let out = gdb.cmd("run");
+    c.that(out.contains("Breakpoint 1, accumulate (i=1)"), || {
+        format!("run after kill replays again, to the first call:\n{out}")
+    });
     c.finish(&gdb.gdb.tail());
 }
