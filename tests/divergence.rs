@@ -64,7 +64,7 @@ fn rewrite_trace(from: &Path, to: &Path, edit: impl FnOnce(&mut Vec<Event>)) {
 fn syscall_name(e: &Event) -> Option<String> {
     match e {
         Event::Syscall(s) => Some(
-            rewind::arch::Arch::X86_64
+            rewind::arch::Arch::host()
                 .syscall_name(s.regs.syscall_nr())
                 .to_string(),
         ),
@@ -240,6 +240,48 @@ fn corrupted_getpid_result_diverges_at_the_write_it_changes() {
         "the diverged write is not echoed\n{}",
         rep.describe()
     );
+}
+
+#[test]
+fn a_syscall_of_another_thread_is_checked_and_named() {
+    let dir = TestDir::new("div_thread");
+    let (trace, rec) = record_program(&dir, "threads_basic", &[]);
+    rec.assert_code(0);
+    let pid = recorded_pid(&trace);
+    let arch = rewind::arch::Arch::host();
+    let getpid = arch.syscall_nr("getpid").expect("getpid's number");
+    let bad = dir.join("bad-thread");
+    let mut at = (0, 0);
+    thread_gettid_as_getpid(&trace, &bad, pid, getpid, &mut at);
+    let (idx, tid) = at;
+    let rep = replay(&dir, &bad);
+    rep.assert_no_panic();
+    rep.assert_code(DIVERGED);
+    let want = format!(
+        "replay diverged at event {idx} (pid {pid}, thread {tid}): the recording made \
+         getpid() = {tid:#x} here; the replay made gettid()"
+    );
+    assert!(
+        rep.stderr_str().contains(&want),
+        "expected {want:?}\n{}",
+        rep.describe()
+    );
+}
+
+/// The trace with the first gettid of a thread other than the main one
+/// recorded as a getpid: `at` gets its event index and thread.
+fn thread_gettid_as_getpid(trace: &Path, bad: &Path, pid: i32, getpid: u64, at: &mut (usize, i32)) {
+    rewrite_trace(trace, bad, |events| {
+        let i = events
+            .iter()
+            .position(|e| e.tid() != pid && syscall_name(e).as_deref() == Some("gettid"))
+            .expect("a thread's gettid");
+        if let Event::Syscall(s) = &mut events[i] {
+            let args = s.regs.syscall_args();
+            s.regs.set_syscall(getpid, args);
+            *at = (i, s.tid);
+        }
+    });
 }
 
 #[test]
