@@ -68,6 +68,11 @@ impl ReplaySession {
     pub(super) fn note_exit_call(&mut self, regs: &Regs) {
         let code = (regs.syscall_args()[0] & 0xff) as i32;
         let pid = self.current_pid();
+        // The last thread's `exit` ends the process with the status its
+        // leader left (when the leader left first, not this code).
+        if self.arch.syscall_name(regs.syscall_nr()) == "exit" && self.current_tid != pid {
+            return;
+        }
         self.exits_made.insert(pid, ExitKind::Exited(code));
     }
 
