@@ -1,5 +1,6 @@
-# Running to the end of the trace: the program stops as if killed by SIGKILL
-# and can still be inspected.
+# Running to the end of the trace: the program stops at the end of the
+# replay log ("No more reverse-execution history.") and can still be
+# inspected.
 continue
 print total
 info registers rip

@@ -59,7 +59,11 @@ fn go_goroutines_preempted_and_switched_in_user_space() {
     rec.assert_code(0);
     let out = rec.stdout_str();
     assert_eq!(out.lines().count(), 9, "{}", rec.describe());
-    assert!(out.contains("goroutine 7: ") && out.contains("total "), "{}", rec.describe());
+    assert!(
+        out.contains("goroutine 7: ") && out.contains("total "),
+        "{}",
+        rec.describe()
+    );
 }
 
 #[test]
@@ -99,7 +103,13 @@ fn javac_then_java() {
     );
     rec.assert_code(0);
     assert!(classes.join("Hello.class").exists(), "{}", rec.describe());
-    let rec = cycle(&dir, &[], &java, &["-cp", classes.to_str().unwrap(), "Hello"], 1);
+    let rec = cycle(
+        &dir,
+        &[],
+        &java,
+        &["-cp", classes.to_str().unwrap(), "Hello"],
+        1,
+    );
     rec.assert_code(0);
     assert!(
         rec.stdout_str().contains("fib(27) from a thread: 196418"),
@@ -111,7 +121,10 @@ fn javac_then_java() {
 #[test]
 fn python_threads_running_subprocesses() {
     let Some(py) = real_binary("python3") else {
-        skip("python_threads_running_subprocesses", "python3 is not installed");
+        skip(
+            "python_threads_running_subprocesses",
+            "python3 is not installed",
+        );
         return;
     };
     let dir = TestDir::new("py-threads-subprocess");
@@ -142,5 +155,9 @@ fn git_init_and_commit() {
     let rec = cycle(&dir, &["-e", "HOME=/nonexistent"], &sh, &["-c", &script], 1);
     rec.assert_code(0);
     let out = rec.stdout_str();
-    assert!(out.starts_with("first ") && out.ends_with("done\n"), "{}", rec.describe());
+    assert!(
+        out.starts_with("first ") && out.ends_with("done\n"),
+        "{}",
+        rec.describe()
+    );
 }

@@ -84,24 +84,62 @@ pub fn ps(dir: &Path) -> Result<i32, String> {
     Ok(0)
 }
 
-pub fn dump(dir: &Path, json: bool) -> Result<i32, String> {
+/// How many events `dump --around N` shows on each side of N.
+const AROUND: u64 = 20;
+
+pub fn dump(dir: &Path, json: bool, around: Option<u64>) -> Result<i32, String> {
     use std::io::Write;
     let r = open(dir)?;
     let arch = r.header().arch;
     let mut s = r.events().map_err(|e| e.to_string())?;
     let out = std::io::stdout();
     let mut out = out.lock();
+    let (from, to) = match around {
+        Some(n) => (n.saturating_sub(AROUND), n.saturating_add(AROUND)),
+        None => (0, u64::MAX),
+    };
     let mut i = 0u64;
     while let Some(e) = s.next_event() {
-        let line = if json {
-            serde_json::json!({"event": i, "tid": e.tid(), "data": e}).to_string()
-        } else {
-            format!("#{i} tid {}: {}", e.tid(), e.summary(arch))
-        };
-        if writeln!(out, "{line}").is_err() {
-            return Ok(0); // closed pipe (e.g. `| head`)
+        if i > to {
+            break;
+        }
+        if i >= from {
+            let marked = around == Some(i);
+            let line = if json {
+                let mut v = serde_json::json!({"event": i, "tid": e.tid(), "data": e});
+                if marked {
+                    v["marked"] = serde_json::Value::Bool(true);
+                }
+                v.to_string()
+            } else {
+                format!(
+                    "{}#{i} tid {}: {}",
+                    if marked {
+                        "=> "
+                    } else if around.is_some() {
+                        "   "
+                    } else {
+                        ""
+                    },
+                    e.tid(),
+                    e.summary(arch)
+                )
+            };
+            if writeln!(out, "{line}").is_err() {
+                return Ok(0); // closed pipe (e.g. `| head`)
+            }
         }
         i += 1;
+    }
+    if let Some(n) = around.filter(|&n| n >= i) {
+        let _ = out.flush();
+        eprintln!(
+            "rewind: the trace has {i} events (0 to {}); there is no event {n}",
+            i.saturating_sub(1)
+        );
+        if i <= from {
+            return Ok(1);
+        }
     }
     match s.end() {
         Some(end @ crate::trace::TraceEnd::Truncated { .. }) => {

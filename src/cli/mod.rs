@@ -9,7 +9,6 @@ use clap::{Parser, Subcommand};
 
 use crate::record::{record, RecordOptions};
 use crate::replay::{Echo, EndKind, ReplaySession, RunMode, StopReason};
-use crate::trace::ExitKind;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -52,10 +51,10 @@ pub enum Command {
         argv: Vec<String>,
     },
     /// Replay a trace: under gdb (default), behind a gdb server (-s), or alone (-a).
+    #[command(after_help = AUTOPILOT_STATUSES)]
     Replay {
         /// Replay to the end without a debugger, re-emitting the program's
-        /// output. Exits 0 at the program's end, 3 at the end of a trace cut
-        /// short (or damaged) before it, 2 when the replay failed.
+        /// output and checking every event (exit statuses below).
         #[arg(short = 'a', long = "autopilot", conflicts_with = "port")]
         autopilot: bool,
         /// Serve the replay to a debugger on this TCP port.
@@ -91,11 +90,45 @@ pub enum Command {
         /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
+        /// Only the events N-20 to N+20, with event N marked (a divergence
+        /// report names N).
+        #[arg(long, value_name = "N")]
+        around: Option<u64>,
         trace: Option<PathBuf>,
     },
     /// Print a trace's header: architecture, tick mode, command line, sizes.
     Info { trace: Option<PathBuf> },
 }
+
+/// Exit statuses of `rewind replay -a`.
+pub mod status {
+    /// Every event was replayed and checked, to the recorded end.
+    pub const FAITHFUL: i32 = 0;
+    /// The replay could not start: the trace is missing or unreadable
+    /// (not a trace, another format version, a damaged header), from
+    /// another architecture, or its program cannot be started.
+    pub const CANNOT_START: i32 = 1;
+    /// The command line is wrong (as for every command).
+    pub const USAGE: i32 = 2;
+    /// The replay diverged from the recording.
+    pub const DIVERGED: i32 = 3;
+    /// The trace was cut short or is damaged part-way: what it holds
+    /// replayed faithfully, but it has no recorded end.
+    pub const CUT_SHORT: i32 = 4;
+    /// The replay failed for another reason (an error of rewind or of the
+    /// system while replaying).
+    pub const FAILED: i32 = 5;
+}
+
+const AUTOPILOT_STATUSES: &str = "\
+Exit status of `replay -a`:
+  0  faithful: every event was replayed and checked, to the recorded end
+  1  the replay could not start (trace missing or unreadable, other architecture...)
+  2  wrong command line
+  3  the replay diverged from the recording (the message names the event; see
+     `rewind dump --around N`)
+  4  the trace was cut short or is damaged: what it holds replayed faithfully
+  5  the replay failed for another reason (an error of rewind or the system)";
 
 /// Run the command line; returns the process exit code.
 pub fn main() -> i32 {
@@ -140,7 +173,11 @@ fn run(cli: Cli) -> Result<i32, String> {
         }
         Command::Ls => inspect::ls(),
         Command::Ps { trace } => inspect::ps(&dirs::resolve_trace(trace)?),
-        Command::Dump { json, trace } => inspect::dump(&dirs::resolve_trace(trace)?, json),
+        Command::Dump {
+            json,
+            around,
+            trace,
+        } => inspect::dump(&dirs::resolve_trace(trace)?, json, around),
         Command::Info { trace } => inspect::info(&dirs::resolve_trace(trace)?),
     }
 }
@@ -214,36 +251,48 @@ fn cmd_record(
 }
 
 fn cmd_replay_autopilot(dir: &std::path::Path) -> Result<i32, String> {
-    let mut s = ReplaySession::open(dir, Echo::Stdio).map_err(|e| e.to_string())?;
+    use std::io::Write;
+    let mut s = match ReplaySession::open(dir, Echo::Stdio) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("rewind: {e}");
+            return Ok(autopilot_error_status(&e, status::CANNOT_START));
+        }
+    };
     loop {
         match s.run(RunMode::Continue) {
             Ok(StopReason::End(EndKind::Exited(kind))) => {
-                use std::io::Write;
                 let _ = std::io::stdout().flush();
                 eprintln!(
-                    "rewind: replay reached the end of the trace: the program {kind}{}",
-                    match kind {
-                        ExitKind::Killed(_) | ExitKind::Exited(_) => "",
-                    }
+                    "rewind: replay reached the end of the trace ({} events, all checked): \
+                     the program {kind}",
+                    s.event_count()
                 );
-                return Ok(0);
+                return Ok(status::FAITHFUL);
             }
             Ok(StopReason::End(EndKind::Truncated(why))) => {
-                use std::io::Write;
                 let _ = std::io::stdout().flush();
                 eprintln!(
                     "rewind: replay stopped at the end of the trace, before the end of the \
                      program: {why}"
                 );
-                return Ok(3);
+                return Ok(status::CUT_SHORT);
             }
             Ok(_) => continue,
             Err(e) => {
-                use std::io::Write;
                 let _ = std::io::stdout().flush();
                 eprintln!("rewind: {e}");
-                return Ok(2);
+                return Ok(autopilot_error_status(&e, status::FAILED));
             }
         }
+    }
+}
+
+/// The exit status of `replay -a` for error `e`: a divergence is always
+/// [`status::DIVERGED`]; anything else is `otherwise`.
+fn autopilot_error_status(e: &crate::replay::ReplayError, otherwise: i32) -> i32 {
+    match e {
+        crate::replay::ReplayError::Diverged(_) => status::DIVERGED,
+        _ => otherwise,
     }
 }

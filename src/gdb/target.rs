@@ -374,13 +374,24 @@ impl ReplayTarget {
             }
             StopReason::Interrupted => self.signal_stop(libc::SIGINT),
             StopReason::End(kind) => {
-                // As the program stays inspectable (and can go back), the
-                // end is a stop with SIGKILL, not an exit.
-                let note = (!self.end_announced).then(|| end_note(&kind));
+                // The program stays inspectable and can go back: the end
+                // of the recording is the end of the replay log (gdb says
+                // "No more reverse-execution history."), at the last
+                // instruction, never an exit. A run from there stops
+                // there again.
+                let note = if self.end_announced {
+                    end_again_note(&kind)
+                } else {
+                    end_note(&kind)
+                };
                 self.end_announced = true;
+                self.last_signal = libc::SIGTRAP;
                 return Some(Outcome {
-                    stop: self.signal_stop(libc::SIGKILL),
-                    note,
+                    stop: MultiThreadStopReason::ReplayLog {
+                        tid: Some(tid),
+                        pos: ReplayLogPosition::End,
+                    },
+                    note: Some(note),
                 });
             }
         };
@@ -508,7 +519,8 @@ fn end_note(kind: &EndKind) -> String {
             };
             format!(
                 "rewind: the replay reached the end of the recording: the program {was}{how}.\n\
-                 It stays stopped here so that you can inspect it.\n"
+                 It stays stopped at its last instruction: inspect it, or go back with \
+                 reverse commands.\n"
             )
         }
         EndKind::Truncated(why) => format!(
@@ -516,6 +528,25 @@ fn end_note(kind: &EndKind) -> String {
              The program stays stopped here so that you can inspect it.\n"
         ),
     }
+}
+
+/// A run from the end of the recording: it stays there.
+fn end_again_note(kind: &EndKind) -> String {
+    let what = match kind {
+        EndKind::Exited(how) => format!(
+            "the program {}{how}",
+            if matches!(how, ExitKind::Killed(_)) {
+                "was "
+            } else {
+                ""
+            }
+        ),
+        EndKind::Truncated(_) => "the trace was cut short".to_string(),
+    };
+    format!(
+        "rewind: this is the end of the recording ({what}); go back with reverse commands, \
+         or use 'run' to start again.\n"
+    )
 }
 
 /// A process or thread id as the protocol's non-zero id.

@@ -293,7 +293,11 @@ fn inductions(first: &[Arrival]) -> Vec<Induction> {
         .map(|(i, _)| Var::Reg(i))
         .collect();
     if [b, c].iter().all(|x| x.regs.sp() == a.regs.sp()) {
-        vars.extend((0..a.stack.len().saturating_sub(3)).step_by(4).map(Var::Stack));
+        vars.extend(
+            (0..a.stack.len().saturating_sub(3))
+                .step_by(4)
+                .map(Var::Stack),
+        );
     }
     vars.into_iter()
         .filter_map(|var| {
@@ -450,7 +454,10 @@ impl ReplaySession {
         let predicted = predictions(&first, &target);
         log::debug!("anchor at {addr:#x}: predictions {predicted:?}");
         for (ind, m) in predicted {
-            let route = vec![Leg { ind: Some(ind), to: m }];
+            let route = vec![Leg {
+                ind: Some(ind),
+                to: m,
+            }];
             let copy = self.task.inject_fork(insn)?;
             self.at_signal_stop = false;
             let found = (|| -> Result<bool> {
@@ -534,7 +541,10 @@ impl ReplaySession {
             };
             for (ind, m) in predictions(&first, target) {
                 let mut route = legs.clone();
-                route.push(Leg { ind: Some(ind), to: m });
+                route.push(Leg {
+                    ind: Some(ind),
+                    to: m,
+                });
                 let copy = self.task.inject_fork(insn)?;
                 let found = (|| -> Result<bool> {
                     Ok(walk(&copy, addr, &route, pace)? && Arrival::now(&copy)?.is(&want, crc))

@@ -3,6 +3,7 @@
 //! recording was.
 
 mod anchor;
+mod checks;
 pub mod debugregs;
 pub mod divergence;
 pub mod focus;
@@ -263,6 +264,9 @@ pub struct ReplaySession {
     /// The followed process's debug registers while a task of another
     /// process runs.
     focus_dr: Option<hw::ThreadDebugRegs>,
+    /// How each process (recorded id) ended in the replay, by its exit
+    /// call or a fatal signal, until its `Exit` event checks it.
+    exits_made: BTreeMap<i32, ExitKind>,
 }
 
 impl ReplaySession {
@@ -327,6 +331,7 @@ impl ReplaySession {
             focus: None,
             focus_start: 1,
             focus_dr: None,
+            exits_made: BTreeMap::new(),
         };
         s.open_counter(0);
         s.enable_fork_tracing()?;
@@ -357,6 +362,7 @@ impl ReplaySession {
         self.chain.clear();
         self.stdio = stdio::StdioFds::new(self.recorded_pid());
         self.echoed_at_entry.clear();
+        self.exits_made.clear();
         self.open_counter(0);
         self.enable_fork_tracing()?;
         self.focus_dr = None;
@@ -852,6 +858,7 @@ impl ReplaySession {
         self.interrupt_flag.store(false, Ordering::SeqCst);
         self.consumed = false;
         let stop = self.run_inner(mode)?;
+        self.check_end(&stop)?;
         self.note_stop(&stop);
         Ok(stop)
     }
@@ -1244,8 +1251,8 @@ impl ReplaySession {
             Stop::SyscallExit => Ok(None),
             Stop::Signal { sig, info } => self.on_signal(mode, sig, info),
             Stop::Event(_) | Stop::Other(_) => Ok(None),
-            Stop::Exited(c) => Ok(Some(self.finish(EndKind::Exited(ExitKind::Exited(c))))),
-            Stop::Killed(s) => Ok(Some(self.finish(EndKind::Exited(ExitKind::Killed(s))))),
+            Stop::Exited(c) => self.ended_for_real(ExitKind::Exited(c)).map(Some),
+            Stop::Killed(s) => self.ended_for_real(ExitKind::Killed(s)).map(Some),
         }
     }
 
@@ -1267,13 +1274,21 @@ impl ReplaySession {
                 _,
             ) => EndKind::Truncated(self.trace_end.describe()),
             (_, Some(Event::Exit { kind, .. })) => EndKind::Exited(self.program_exit(*kind)),
-            _ => EndKind::Truncated(format!(
+            _ => EndKind::Truncated(self.no_exit_recorded()),
+        };
+        self.finish(end)
+    }
+
+    /// Why the trace ends with no recorded end of the program.
+    pub(super) fn no_exit_recorded(&self) -> String {
+        match self.trace_end {
+            TraceEnd::Complete => format!(
                 "the trace ended early after event {}: it has no exit of the program, so the \
                  recording was cut short (rewind itself was killed?); replay stops there",
                 self.events.len().saturating_sub(1)
-            )),
-        };
-        self.finish(end)
+            ),
+            _ => self.trace_end.describe(),
+        }
     }
 
     fn on_signal(&mut self, mode: RunMode, sig: i32, info: Vec<u8>) -> Result<Option<StopReason>> {
@@ -1384,6 +1399,7 @@ impl ReplaySession {
                 self.next += 1;
                 if self.fatal_next() {
                     // Do not let the process die: the user can still look.
+                    self.note_fatal_signal(sig);
                     return Ok(Some(StopReason::Signal(sig)));
                 }
                 self.task.set_siginfo(&siginfo)?;
@@ -1431,6 +1447,7 @@ impl ReplaySession {
         if self.pending_signal.is_none() && self.fatal_next() {
             if let Some(Event::Exit { kind, .. }) = self.events.get(self.next) {
                 let kind = *kind;
+                self.check_exit_event(self.next)?;
                 return Ok(Some(self.finish(EndKind::Exited(kind))));
             }
         }
@@ -1459,6 +1476,7 @@ impl ReplaySession {
         self.disarm_anchor()?;
         self.next += 1;
         if self.fatal_next() {
+            self.note_fatal_signal(signo);
             return Ok(Some(StopReason::Signal(signo)));
         }
         self.inject_signal(signo, siginfo)?;
@@ -1530,6 +1548,9 @@ impl ReplaySession {
         diffs: Vec<(String, u64, u64)>,
     ) -> ReplayError {
         let mut d = Divergence::new(&self.events, idx, self.arch, what);
+        if let Some(made) = self.made_here(idx) {
+            d = d.replayed(made);
+        }
         for (n, e, f) in diffs {
             d = d.diff(n, format!("{e:#x}"), format!("{f:#x}"));
         }

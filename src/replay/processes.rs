@@ -80,6 +80,7 @@ impl ReplaySession {
             return Ok(None);
         };
         let (tid, kind) = (*tid, *kind);
+        self.check_exit_event(self.next)?;
         self.next += 1;
         if self.focus.is_some_and(|f| f == self.pid_of(tid)) {
             // Left as it is, for inspection.
@@ -119,6 +120,8 @@ impl ReplaySession {
                             .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
                     }
                 }
+            } else if self.next < self.events.len() {
+                return Err(self.no_task_left());
             }
         }
         Ok(None)

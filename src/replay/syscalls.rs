@@ -42,7 +42,7 @@ impl ReplaySession {
                     expected,
                     format!(
                         "{} at {:#x}",
-                        self.arch.syscall_name(regs.syscall_nr()),
+                        super::divergence::describe_syscall(self.arch, &regs),
                         regs.ip()
                     ),
                 )
@@ -113,6 +113,7 @@ impl ReplaySession {
             }
             Action::Exit if self.process_exit_next() => {
                 // One process of several ends: at its `Exit` event.
+                self.note_exit_call(&regs);
                 return Ok(None);
             }
             Action::Clone | Action::Fork if !ev.refused && (ev.result as i64) > 0 => {
@@ -128,12 +129,14 @@ impl ReplaySession {
             }
             Action::Exit => {
                 // The end: the process stays as it is, for inspection.
+                self.note_exit_call(&regs);
+                self.check_exit_event(self.next)?;
                 let kind = match self.events.get(self.next) {
                     // The end's position is the exit event itself.
                     Some(Event::Exit { kind, .. }) if self.trace_end.is_complete() => {
                         EndKind::Exited(self.program_exit(*kind))
                     }
-                    _ => EndKind::Truncated(self.trace_end.describe()),
+                    _ => EndKind::Truncated(self.no_exit_recorded()),
                 };
                 return Ok(Some(self.finish(kind)));
             }
@@ -339,6 +342,10 @@ impl ReplaySession {
                 self.arch.syscall_name(ev.regs.syscall_nr())
             ),
         )
+        .replayed(format!(
+            "{} = {found:#x}",
+            super::divergence::describe_syscall(self.arch, &ev.regs)
+        ))
         .diff("result", format!("{:#x}", ev.result), format!("{found:#x}"))
         .into()
     }

@@ -116,8 +116,11 @@ impl ReplaySession {
             Some(Event::Exit { .. }) | None => return Ok(()),
             Some(e) => e.tid(),
         };
-        if want == self.current_tid || !self.threads.contains_key(&want) {
+        if want == self.current_tid {
             return Ok(());
+        }
+        if !self.threads.contains_key(&want) {
+            return Err(self.unknown_thread(want));
         }
         self.switch_to(want)
     }
