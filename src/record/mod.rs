@@ -274,6 +274,9 @@ struct Recorder {
     /// A stop of the running thread already waited for, to be handled
     /// next.
     pending_stop: Option<Stop>,
+    /// Children of vfork that have not yet run a new program or ended:
+    /// child pid -> the parent thread that waits for them.
+    vfork_parents: std::collections::BTreeMap<i32, i32>,
 }
 
 /// Record `opts.argv` into `opts.trace_dir`.
@@ -383,6 +386,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         scratch: Default::default(),
         robust_heads: Default::default(),
         pending_stop: None,
+        vfork_parents: Default::default(),
     };
     rec.record_exec()?;
     let exit = rec.run()?;
@@ -557,6 +561,10 @@ impl Recorder {
                 Stop::Other(sig) if threads::is_stop_signal(sig) => {
                     // A group-stop: the thread waits for a SIGCONT.
                     self.switch_out(threads::ParkedState::GroupStopped)?;
+                }
+                Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
+                    // Dying of a signal: its memory is still there.
+                    self.vfork_child_leaving()?;
                 }
                 Stop::Event(_) | Stop::Other(_) => {}
                 Stop::Exited(c) => {
@@ -739,6 +747,10 @@ impl Recorder {
         };
         if let Some(d) = desc {
             if d.action == Action::Exit {
+                if d.name == "exit_group" || !self.others_in_process() {
+                    // Before the exit's event: the `Exit` event follows it.
+                    self.vfork_child_leaving()?;
+                }
                 let robust = self.robust_exit_writes(d.name == "exit_group");
                 self.push_syscall(regs, 0, robust, false)?;
                 if d.name == "exit" && self.others_in_process() {

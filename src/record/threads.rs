@@ -61,6 +61,10 @@ pub enum ParkedState {
     /// In a group-stop (SIGSTOP, SIGTSTP...): not run until a SIGCONT is
     /// sent to its process.
     GroupStopped,
+    /// Returned from vfork (or clone with CLONE_VFORK), which the kernel
+    /// would not return from before the child runs a new program or ends:
+    /// not run until then.
+    VforkParent,
 }
 
 /// Whether a group-stop reported with `sig` is one a program's stop
