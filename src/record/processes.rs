@@ -358,13 +358,22 @@ fn shared_writes(child: &Task, parent: &Task) -> Vec<MemWrite> {
         })
     {
         let pages = ((m.end - m.start) / page) as usize;
-        let mut entries = vec![0u8; pages * 8];
-        let known = pagemap
-            .as_ref()
-            .is_some_and(|f| f.read_exact_at(&mut entries, m.start / page * 8).is_ok());
+        // The pagemap is read a chunk at a time (a large heap has many
+        // entries).
+        const CHUNK: usize = 512;
+        let mut entries = [0u8; CHUNK * 8];
+        let mut known = false;
         for i in 0..pages {
+            if i % CHUNK == 0 {
+                let n = CHUNK.min(pages - i);
+                let at = (m.start / page + i as u64) * 8;
+                known = pagemap
+                    .as_ref()
+                    .is_some_and(|f| f.read_exact_at(&mut entries[..n * 8], at).is_ok());
+            }
             if known {
-                let e = u64::from_le_bytes(entries[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+                let j = (i % CHUNK) * 8;
+                let e = u64::from_le_bytes(entries[j..j + 8].try_into().unwrap_or([0; 8]));
                 let present_own = e & (1 << 63) != 0 && e & (1 << 56) != 0;
                 let swapped = e & (1 << 62) != 0;
                 if !present_own && !swapped {
