@@ -362,6 +362,18 @@ fn vfork_child_writes_are_seen_by_the_parent() {
     check_program("lc_vfork_mem", "lc_vfork_mem", &[], &[], End::Exited(0), 2);
 }
 
+#[test]
+fn vfork_while_another_thread_writes_loses_neither_sides_writes() {
+    check_program(
+        "lc_vfork_threads",
+        "lc_vfork_threads",
+        &[],
+        &[],
+        End::Exited(0),
+        2,
+    );
+}
+
 // ---------------------------------------------------------------------------
 // 11. Terminal stops
 // ---------------------------------------------------------------------------

@@ -275,8 +275,8 @@ struct Recorder {
     /// next.
     pending_stop: Option<Stop>,
     /// Children of vfork that have not yet run a new program or ended:
-    /// child pid -> the parent thread that waits for them.
-    vfork_parents: std::collections::BTreeMap<i32, i32>,
+    /// child pid -> the parent thread that waits for it, and its process.
+    vfork_parents: std::collections::BTreeMap<i32, (i32, nix::unistd::Pid)>,
 }
 
 /// Record `opts.argv` into `opts.trace_dir`.

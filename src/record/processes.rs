@@ -63,13 +63,25 @@ impl Recorder {
         if let Some(child) = child {
             if fork::suspends_parent(&self.arch.syscall_name(nr), &args) {
                 // The kernel would hold the parent in vfork until the child
-                // runs a new program or ends: so do we.
+                // runs a new program or ends: so do we, and the parent's
+                // other threads too (see `in_vfork`).
                 self.vfork_parents
-                    .insert(child.as_raw(), self.task.tid.as_raw());
-                self.switch_out(super::threads::ParkedState::VforkParent)?;
+                    .insert(child.as_raw(), (self.task.tid.as_raw(), self.task.pid));
+                self.switch_out(super::threads::ParkedState::Ready { sig: None })?;
             }
         }
         Ok(None)
+    }
+
+    /// Whether process `pid` waits for a vfork child: then none of its
+    /// threads runs. The kernel holds only the thread that called vfork;
+    /// holding the others too means a schedule in which they happened not
+    /// to run meanwhile, so that the parent's memory stays as the child
+    /// found it and the bytes in which the two differ are the child's
+    /// writes (a child that waited for one of them, which POSIX leaves
+    /// undefined, would wait for ever).
+    pub(super) fn in_vfork(&self, pid: Pid) -> bool {
+        self.vfork_parents.values().any(|&(_, p)| p == pid)
     }
 
     /// The running task's process is a vfork child about to run a new
@@ -77,7 +89,7 @@ impl Recorder {
     /// shared with its parent (see [`shared_writes`]); None when it is not
     /// a vfork child whose parent waits.
     pub(super) fn vfork_child_writes(&self) -> Option<(i32, Vec<MemWrite>)> {
-        let parent = *self.vfork_parents.get(&self.task.pid.as_raw())?;
+        let (parent, _) = *self.vfork_parents.get(&self.task.pid.as_raw())?;
         let p = self.threads.get(&parent)?;
         Some((parent, shared_writes(&self.task, &p.task)))
     }
@@ -98,7 +110,7 @@ impl Recorder {
         child: Pid,
         writes: Option<(i32, Vec<MemWrite>)>,
     ) -> Result<(), RecordError> {
-        let Some(parent) = self.vfork_parents.remove(&child.as_raw()) else {
+        let Some((parent, _)) = self.vfork_parents.remove(&child.as_raw()) else {
             return Ok(());
         };
         let Some(p) = self.threads.get_mut(&parent) else {
@@ -110,9 +122,6 @@ impl Recorder {
         };
         for w in &writes {
             p.task.write_mem(w.addr, &w.data)?;
-        }
-        if matches!(p.state, super::threads::ParkedState::VforkParent) {
-            p.state = super::threads::ParkedState::Ready { sig: None };
         }
         log::debug!(
             "vfork child {child} done: {} write(s) into its parent {parent}",
