@@ -6,7 +6,9 @@
 //! at a time and each one's memory is only written by itself and by the
 //! syscalls recorded for it. At replay the child is also made without an
 //! exit signal, so that its end never reaches the replayed parent (whose
-//! wait4 and SIGCHLD come from the trace).
+//! wait4 and SIGCHLD come from the trace). What a vfork child writes into
+//! the memory it would have shared with its parent is given to the parent
+//! by the recorder (see [`suspends_parent`] and `record::processes`).
 
 use super::syscall::Action;
 use super::Arch;
@@ -95,6 +97,13 @@ pub fn as_fork(arch: Arch, nr: u64, args: &[u64; 6], replay: bool) -> (u64, [u64
         Some(f) if nr != clone_nr => (f, [0; 6]),
         _ => (clone_nr, a),
     }
+}
+
+/// Whether a syscall that makes a process (by its name and arguments)
+/// suspends the parent until the child runs a new program or ends: vfork,
+/// or clone with CLONE_VFORK (posix_spawn's).
+pub fn suspends_parent(name: &str, args: &[u64; 6]) -> bool {
+    name == "vfork" || (name == "clone" && args[0] & CLONE_VFORK != 0)
 }
 
 /// Where the kernel writes the new task's id in the *parent's* memory
@@ -187,6 +196,14 @@ mod tests {
         // A process cloned untraced is forked traced.
         let (_, a) = as_fork(Arch::X86_64, 56, &[0x0080_0011, 0, 0, 0, 0, 0], false);
         assert_eq!(a[0], 0x11);
+    }
+
+    #[test]
+    fn vfork_and_clone_vfork_suspend_the_parent() {
+        assert!(suspends_parent("vfork", &[0; 6]));
+        assert!(suspends_parent("clone", &[0x4111, 0x7000, 0, 0, 0, 0]));
+        assert!(!suspends_parent("clone", &[0x1200011, 0, 0, 0, 0, 0]));
+        assert!(!suspends_parent("fork", &[0; 6]));
     }
 
     #[test]

@@ -311,6 +311,9 @@ struct Recorder {
     /// rewind's own stdout and stderr: writes that reach them are echoed
     /// at replay.
     own_outputs: output::OwnOutputs,
+    /// Children of vfork that have not yet run a new program or ended:
+    /// child pid -> the parent thread that waits for it, and its process.
+    vfork_parents: std::collections::BTreeMap<i32, (i32, nix::unistd::Pid)>,
 }
 
 /// Record `opts.argv` into `opts.trace_dir`.
@@ -433,6 +436,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         robust_heads: Default::default(),
         pending_stop: None,
         own_outputs: output::OwnOutputs::of_rewind(),
+        vfork_parents: Default::default(),
     };
     let ran = rec.record_exec().and_then(|()| rec.run());
     sys::stop_seen();
@@ -695,6 +699,10 @@ impl Recorder {
                     // A group-stop: the thread waits for a SIGCONT.
                     self.switch_out(threads::ParkedState::GroupStopped)?;
                 }
+                Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
+                    // Dying of a signal: its memory is still there.
+                    self.vfork_child_leaving()?;
+                }
                 Stop::Event(_) | Stop::Other(_) => {}
                 Stop::Exited(c) => {
                     if let Some(kind) = self.end_with(ExitKind::Exited(c))? {
@@ -922,6 +930,10 @@ impl Recorder {
         };
         if let Some(d) = desc {
             if d.action == Action::Exit {
+                if d.name == "exit_group" || !self.others_in_process() {
+                    // Before the exit's event: the `Exit` event follows it.
+                    self.vfork_child_leaving()?;
+                }
                 let robust = self.robust_exit_writes(d.name == "exit_group");
                 self.push_syscall(regs, 0, robust, false)?;
                 if d.name == "exit" && self.others_in_process() {

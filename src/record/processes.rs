@@ -4,6 +4,8 @@
 //! in the recorder's scheduler: it runs one at a time with every other
 //! thread of every process, and its events name it by its thread id like
 //! any thread's. It is created as a plain fork (see [`crate::arch::fork`]).
+//! A vfork parent waits until its child runs a new program or ends, and
+//! then gets what the child wrote into their (at record, unshared) memory.
 //!
 //! A process's end is an `Exit` event naming one of its threads, written
 //! once no thread of it is left; the recording goes on while any process
@@ -14,8 +16,8 @@ use nix::unistd::Pid;
 use super::{syscalls, RecordError, Recorder};
 use crate::arch::fork;
 use crate::arch::regs::Regs;
-use crate::trace::{Event, ExitKind};
-use crate::tracee::{sys, Resume, Stop, Task, TaskSyscallEnd, ThreadExec};
+use crate::trace::{Event, ExitKind, MemWrite};
+use crate::tracee::{maps, sys, Resume, Stop, Task, TaskSyscallEnd, ThreadExec};
 
 /// How a task ended, from its last stop (`Exited` or `Killed`).
 pub(super) fn ended(stop: Stop) -> ExitKind {
@@ -58,7 +60,80 @@ impl Recorder {
             .collect();
         let writes = syscalls::read_ranges(&self.task, &ranges);
         self.push_syscall(regs, result, writes, false)?;
+        if let Some(child) = child {
+            if fork::suspends_parent(&self.arch.syscall_name(nr), &args) {
+                // The kernel would hold the parent in vfork until the child
+                // runs a new program or ends: so do we, and the parent's
+                // other threads too (see `in_vfork`).
+                self.vfork_parents
+                    .insert(child.as_raw(), (self.task.tid.as_raw(), self.task.pid));
+                self.switch_out(super::threads::ParkedState::Ready { sig: None })?;
+            }
+        }
         Ok(None)
+    }
+
+    /// Whether process `pid` waits for a vfork child: then none of its
+    /// threads runs. The kernel holds only the thread that called vfork;
+    /// holding the others too means a schedule in which they happened not
+    /// to run meanwhile, so that the parent's memory stays as the child
+    /// found it and the bytes in which the two differ are the child's
+    /// writes (a child that waited for one of them, which POSIX leaves
+    /// undefined, would wait for ever).
+    pub(super) fn in_vfork(&self, pid: Pid) -> bool {
+        self.vfork_parents.values().any(|&(_, p)| p == pid)
+    }
+
+    /// The running task's process is a vfork child about to run a new
+    /// program or to end: what it wrote into the memory it would have
+    /// shared with its parent (see [`shared_writes`]); None when it is not
+    /// a vfork child whose parent waits.
+    pub(super) fn vfork_child_writes(&self) -> Option<(i32, Vec<MemWrite>)> {
+        let (parent, _) = *self.vfork_parents.get(&self.task.pid.as_raw())?;
+        let p = self.threads.get(&parent)?;
+        Some((parent, shared_writes(&self.task, &p.task)))
+    }
+
+    /// The running task's process, a vfork child, runs a new program or
+    /// ends: its parent gets what it wrote into their memory (at record as
+    /// natively; a `KernelWrite` event puts it there at replay) and runs
+    /// again.
+    pub(super) fn vfork_child_leaving(&mut self) -> Result<(), RecordError> {
+        let writes = self.vfork_child_writes();
+        self.vfork_done(self.task.pid, writes)
+    }
+
+    /// Vfork child `child` ran a new program or ended: put `writes` into
+    /// its parent's memory, record them, and let the parent run again.
+    pub(super) fn vfork_done(
+        &mut self,
+        child: Pid,
+        writes: Option<(i32, Vec<MemWrite>)>,
+    ) -> Result<(), RecordError> {
+        let Some((parent, _)) = self.vfork_parents.remove(&child.as_raw()) else {
+            return Ok(());
+        };
+        let Some(p) = self.threads.get_mut(&parent) else {
+            return Ok(());
+        };
+        let writes = match writes {
+            Some((to, w)) if to == parent => w,
+            _ => Vec::new(),
+        };
+        for w in &writes {
+            p.task.write_mem(w.addr, &w.data)?;
+        }
+        log::debug!(
+            "vfork child {child} done: {} write(s) into its parent {parent}",
+            writes.len()
+        );
+        if !writes.is_empty() {
+            self.writer.push(&Event::KernelWrite {
+                tid: parent,
+                writes,
+            })?;
+        }
+        Ok(())
     }
 
     /// Whether another thread of the running thread's process lives.
@@ -125,6 +200,9 @@ impl Recorder {
         kind: ExitKind,
     ) -> Result<(), RecordError> {
         log::debug!("process {pid} {kind}");
+        // A vfork child gone without our seeing it go (killed while it
+        // waited its turn): its parent runs again.
+        self.vfork_done(pid, None)?;
         if pid == self.root {
             self.root_exit = Some(kind);
         }
@@ -160,6 +238,8 @@ impl Recorder {
     pub(super) fn record_execve(&mut self, regs: Regs) -> Result<Option<ExitKind>, RecordError> {
         let tid = self.task.tid.as_raw();
         let pid = self.task.pid;
+        // A vfork child's memory is gone once the new program runs.
+        let vfork_writes = self.vfork_child_writes();
         self.task.resume(Resume::Syscall, None)?;
         // The kernel ends the process's other threads first; a thread that
         // is not the leader then takes the leader's id.
@@ -241,6 +321,7 @@ impl Recorder {
             maps,
             auxv,
         })?;
+        self.vfork_done(pid, vfork_writes)?;
         Ok(None)
     }
 
@@ -252,4 +333,77 @@ impl Recorder {
                 source,
             })
     }
+}
+
+/// What a vfork child wrote into the memory it would have shared with its
+/// parent. The child runs on a copy (rewind runs vfork as fork) while the
+/// parent waits untouched, so the bytes in which the two differ are the
+/// child's writes (its own and the kernel's for it). Only pages the child
+/// has of its own are compared: /proc/PID/pagemap says which pages are
+/// mapped by it alone (copied on its write, or new), so a large parent
+/// costs little; a page whose state cannot be read is compared anyway.
+/// Private writable mappings that both have at the same place count
+/// (mappings the child made or changed are its own).
+fn shared_writes(child: &Task, parent: &Task) -> Vec<MemWrite> {
+    use std::os::unix::fs::FileExt;
+    let (Ok(theirs), Ok(ours)) = (
+        maps::read(child.pid.as_raw()),
+        maps::read(parent.pid.as_raw()),
+    ) else {
+        return Vec::new();
+    };
+    let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+        .ok()
+        .flatten()
+        .map_or(4096, |p| p as u64);
+    let pagemap = std::fs::File::open(format!("/proc/{}/pagemap", child.pid)).ok();
+    let mut out = Vec::new();
+    for m in theirs
+        .iter()
+        .filter(|m| m.perms.starts_with("rw") && m.perms.ends_with('p'))
+        .filter(|m| {
+            ours.iter()
+                .any(|o| o.start == m.start && o.end == m.end && o.perms == m.perms)
+        })
+    {
+        let pages = ((m.end - m.start) / page) as usize;
+        // The pagemap is read a chunk at a time (a large heap has many
+        // entries).
+        const CHUNK: usize = 512;
+        let mut entries = [0u8; CHUNK * 8];
+        let mut known = false;
+        for i in 0..pages {
+            if i % CHUNK == 0 {
+                let n = CHUNK.min(pages - i);
+                let at = (m.start / page + i as u64) * 8;
+                known = pagemap
+                    .as_ref()
+                    .is_some_and(|f| f.read_exact_at(&mut entries[..n * 8], at).is_ok());
+            }
+            if known {
+                let j = (i % CHUNK) * 8;
+                let e = u64::from_le_bytes(entries[j..j + 8].try_into().unwrap_or([0; 8]));
+                let present_own = e & (1 << 63) != 0 && e & (1 << 56) != 0;
+                let swapped = e & (1 << 62) != 0;
+                if !present_own && !swapped {
+                    continue;
+                }
+            }
+            let addr = m.start + i as u64 * page;
+            let new = child.read_mem(addr, page as usize);
+            let old = parent.read_mem(addr, page as usize);
+            if new.len() != old.len() {
+                continue;
+            }
+            let first = new.iter().zip(&old).position(|(a, b)| a != b);
+            let last = new.iter().zip(&old).rposition(|(a, b)| a != b);
+            if let (Some(first), Some(last)) = (first, last) {
+                out.push(MemWrite {
+                    addr: addr + first as u64,
+                    data: new[first..=last].to_vec(),
+                });
+            }
+        }
+    }
+    out
 }

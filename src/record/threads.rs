@@ -303,9 +303,13 @@ impl Recorder {
     }
 
     fn any_ready(&self) -> bool {
-        self.threads
-            .values()
-            .any(|p| matches!(p.state, ParkedState::Ready { .. }))
+        self.threads.values().any(|p| self.may_run(p))
+    }
+
+    /// Whether parked thread `p` may be switched in: ready, and not of a
+    /// process that waits for its vfork child.
+    fn may_run(&self, p: &Parked) -> bool {
+        matches!(p.state, ParkedState::Ready { .. }) && !self.in_vfork(p.task.pid)
     }
 
     /// Wait for the running thread's next stop, handling the stops of the
@@ -515,7 +519,7 @@ impl Recorder {
             let ready: Vec<i32> = self
                 .threads
                 .iter()
-                .filter(|(_, p)| matches!(p.state, ParkedState::Ready { .. }))
+                .filter(|(_, p)| self.may_run(p))
                 .map(|(&t, _)| t)
                 .collect();
             if let Some(&next) = ready.iter().find(|&&t| t > after).or(ready.first()) {
