@@ -1,4 +1,4 @@
-//! The command line: `rewind record`, `replay`, `ls`, `ps`, `dump`, `info`.
+//! The command line: `rewind record`, `replay`, `ls`, `ps`, `dump`, `info`, `pack`.
 
 mod dirs;
 mod inspect;
@@ -35,6 +35,10 @@ pub enum Command {
         /// Set an environment variable for the program (repeatable).
         #[arg(short = 'e', long = "env", value_name = "VAR=VAL")]
         env: Vec<String>,
+        /// Bind the recorded processes to this CPU (default: the one rewind
+        /// starts on); the replay binds to the same one.
+        #[arg(long = "cpu", value_name = "N")]
+        cpu: Option<usize>,
         /// The program and its arguments.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         argv: Vec<String>,
@@ -65,6 +69,14 @@ pub enum Command {
         /// Debug this process from just after the fork that made it.
         #[arg(short = 'f', long = "onfork", value_name = "PID", conflicts_with_all = ["autopilot", "onprocess"])]
         onfork: Option<i32>,
+        /// Bind the replay to this CPU instead of the one the trace was
+        /// recorded on (output that depends on the CPU may differ).
+        #[arg(long = "cpu", value_name = "N")]
+        cpu: Option<usize>,
+        /// Replay even when this machine's CPU features differ from the
+        /// recording machine's (the replay may diverge).
+        #[arg(long = "ignore-cpu-mismatch")]
+        ignore_cpu_mismatch: bool,
         /// The trace directory (default: the latest trace).
         trace: Option<PathBuf>,
     },
@@ -81,6 +93,9 @@ pub enum Command {
     },
     /// Print a trace's header: architecture, tick mode, command line, sizes.
     Info { trace: Option<PathBuf> },
+    /// Make a trace self-contained: replace the files it shares with the
+    /// originals (hard links) by private copies.
+    Pack { trace: Option<PathBuf> },
 }
 
 /// Run the command line; returns the process exit code.
@@ -97,7 +112,12 @@ pub fn main() -> i32 {
 
 fn run(cli: Cli) -> Result<i32, String> {
     match cli.cmd {
-        Command::Record { output, env, argv } => cmd_record(output, env, argv),
+        Command::Record {
+            output,
+            env,
+            cpu,
+            argv,
+        } => cmd_record(output, env, cpu, argv),
         Command::Replay {
             autopilot,
             port,
@@ -105,30 +125,49 @@ fn run(cli: Cli) -> Result<i32, String> {
             debugger,
             onprocess,
             onfork,
+            cpu,
+            ignore_cpu_mismatch,
             trace,
         } => {
             let dir = dirs::resolve_trace(trace)?;
+            let opts = crate::replay::ReplayOptions {
+                cpu,
+                ignore_cpu_mismatch,
+            };
             let follow = match (onprocess, onfork) {
                 (Some(p), _) => Some(crate::replay::focus::FocusSpec::Process(p)),
                 (None, Some(pid)) => Some(crate::replay::focus::FocusSpec::Fork(pid)),
                 (None, None) => None,
             };
             if autopilot {
-                cmd_replay_autopilot(&dir)
+                cmd_replay_autopilot(&dir, &opts)
             } else {
-                crate::cli::serve::replay_debug(&dir, port, &host, &debugger, follow.as_ref())
+                crate::cli::serve::replay_debug(
+                    &dir,
+                    port,
+                    &host,
+                    &debugger,
+                    follow.as_ref(),
+                    &opts,
+                )
             }
         }
         Command::Ls => inspect::ls(),
         Command::Ps { trace } => inspect::ps(&dirs::resolve_trace(trace)?),
         Command::Dump { json, trace } => inspect::dump(&dirs::resolve_trace(trace)?, json),
         Command::Info { trace } => inspect::info(&dirs::resolve_trace(trace)?),
+        Command::Pack { trace } => inspect::pack(&dirs::resolve_trace(trace)?),
     }
 }
 
 mod serve;
 
-fn cmd_record(output: Option<PathBuf>, env: Vec<String>, argv: Vec<String>) -> Result<i32, String> {
+fn cmd_record(
+    output: Option<PathBuf>,
+    env: Vec<String>,
+    cpu: Option<usize>,
+    argv: Vec<String>,
+) -> Result<i32, String> {
     for e in &env {
         if !e.contains('=') {
             return Err(format!("-e expects VAR=VAL, got {e:?}"));
@@ -144,6 +183,7 @@ fn cmd_record(output: Option<PathBuf>, env: Vec<String>, argv: Vec<String>) -> R
         argv,
         env,
         trace_dir: trace_dir.clone(),
+        cpu,
     };
     let outcome = record(&opts).map_err(|e| e.to_string())?;
     dirs::set_latest(&trace_dir);
@@ -157,8 +197,11 @@ fn cmd_record(output: Option<PathBuf>, env: Vec<String>, argv: Vec<String>) -> R
     Ok(outcome.exit.shell_status())
 }
 
-fn cmd_replay_autopilot(dir: &std::path::Path) -> Result<i32, String> {
-    let mut s = ReplaySession::open(dir, Echo::Stdio).map_err(|e| e.to_string())?;
+fn cmd_replay_autopilot(
+    dir: &std::path::Path,
+    opts: &crate::replay::ReplayOptions,
+) -> Result<i32, String> {
+    let mut s = ReplaySession::open_with(dir, Echo::Stdio, opts).map_err(|e| e.to_string())?;
     loop {
         match s.run(RunMode::Continue) {
             Ok(StopReason::End(EndKind::Exited(kind))) => {

@@ -37,6 +37,8 @@ pub enum RecordError {
     Task(#[from] TaskError),
     #[error("cannot open the branch counter on the program: {0}; set REWIND_NO_PMU=1 to record without it")]
     Counter(std::io::Error),
+    #[error("{0}")]
+    Cpu(String),
     #[error("cannot save {path} into the trace: {source}")]
     SaveFile {
         path: String,
@@ -51,6 +53,9 @@ pub struct RecordOptions {
     pub env: Vec<String>,
     /// The trace directory to create.
     pub trace_dir: PathBuf,
+    /// The CPU to bind the recorded processes to (default: the one rewind
+    /// runs on when it starts).
+    pub cpu: Option<usize>,
 }
 
 /// How a recording went.
@@ -94,39 +99,38 @@ fn program_env(extra: &[String]) -> Vec<String> {
     env
 }
 
-/// The CPUID leaves that describe the features programs select code by.
-#[cfg(target_arch = "x86_64")]
-pub fn cpuid_records() -> Vec<CpuidRecord> {
-    let mut v = Vec::new();
-    let max = sys::cpuid(0, 0)[0];
-    for (leaf, sub) in [
-        (0, 0),
-        (1, 0),
-        (7, 0),
-        (7, 1),
-        (0xd, 0),
-        (0xd, 1),
-        (0x14, 0),
-    ] {
-        if leaf > max {
-            continue;
-        }
-        let r = sys::cpuid(leaf, sub);
-        let mut rec = CpuidRecord {
+/// This machine's CPUID answers as the header keeps them (run on the CPU
+/// the recording is bound to).
+pub fn cpuid_records(facts: &crate::arch::cpu::CpuFacts) -> Vec<CpuidRecord> {
+    facts
+        .cpuid
+        .iter()
+        .map(|&(leaf, subleaf, [eax, ebx, ecx, edx])| CpuidRecord {
             leaf,
-            subleaf: sub,
-            eax: r[0],
-            ebx: r[1],
-            ecx: r[2],
-            edx: r[3],
-        };
-        if leaf == 1 {
-            // Bits 31-24 of ebx are the initial APIC id: which CPU we ran on.
-            rec.ebx &= 0x00ff_ffff;
-        }
-        v.push(rec);
+            subleaf,
+            eax,
+            ebx,
+            ecx,
+            edx,
+        })
+        .collect()
+}
+
+/// The CPU to bind the recording to: `--cpu N` when it exists here, else
+/// the one rewind runs on now.
+fn choose_cpu(requested: Option<usize>) -> Result<usize, RecordError> {
+    let Some(cpu) = requested else {
+        return Ok(sys::current_cpu());
+    };
+    let allowed = sys::allowed_cpus();
+    if allowed.contains(&cpu) {
+        Ok(cpu)
+    } else {
+        Err(RecordError::Cpu(format!(
+            "--cpu {cpu}: there is no CPU {cpu} that rewind may run on here (available: {})",
+            crate::arch::cpu::cpu_list(&allowed)
+        )))
     }
-    v
 }
 
 fn uname() -> (String, String) {
@@ -295,8 +299,10 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
     let cwd = std::env::current_dir()
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "/".into());
-    let cpu = sys::current_cpu();
-    let _ = sys::pin_to_cpu(cpu);
+    let cpu = choose_cpu(opts.cpu)?;
+    sys::pin_to_cpu(cpu)
+        .map_err(|e| RecordError::Cpu(format!("cannot bind rewind to CPU {cpu}: {e}")))?;
+    let cpu_facts = crate::tracee::cpu::this_machine(Arch::host());
     let ticks = crate::ticks::detect();
     log::info!("recording with {}", ticks.describe());
     let (hostname, kernel) = uname();
@@ -325,7 +331,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
     let header = Header {
         arch: Arch::host(),
         ticks,
-        cpuid: cpuid_records(),
+        cpuid: cpuid_records(&cpu_facts),
         argv: opts.argv.clone(),
         env: env.clone(),
         cwd,
@@ -338,6 +344,11 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0),
+        cpu: Some(cpu as u32),
+        hwcaps: cpu_facts.auxv.clone(),
+        cpuid_faulting: Some(
+            crate::tracee::cpu::cpuid_faulting() == crate::arch::cpu::CpuidFaulting::Available,
+        ),
     };
     let counter_event = match &header.ticks {
         crate::trace::TickMode::Pmu { event, .. } => Some(*event),
@@ -387,6 +398,9 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
     rec.record_exec()?;
     let exit = rec.run()?;
     rec.writer.flush()?;
+    if let Err(e) = rec.saver.finish() {
+        log::warn!("cannot update the identities of the saved files: {e}");
+    }
     Ok(RecordOutcome {
         exit,
         events: rec.writer.count(),

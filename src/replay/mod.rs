@@ -7,6 +7,7 @@ pub mod debugregs;
 pub mod divergence;
 pub mod focus;
 pub mod hw;
+mod identity;
 mod position;
 mod processes;
 mod snapshot;
@@ -28,6 +29,7 @@ use crate::tracee::spawn::{spawn, SpawnError, SpawnSpec};
 use crate::tracee::{maps, sys, Resume, Stop, Task, TaskError};
 pub use divergence::Divergence;
 pub use hw::PointKind;
+pub use identity::ReplayOptions;
 pub use position::{push as position_push, Position, Segment};
 pub use snapshot::Snapshot;
 
@@ -56,6 +58,10 @@ pub enum ReplayError {
          a hit may have been missed, please try again"
     )]
     LostTrap { ip: u64 },
+    /// This machine cannot reproduce the recording (another CPU, other CPU
+    /// features, a saved file changed): refused before starting.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl From<Divergence> for ReplayError {
@@ -196,7 +202,8 @@ pub struct ReplaySession {
     /// The running thread sits at a syscall entry that its `SyscallEntry`
     /// event consumed; its `Syscall` event replays it without resuming.
     at_entry: bool,
-    warned_cpuid: bool,
+    /// The CPU the replayed processes are bound to.
+    cpu: usize,
     warned_counter: bool,
     /// A breakpoint of our own at the anchor of the next event (an
     /// asynchronous signal): its address and the byte under it.
@@ -247,6 +254,12 @@ pub struct ReplaySession {
 impl ReplaySession {
     /// Open `trace` and start the program, stopped at its first instruction.
     pub fn open(trace: &Path, echo: Echo) -> Result<ReplaySession> {
+        Self::open_with(trace, echo, &ReplayOptions::default())
+    }
+
+    /// Open `trace` with `opts` saying which CPU to use and whether to go
+    /// on when this machine's CPU differs from the recording one.
+    pub fn open_with(trace: &Path, echo: Echo, opts: &ReplayOptions) -> Result<ReplaySession> {
         let reader = TraceReader::open(trace)?;
         let arch = reader.header().arch;
         if arch != Arch::host() {
@@ -259,7 +272,8 @@ impl ReplaySession {
         if events.is_empty() {
             return Err(ReplayError::Empty);
         }
-        let task = start(&reader, &events)?;
+        let cpu = identity::prepare(&reader, opts)?;
+        let task = start(&reader, &events, cpu)?;
         let pid = task.pid.as_raw();
         let main_tid = events.first().map(|e| e.tid()).unwrap_or(pid);
         let processes = crate::trace::processes::ProcessTable::of(&events, arch);
@@ -285,7 +299,7 @@ impl ReplaySession {
             threads: Default::default(),
             at_entry: false,
             anchor_tried: None,
-            warned_cpuid: false,
+            cpu,
             warned_counter: false,
             anchor: None,
             at_signal_stop: false,
@@ -308,7 +322,6 @@ impl ReplaySession {
         };
         s.open_counter(0);
         s.enable_fork_tracing()?;
-        s.check_cpuid();
         // Checkpoint copies outlive the replayed process that made them:
         // keep them below us rather than handed to init.
         if let Err(e) = nix::sys::prctl::set_child_subreaper(true) {
@@ -320,7 +333,7 @@ impl ReplaySession {
     /// Start again from the first instruction (breakpoints are kept).
     pub fn restart(&mut self) -> Result<()> {
         self.kill_process();
-        self.task = start(&self.reader, &self.events)?;
+        self.task = start(&self.reader, &self.events, self.cpu)?;
         self.interrupt_pid
             .store(self.task.pid.as_raw(), Ordering::SeqCst);
         let main_tid = self.events.first().map(|e| e.tid()).unwrap_or(0);
@@ -356,21 +369,6 @@ impl ReplaySession {
             self.add_breakpoint(a)?;
         }
         Ok(())
-    }
-
-    fn check_cpuid(&mut self) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let here = crate::record::cpuid_records();
-            let rec = &self.reader.header().cpuid;
-            if !self.warned_cpuid && &here != rec {
-                self.warned_cpuid = true;
-                eprintln!(
-                    "rewind: warning: this CPU's features (CPUID) differ from the recording machine's; \
-                     libraries that choose code by CPU features may diverge"
-                );
-            }
-        }
     }
 
     pub fn header(&self) -> &crate::trace::Header {
@@ -1500,7 +1498,7 @@ impl Drop for ReplaySession {
 }
 
 /// Spawn the program for replay and put it in its recorded initial state.
-fn start(reader: &TraceReader, events: &[Event]) -> Result<Task> {
+fn start(reader: &TraceReader, events: &[Event], cpu: usize) -> Result<Task> {
     let h = reader.header();
     let Some(Event::Exec {
         regs,
@@ -1515,8 +1513,6 @@ fn start(reader: &TraceReader, events: &[Event]) -> Result<Task> {
         check_interp(reader, interp)?;
     }
     let exe = reader.saved_file(&h.exe.saved);
-    let cpu = sys::current_cpu();
-    let _ = sys::pin_to_cpu(cpu);
     let task = spawn(&SpawnSpec {
         path: &exe.to_string_lossy(),
         argv: &h.argv,

@@ -2,6 +2,7 @@
 //! and waiting, injected syscalls. Everything here is mechanism; policy
 //! (what to record, what to emulate) lives in `record/` and `replay/`.
 
+pub mod cpu;
 pub mod maps;
 pub mod spawn;
 pub mod sys;

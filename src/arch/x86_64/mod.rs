@@ -1,5 +1,6 @@
 //! x86_64 facts: registers, syscalls, instructions.
 
+pub mod cpu;
 pub mod regs;
 pub mod syscalls;
 
