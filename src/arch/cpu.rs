@@ -9,6 +9,8 @@
 //! difference up front. The per-architecture tables are in
 //! `x86_64/cpu.rs` and `aarch64/cpu.rs`.
 
+use serde::{Deserialize, Serialize};
+
 use super::Arch;
 
 /// AT_HWCAP: the kernel's hardware capability bits.
@@ -277,6 +279,81 @@ impl CpuidFaulting {
     }
 }
 
+/// How the recorded program's CPUID instructions ran, as a trace keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CpuidMode {
+    /// Natively on the CPU the recording was bound to; whether the kernel
+    /// could have made CPUID fault (it was not used when `available`
+    /// because REWIND_NO_CPUID_FAULTING asked so).
+    Native { faulting_available: bool },
+    /// Trapped (CPUID faulting) and emulated by rewind: each answer is a
+    /// `TimeCounter` event, and the replay gives the recorded answers.
+    Recorded,
+}
+
+impl CpuidMode {
+    /// What a recording does: trap CPUID where the kernel can, unless
+    /// `disabled`; on an architecture without CPUID, nothing to trap.
+    pub fn for_recording(arch: Arch, faulting: CpuidFaulting, disabled: bool) -> CpuidMode {
+        let available = faulting == CpuidFaulting::Available && !arch.cpuid_leaves().is_empty();
+        if available && !disabled {
+            CpuidMode::Recorded
+        } else {
+            CpuidMode::Native {
+                faulting_available: available,
+            }
+        }
+    }
+
+    /// What a replay does: for a trace whose CPUID answers were recorded,
+    /// trap CPUID too (Ok(true)), which needs CPUID faulting here; else let
+    /// CPUID run natively (Ok(false)).
+    pub fn replay_traps(mode: Option<CpuidMode>, here: CpuidFaulting) -> Result<bool, String> {
+        match (mode, here) {
+            (Some(CpuidMode::Recorded), CpuidFaulting::Available) => Ok(true),
+            (Some(CpuidMode::Recorded), CpuidFaulting::Unavailable) => Err(
+                "this trace recorded the program's CPUID results (its machine could make \
+                 CPUID fault), and replaying them needs CPUID faulting, which this machine \
+                 does not have (arch_prctl(ARCH_SET_CPUID) fails: a processor or hypervisor \
+                 without it). Replay on a machine with CPUID faulting, or record again here"
+                    .to_string(),
+            ),
+            _ => Ok(false),
+        }
+    }
+
+    /// For `rewind info`.
+    pub fn describe(mode: Option<CpuidMode>, arch: Arch) -> &'static str {
+        match (arch, mode) {
+            (Arch::Aarch64, _) => "no CPUID on this architecture (HWCAP words compared instead)",
+            (_, Some(CpuidMode::Recorded)) => {
+                "trapped (CPUID faulting): the program's CPUID results are recorded and \
+                 replayed from the trace"
+            }
+            (
+                _,
+                Some(CpuidMode::Native {
+                    faulting_available: true,
+                }),
+            ) => {
+                "ran natively (CPUID faulting was available but disabled by \
+                 REWIND_NO_CPUID_FAULTING): the replay binds to the same CPU and compares \
+                 features"
+            }
+            (
+                _,
+                Some(CpuidMode::Native {
+                    faulting_available: false,
+                }),
+            ) => {
+                "ran natively (no CPUID faulting on the recording machine): the replay binds \
+                 to the same CPU and compares features"
+            }
+            (_, None) => "ran natively (older trace: whether CPUID could fault is unknown)",
+        }
+    }
+}
+
 /// How a replay treats the CPU it runs on, decided before it starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CpuPlan {
@@ -299,6 +376,9 @@ pub struct CpuSituation {
     pub current: usize,
     /// `--ignore-cpu-mismatch`.
     pub ignore_mismatch: bool,
+    /// The program's CPUID answers come from the trace (no CPU can change
+    /// them).
+    pub cpuid_recorded: bool,
 }
 
 /// Choose the replay's CPU and decide whether to go on: the recorded CPU
@@ -309,7 +389,7 @@ pub fn plan_cpu(s: &CpuSituation) -> Result<CpuPlan, String> {
     let mut warnings = Vec::new();
     let cpu = match (s.requested_cpu, s.recorded_cpu) {
         (Some(req), rec) => {
-            if rec != Some(req) {
+            if rec != Some(req) && !s.cpuid_recorded {
                 warnings.push(format!(
                     "replaying on CPU {req}, but the trace was recorded on {}: output that \
                      depends on which CPU runs the program (its APIC id from CPUID) may differ",
@@ -347,7 +427,26 @@ pub fn judge_features(
     diffs: &[Difference],
     ignore_mismatch: bool,
     cpu: usize,
+    cpuid_recorded: bool,
 ) -> Result<Option<String>, String> {
+    // With the CPUID answers replayed from the trace, the program takes
+    // the recorded paths whatever this CPU says; only a feature it may use
+    // and this CPU lacks still matters.
+    let kept: Vec<Difference>;
+    let diffs = if cpuid_recorded {
+        kept = diffs
+            .iter()
+            .filter(|d| !d.missing_here.is_empty())
+            .map(|d| Difference {
+                only_here: vec![],
+                values: None,
+                ..d.clone()
+            })
+            .collect();
+        &kept[..]
+    } else {
+        diffs
+    };
     if diffs.is_empty() {
         return Ok(None);
     }
@@ -399,21 +498,6 @@ pub fn cpu_list(cpus: &[usize]) -> String {
     }
 }
 
-/// What `rewind info` says about CPUID faulting at record time.
-pub fn describe_faulting(f: Option<CpuidFaulting>, arch: Arch) -> &'static str {
-    match (arch, f) {
-        (Arch::Aarch64, _) => "no CPUID on this architecture (HWCAP words compared instead)",
-        (_, Some(CpuidFaulting::Available)) => {
-            "available on the recording machine (the kernel can trap CPUID)"
-        }
-        (_, Some(CpuidFaulting::Unavailable)) => {
-            "not available on the recording machine: CPUID runs natively, so the replay is \
-             bound to the same CPU and its features are compared"
-        }
-        (_, None) => "unknown (older trace)",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,10 +531,10 @@ mod tests {
         let text = d[0].describe();
         assert!(text.contains("CPUID.(EAX=7,ECX=0):EBX"), "{text}");
         assert!(text.contains("avx2 avx512f"), "{text}");
-        let refusal = judge_features(&d, false, 1).unwrap_err();
+        let refusal = judge_features(&d, false, 1, false).unwrap_err();
         assert!(refusal.contains("--ignore-cpu-mismatch"), "{refusal}");
         assert!(refusal.contains("--cpu"), "{refusal}");
-        let warn = judge_features(&d, true, 1).unwrap();
+        let warn = judge_features(&d, true, 1, false).unwrap();
         assert!(warn.is_some_and(|w| w.contains("going on anyway")));
     }
 
@@ -549,6 +633,12 @@ mod tests {
             ..s.clone()
         };
         assert!(plan_cpu(&same).unwrap().warnings.is_empty());
+        let replayed_answers = CpuSituation {
+            cpuid_recorded: true,
+            ..s.clone()
+        };
+        let p = plan_cpu(&replayed_answers).unwrap();
+        assert_eq!((p.cpu, p.warnings.len()), (1, 0));
         let absent = CpuSituation {
             requested_cpu: Some(5),
             ..s

@@ -146,16 +146,16 @@ pub fn info(dir: &Path) -> Result<i32, String> {
         println!("cpu features: {}", features.join(" "));
     }
     println!(
-        "cpuid:        {} leaves recorded; CPUID faulting {}",
+        "cpuid:        {} leaves recorded; the program's CPUID {}",
         h.cpuid.len(),
-        crate::arch::cpu::describe_faulting(
-            h.cpuid_faulting.map(|f| if f {
-                crate::arch::cpu::CpuidFaulting::Available
-            } else {
-                crate::arch::cpu::CpuidFaulting::Unavailable
-            }),
-            h.arch
-        )
+        crate::arch::cpu::CpuidMode::describe(h.cpuid_mode, h.arch)
+    );
+    println!(
+        "this machine: CPUID faulting {}",
+        match crate::tracee::cpu::cpuid_faulting() {
+            crate::arch::cpu::CpuidFaulting::Available => "available",
+            crate::arch::cpu::CpuidFaulting::Unavailable => "not available",
+        }
     );
     println!("saved files:  {}", files_state(dir));
     println!("events:       {}", events.len());

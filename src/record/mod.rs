@@ -278,6 +278,8 @@ struct Recorder {
     /// A stop of the running thread already waited for, to be handled
     /// next.
     pending_stop: Option<Stop>,
+    /// CPUID faults in the program, and rewind records its answers.
+    trap_cpuid: bool,
 }
 
 /// Record `opts.argv` into `opts.trace_dir`.
@@ -346,9 +348,11 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
             .unwrap_or(0),
         cpu: Some(cpu as u32),
         hwcaps: cpu_facts.auxv.clone(),
-        cpuid_faulting: Some(
-            crate::tracee::cpu::cpuid_faulting() == crate::arch::cpu::CpuidFaulting::Available,
-        ),
+        cpuid_mode: Some(crate::arch::cpu::CpuidMode::for_recording(
+            Arch::host(),
+            crate::tracee::cpu::cpuid_faulting(),
+            std::env::var_os("REWIND_NO_CPUID_FAULTING").is_some_and(|v| v != "0"),
+        )),
     };
     let counter_event = match &header.ticks {
         crate::trace::TickMode::Pmu { event, .. } => Some(*event),
@@ -374,6 +378,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         None => None,
     };
     let root = task.pid;
+    let trap_cpuid = header.cpuid_mode == Some(crate::arch::cpu::CpuidMode::Recorded);
     let mut rec = Recorder {
         counter,
         counter_event,
@@ -394,6 +399,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         scratch: Default::default(),
         robust_heads: Default::default(),
         pending_stop: None,
+        trap_cpuid,
     };
     rec.record_exec()?;
     let exit = rec.run()?;
@@ -415,6 +421,9 @@ impl Recorder {
     }
 
     fn record_exec(&mut self) -> Result<(), RecordError> {
+        if self.trap_cpuid {
+            crate::tracee::cpu::make_cpuid_fault(&self.task, self.arch, true)?;
+        }
         let (regs, stack, maps, auxv) = self.initial_state()?;
         self.writer.push(&Event::Exec {
             pid: self.task.pid.as_raw(),
@@ -686,6 +695,11 @@ impl Recorder {
                 r.rax = t & 0xffff_ffff;
                 r.rdx = t >> 32;
                 r.rcx = aux as u64;
+            }
+            // Asked on the CPU the program is bound to, as it would have.
+            TimeInsn::Cpuid => {
+                let [a, b, c, d] = sys::cpuid(r.rax as u32, r.rcx as u32);
+                (r.rax, r.rbx, r.rcx, r.rdx) = (a as u64, b as u64, c as u64, d as u64);
             }
         }
         r.rip += insn.size();

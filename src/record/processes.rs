@@ -229,6 +229,9 @@ impl Recorder {
                     .collect()
             })
             .unwrap_or_default();
+        if self.trap_cpuid {
+            crate::tracee::cpu::make_cpuid_fault(&self.task, self.arch, false)?;
+        }
         let (regs, stack, maps, auxv) = self.initial_state()?;
         log::debug!("process {pid} runs {exe_path}");
         self.writer.push(&Event::Execve {

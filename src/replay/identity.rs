@@ -22,16 +22,31 @@ pub struct ReplayOptions {
     pub ignore_cpu_mismatch: bool,
 }
 
-/// Choose the CPU, bind rewind to it, compare the CPU features, check the
-/// saved files. Returns the CPU the replayed processes are bound to.
-pub(super) fn prepare(reader: &TraceReader, opts: &ReplayOptions) -> Result<usize> {
+/// How the replayed processes run.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Machine {
+    /// The CPU they are bound to.
+    pub cpu: usize,
+    /// CPUID faults in them, and its answers come from the trace.
+    pub trap_cpuid: bool,
+}
+
+/// Choose the CPU, bind rewind to it, decide about CPUID, compare the CPU
+/// features, check the saved files.
+pub(super) fn prepare(reader: &TraceReader, opts: &ReplayOptions) -> Result<Machine> {
     let h = reader.header();
+    let trap_cpuid = crate::arch::cpu::CpuidMode::replay_traps(
+        h.cpuid_mode,
+        crate::tracee::cpu::cpuid_faulting(),
+    )
+    .map_err(ReplayError::Refused)?;
     let plan = plan_cpu(&CpuSituation {
         recorded_cpu: h.cpu.map(|c| c as usize),
         requested_cpu: opts.cpu,
         available: sys::allowed_cpus(),
         current: sys::current_cpu(),
         ignore_mismatch: opts.ignore_cpu_mismatch,
+        cpuid_recorded: trap_cpuid,
     })
     .map_err(ReplayError::Refused)?;
     sys::pin_to_cpu(plan.cpu).map_err(|e| {
@@ -42,7 +57,7 @@ pub(super) fn prepare(reader: &TraceReader, opts: &ReplayOptions) -> Result<usiz
     }
     let here = crate::tracee::cpu::this_machine(Arch::host());
     let diffs = crate::arch::cpu::compare(h.arch, &h.cpu_facts(), &here);
-    match judge_features(&diffs, opts.ignore_cpu_mismatch, plan.cpu) {
+    match judge_features(&diffs, opts.ignore_cpu_mismatch, plan.cpu, trap_cpuid) {
         Ok(Some(w)) => eprintln!("rewind: warning: {w}"),
         Ok(None) => {}
         Err(refusal) => return Err(ReplayError::Refused(refusal)),
@@ -59,5 +74,8 @@ pub(super) fn prepare(reader: &TraceReader, opts: &ReplayOptions) -> Result<usiz
         },
         t.elapsed().as_secs_f64() * 1e3
     );
-    Ok(plan.cpu)
+    Ok(Machine {
+        cpu: plan.cpu,
+        trap_cpuid,
+    })
 }

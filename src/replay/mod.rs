@@ -202,8 +202,9 @@ pub struct ReplaySession {
     /// The running thread sits at a syscall entry that its `SyscallEntry`
     /// event consumed; its `Syscall` event replays it without resuming.
     at_entry: bool,
-    /// The CPU the replayed processes are bound to.
-    cpu: usize,
+    /// The CPU the replayed processes are bound to, and whether CPUID
+    /// faults in them.
+    machine: identity::Machine,
     warned_counter: bool,
     /// A breakpoint of our own at the anchor of the next event (an
     /// asynchronous signal): its address and the byte under it.
@@ -272,8 +273,8 @@ impl ReplaySession {
         if events.is_empty() {
             return Err(ReplayError::Empty);
         }
-        let cpu = identity::prepare(&reader, opts)?;
-        let task = start(&reader, &events, cpu)?;
+        let machine = identity::prepare(&reader, opts)?;
+        let task = start(&reader, &events, machine)?;
         let pid = task.pid.as_raw();
         let main_tid = events.first().map(|e| e.tid()).unwrap_or(pid);
         let processes = crate::trace::processes::ProcessTable::of(&events, arch);
@@ -299,7 +300,7 @@ impl ReplaySession {
             threads: Default::default(),
             at_entry: false,
             anchor_tried: None,
-            cpu,
+            machine,
             warned_counter: false,
             anchor: None,
             at_signal_stop: false,
@@ -333,7 +334,7 @@ impl ReplaySession {
     /// Start again from the first instruction (breakpoints are kept).
     pub fn restart(&mut self) -> Result<()> {
         self.kill_process();
-        self.task = start(&self.reader, &self.events, self.cpu)?;
+        self.task = start(&self.reader, &self.events, self.machine)?;
         self.interrupt_pid
             .store(self.task.pid.as_raw(), Ordering::SeqCst);
         let main_tid = self.events.first().map(|e| e.tid()).unwrap_or(0);
@@ -1498,7 +1499,7 @@ impl Drop for ReplaySession {
 }
 
 /// Spawn the program for replay and put it in its recorded initial state.
-fn start(reader: &TraceReader, events: &[Event], cpu: usize) -> Result<Task> {
+fn start(reader: &TraceReader, events: &[Event], machine: identity::Machine) -> Result<Task> {
     let h = reader.header();
     let Some(Event::Exec {
         regs,
@@ -1518,9 +1519,12 @@ fn start(reader: &TraceReader, events: &[Event], cpu: usize) -> Result<Task> {
         argv: &h.argv,
         env: &h.env,
         cwd: None,
-        cpu,
+        cpu: machine.cpu,
         own_pgrp: true,
     })?;
+    if machine.trap_cpuid {
+        crate::tracee::cpu::make_cpuid_fault(&task, h.arch, true)?;
+    }
     check_initial_maps(&task, h.arch, events, 0, rec_maps)?;
     task.write_mem(stack.addr, &stack.data)?;
     task.set_regs(regs)?;

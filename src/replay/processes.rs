@@ -208,6 +208,9 @@ impl ReplaySession {
                 -(result as i64)
             )));
         }
+        if self.machine.trap_cpuid {
+            crate::tracee::cpu::make_cpuid_fault(&self.task, self.arch, false)?;
+        }
         // The process's other threads went with the old program (let past
         // their ends on the way).
         self.threads.retain(|_, p| p.task().pid != pid);

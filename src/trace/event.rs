@@ -91,9 +91,9 @@ pub struct Header {
     /// The auxv hardware capability words of the recording machine
     /// (AT_HWCAP, AT_HWCAP2: key and value).
     pub hwcaps: Vec<(u64, u64)>,
-    /// Whether the recording machine's kernel could make CPUID fault
-    /// (`arch_prctl(ARCH_SET_CPUID)`); None when not known.
-    pub cpuid_faulting: Option<bool>,
+    /// How the program's CPUID instructions ran: natively, or trapped and
+    /// recorded (CPUID faulting). None in older traces (natively).
+    pub cpuid_mode: Option<crate::arch::cpu::CpuidMode>,
 }
 
 impl Header {
@@ -212,7 +212,9 @@ pub enum Event {
         auxv: Vec<u8>,
     },
     Syscall(SyscallEvent),
-    /// A trapped time-counter read (RDTSC, RDTSCP, CNTVCT_EL0).
+    /// A trapped time-counter read (RDTSC, RDTSCP, CNTVCT_EL0), or a trapped
+    /// CPUID (where the kernel can make it fault): the registers before
+    /// and after the instruction rewind emulated.
     TimeCounter {
         tid: i32,
         regs: Regs,
@@ -541,7 +543,7 @@ pub mod legacy {
                 started: h.started,
                 cpu: None,
                 hwcaps: Vec::new(),
-                cpuid_faulting: None,
+                cpuid_mode: None,
             }
         }
     }

@@ -29,7 +29,7 @@ fn header() -> Header {
         started: 0,
         cpu: Some(1),
         hwcaps: vec![(16, 0xbfebfbff), (26, 2)],
-        cpuid_faulting: Some(false),
+        cpuid_mode: Some(crate::arch::cpu::CpuidMode::Recorded),
     }
 }
 
@@ -206,7 +206,7 @@ fn headers_without_cpu_identity_still_read() {
         assert_eq!(h.cpuid.len(), 1);
         assert_eq!(h.cpu, None);
         assert!(h.hwcaps.is_empty());
-        assert_eq!(h.cpuid_faulting, None);
+        assert_eq!(h.cpuid_mode, None);
         let _ = std::fs::remove_dir_all(&d);
     }
 }

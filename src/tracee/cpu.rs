@@ -35,3 +35,54 @@ pub fn this_machine(arch: Arch) -> CpuFacts {
 pub fn cpuid_faulting() -> CpuidFaulting {
     CpuidFaulting::from_probe(sys::probe_cpuid_faulting())
 }
+
+/// Make CPUID fault (SIGSEGV) in the program `task` runs, which is stopped
+/// at its first instruction after an exec (the kernel turns faulting off
+/// at every exec, and fork and clone inherit it): at the exec event stop
+/// (`at_exec_event`, where the execve has yet to return: it is first run
+/// to its exit, which would overwrite the result register) or at the
+/// execve's exit. The syscall `arch_prctl(ARCH_SET_CPUID, 0)` is run in the
+/// task from a syscall instruction written over its first instruction for
+/// the time of the call; memory and registers are put back.
+pub fn make_cpuid_fault(
+    task: &super::Task,
+    arch: Arch,
+    at_exec_event: bool,
+) -> Result<(), super::TaskError> {
+    let failed = |why: String| super::TaskError::Unsupported(why);
+    if at_exec_event {
+        let regs = task.regs()?;
+        task.resume(super::Resume::Syscall, None)?;
+        match task.wait()? {
+            super::Stop::SyscallExit => {}
+            stop => {
+                return Err(super::TaskError::UnexpectedStop {
+                    tid: task.tid.as_raw(),
+                    during: "the exit of the execve that started the program",
+                    stop,
+                })
+            }
+        }
+        task.set_regs(&regs)?;
+    }
+    let Some(nr) = arch.syscall_nr("arch_prctl") else {
+        return Err(failed(format!("CPUID faulting on {}", arch.name())));
+    };
+    let ip = task.regs()?.ip();
+    let insn = crate::arch::x86_64::SYSCALL_INSN;
+    let saved = task.read_mem_exact(ip, insn.len())?;
+    task.write_mem(ip, &insn)?;
+    let r = task.inject_syscall(
+        ip,
+        nr,
+        [crate::arch::x86_64::cpu::ARCH_SET_CPUID, 0, 0, 0, 0, 0],
+    );
+    task.write_mem(ip, &saved)?;
+    match r? as i64 {
+        0 => Ok(()),
+        e => Err(failed(format!(
+            "cannot make CPUID fault in the program: arch_prctl(ARCH_SET_CPUID) failed with {}",
+            crate::trace::event::errno_name(-e as i32)
+        ))),
+    }
+}

@@ -39,6 +39,9 @@ pub enum TaskError {
         during: &'static str,
         stop: Stop,
     },
+    /// Something the machine or the architecture cannot do for us.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 type Result<T> = std::result::Result<T, TaskError>;
