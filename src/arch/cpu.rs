@@ -658,15 +658,6 @@ mod tests {
     }
 
     #[test]
-    fn faulting_is_described() {
-        assert!(
-            describe_faulting(Some(CpuidFaulting::Unavailable), Arch::X86_64)
-                .contains("not available")
-        );
-        assert!(describe_faulting(None, Arch::X86_64).contains("older"));
-    }
-
-    #[test]
     fn faulting_probe_verdicts() {
         assert_eq!(CpuidFaulting::from_probe(Ok(())), CpuidFaulting::Available);
         for errno in [libc::ENODEV, libc::EINVAL, libc::EPERM] {
@@ -675,6 +666,61 @@ mod tests {
                 CpuidFaulting::Unavailable
             );
         }
+    }
+
+    #[test]
+    fn cpuid_is_trapped_where_the_kernel_can() {
+        use CpuidFaulting::*;
+        assert_eq!(
+            CpuidMode::for_recording(Arch::X86_64, Available, false),
+            CpuidMode::Recorded
+        );
+        assert_eq!(
+            CpuidMode::for_recording(Arch::X86_64, Available, true),
+            CpuidMode::Native {
+                faulting_available: true
+            }
+        );
+        assert_eq!(
+            CpuidMode::for_recording(Arch::X86_64, Unavailable, false),
+            CpuidMode::Native {
+                faulting_available: false
+            }
+        );
+        assert_eq!(
+            CpuidMode::for_recording(Arch::Aarch64, Available, false),
+            CpuidMode::Native {
+                faulting_available: false
+            }
+        );
+        assert_eq!(
+            CpuidMode::replay_traps(Some(CpuidMode::Recorded), Available),
+            Ok(true)
+        );
+        let e = CpuidMode::replay_traps(Some(CpuidMode::Recorded), Unavailable).unwrap_err();
+        assert!(e.contains("CPUID faulting"), "{e}");
+        let native = Some(CpuidMode::Native {
+            faulting_available: false,
+        });
+        assert_eq!(CpuidMode::replay_traps(native, Available), Ok(false));
+        assert_eq!(CpuidMode::replay_traps(None, Unavailable), Ok(false));
+        assert!(CpuidMode::describe(native, Arch::X86_64).contains("no CPUID faulting"));
+        assert!(CpuidMode::describe(None, Arch::X86_64).contains("older"));
+    }
+
+    #[test]
+    fn with_recorded_cpuid_only_missing_features_matter() {
+        let rec = facts(1 << 5);
+        let here = facts(1 << 16);
+        let d = compare(Arch::X86_64, &rec, &here);
+        // Natively: both directions are refused.
+        assert!(judge_features(&d, false, 0, false).is_err());
+        // Replayed from the trace: avx2 (missing here) still is.
+        let e = judge_features(&d, false, 0, true).unwrap_err();
+        assert!(e.contains("avx2") && !e.contains("avx512f"), "{e}");
+        // A machine with more than the recording had is fine then.
+        let d = compare(Arch::X86_64, &facts(0), &facts(1 << 16));
+        assert_eq!(judge_features(&d, false, 0, true), Ok(None));
     }
 
     #[test]

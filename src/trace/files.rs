@@ -142,17 +142,24 @@ pub struct Changed {
     pub original: String,
     /// What differs ("its size is 16120 bytes, recorded 16008").
     pub how: String,
+    /// The trace's copy is a hard link shared with another name (the
+    /// original, most likely).
+    pub shared: bool,
 }
 
 impl Changed {
     /// The refusal a replay prints.
     pub fn message(&self) -> String {
+        let why = if self.shared {
+            "The trace shares that file with the original (a hard link), and the original \
+             was rewritten in place afterwards"
+        } else {
+            "The trace's own copy was altered"
+        };
         format!(
-            "the trace's copy of {} ({}) has changed since it was recorded: {}. The trace \
-             shared that file with the original (a hard link), and the original was \
-             rewritten in place afterwards, so a replay would run different code. Record \
-             again; to keep a trace safe from later changes, run `rewind pack` on it right \
-             after recording",
+            "the trace's copy of {} ({}) has changed since it was recorded: {}. {why}, so a \
+             replay would not run what was recorded. Record again; to keep a trace safe from \
+             later changes to the files it uses, run `rewind pack` on it right after recording",
             self.original,
             self.saved.display(),
             self.how
@@ -164,12 +171,15 @@ impl Changed {
 /// then the contents' CRC32 (a file rewritten with the same size).
 pub fn check_identity(dir: &Path, id: &FileIdentity) -> Result<(), Changed> {
     let path = dir.join(FILES_DIR).join(&id.saved);
+    let md = std::fs::metadata(&path);
+    let shared = md.as_ref().is_ok_and(|m| m.nlink() > 1);
     let changed = |how: String| Changed {
         saved: path.clone(),
         original: id.original.clone(),
         how,
+        shared,
     };
-    let md = std::fs::metadata(&path).map_err(|e| changed(format!("it cannot be read ({e})")))?;
+    let md = md.map_err(|e| changed(format!("it cannot be read ({e})")))?;
     if md.size() != id.size {
         return Err(changed(format!(
             "its size is {} bytes, recorded {}",
@@ -203,6 +213,7 @@ pub fn check_saved_files(dir: &Path) -> Result<bool, Changed> {
                 saved: dir.join(IDENTITIES_FILE),
                 original: IDENTITIES_FILE.into(),
                 how: format!("the list of saved files cannot be read ({e})"),
+                shared: false,
             })
         }
     };
