@@ -1526,9 +1526,23 @@ fn start(reader: &TraceReader, events: &[Event], machine: identity::Machine) -> 
         crate::tracee::cpu::make_cpuid_fault(&task, h.arch, true)?;
     }
     check_initial_maps(&task, h.arch, events, 0, rec_maps)?;
-    task.write_mem(stack.addr, &stack.data)?;
+    put_initial_stack(&task, stack)?;
     task.set_regs(regs)?;
     Ok(task)
+}
+
+/// Put a new program's recorded initial stack in place. The replay's
+/// kernel laid out its own (the saved copy's longer path makes it larger),
+/// which may reach below the recorded stack pointer, where the recorded
+/// program found never-used, zeroed stack: that is cleared, so that
+/// anchors on the stack (a switch in the loader's first frames) match.
+fn put_initial_stack(task: &Task, stack: &crate::trace::MemWrite) -> Result<()> {
+    let here = task.regs()?.sp();
+    if here < stack.addr && stack.addr - here <= 1 << 20 {
+        task.write_mem(here, &vec![0u8; (stack.addr - here) as usize])?;
+    }
+    task.write_mem(stack.addr, &stack.data)?;
+    Ok(())
 }
 
 /// A new program's address space, as the kernel laid it out, against the

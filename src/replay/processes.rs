@@ -217,7 +217,7 @@ impl ReplaySession {
         self.syscall_insn = None;
         self.anchor = None;
         super::check_initial_maps(&self.task, self.arch, &self.events, self.next, &maps)?;
-        self.task.write_mem(stack.addr, &stack.data)?;
+        super::put_initial_stack(&self.task, &stack)?;
         self.task.set_regs(&start_regs)?;
         self.next += 1;
         if !self.current_in_focus() {
