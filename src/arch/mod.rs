@@ -4,6 +4,7 @@
 
 pub mod aarch64;
 pub mod cmds;
+pub mod cpu;
 pub mod fork;
 pub mod ioctl;
 pub mod output;

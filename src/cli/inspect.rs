@@ -172,10 +172,37 @@ pub fn info(dir: &Path) -> Result<i32, String> {
         "recorded on:  {} ({}), rewind {}",
         h.hostname, h.kernel, h.rewind_version
     );
-    println!("cpuid leaves: {}", h.cpuid.len());
     for note in notes(&events, h.arch) {
         println!("note:         {note}");
     }
+    let facts = h.cpu_facts();
+    match h.cpu {
+        Some(c) => println!("cpu:          {c} (the replay binds to the same CPU)"),
+        None => println!("cpu:          not recorded (older trace)"),
+    }
+    if let Some(v) = facts.vendor() {
+        let brand = facts.brand().unwrap_or_default();
+        println!("processor:    {v} {brand}");
+    }
+    let features = facts.feature_names(h.arch);
+    if features.is_empty() {
+        println!("cpu features: not recorded");
+    } else {
+        println!("cpu features: {}", features.join(" "));
+    }
+    println!(
+        "cpuid:        {} leaves recorded; the program's CPUID {}",
+        h.cpuid.len(),
+        crate::arch::cpu::CpuidMode::describe(h.cpuid_mode, h.arch)
+    );
+    println!(
+        "this machine: CPUID faulting {}",
+        match crate::tracee::cpu::cpuid_faulting() {
+            crate::arch::cpu::CpuidFaulting::Available => "available",
+            crate::arch::cpu::CpuidFaulting::Unavailable => "not available",
+        }
+    );
+    println!("saved files:  {}", files_state(dir));
     println!("events:       {}", events.len());
     println!("size:         {}", human(dir_size(dir)));
     println!("state:        {}", end.describe());
@@ -203,4 +230,49 @@ fn notes(events: &[crate::trace::Event], arch: crate::arch::Arch) -> Vec<String>
             )
         })
         .collect()
+}
+
+/// Whether the trace's saved files are its own, for `rewind info`.
+fn files_state(dir: &Path) -> String {
+    let ids = match crate::trace::files::read_identities(dir) {
+        Ok(Some(_)) => "identities recorded",
+        Ok(None) => "no identities recorded (older trace)",
+        Err(_) => "identities unreadable",
+    };
+    match crate::trace::files::shared_files(dir) {
+        Ok((total, 0)) => format!("{total}, packed (private copies); {ids}"),
+        Ok((total, shared)) => format!(
+            "{total}, not packed: {shared} shared with the originals (hard links); \
+             `rewind pack` makes private copies; {ids}"
+        ),
+        Err(e) => format!("cannot read files/ ({e})"),
+    }
+}
+
+/// `rewind pack`: replace the files the trace shares with the originals
+/// by private copies.
+pub fn pack(dir: &Path) -> Result<i32, String> {
+    open(dir)?;
+    let r = crate::trace::files::pack(dir)?;
+    if r.copied == 0 {
+        println!(
+            "{}: already packed ({} files, none shared with the originals)",
+            dir.display(),
+            r.files
+        );
+    } else {
+        println!(
+            "{}: copied {} of {} files ({} bytes, {}); the trace no longer shares files \
+             with the originals",
+            dir.display(),
+            r.copied,
+            r.files,
+            r.bytes,
+            human(r.bytes)
+        );
+    }
+    if r.identities_added {
+        println!("recorded the identities of the saved files (the trace had none)");
+    }
+    Ok(0)
 }

@@ -1,4 +1,4 @@
-//! The command line: `rewind record`, `replay`, `ls`, `ps`, `dump`, `info`.
+//! The command line: `rewind record`, `replay`, `ls`, `ps`, `dump`, `info`, `pack`.
 
 mod dirs;
 mod inspect;
@@ -46,6 +46,10 @@ pub enum Command {
         /// act, so the output is the program's own.
         #[arg(short = 'v', long = "verbose")]
         verbose: bool,
+        /// Bind the recorded processes to this CPU (default: the one rewind
+        /// starts on); the replay binds to the same one.
+        #[arg(long = "cpu", value_name = "N")]
+        cpu: Option<usize>,
         /// The program and its arguments.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         argv: Vec<String>,
@@ -78,6 +82,14 @@ pub enum Command {
         /// Debug this process from just after the fork that made it.
         #[arg(short = 'f', long = "onfork", value_name = "PID", conflicts_with_all = ["autopilot", "onprocess"])]
         onfork: Option<i32>,
+        /// Bind the replay to this CPU instead of the one the trace was
+        /// recorded on (output that depends on the CPU may differ).
+        #[arg(long = "cpu", value_name = "N")]
+        cpu: Option<usize>,
+        /// Replay even when this machine's CPU features differ from the
+        /// recording machine's (the replay may diverge).
+        #[arg(long = "ignore-cpu-mismatch")]
+        ignore_cpu_mismatch: bool,
         /// The trace directory (default: the latest trace).
         trace: Option<PathBuf>,
     },
@@ -98,6 +110,9 @@ pub enum Command {
     },
     /// Print a trace's header: architecture, tick mode, command line, sizes.
     Info { trace: Option<PathBuf> },
+    /// Make a trace self-contained: replace the files it shares with the
+    /// originals (hard links) by private copies.
+    Pack { trace: Option<PathBuf> },
 }
 
 /// Exit statuses of `rewind replay -a`.
@@ -148,8 +163,9 @@ fn run(cli: Cli) -> Result<i32, String> {
             output,
             env,
             verbose,
+            cpu,
             argv,
-        } => cmd_record(output, env, verbose, argv),
+        } => cmd_record(output, env, verbose, cpu, argv),
         Command::Replay {
             autopilot,
             port,
@@ -157,18 +173,31 @@ fn run(cli: Cli) -> Result<i32, String> {
             debugger,
             onprocess,
             onfork,
+            cpu,
+            ignore_cpu_mismatch,
             trace,
         } => {
             let dir = dirs::resolve_trace(trace)?;
+            let opts = crate::replay::ReplayOptions {
+                cpu,
+                ignore_cpu_mismatch,
+            };
             let follow = match (onprocess, onfork) {
                 (Some(p), _) => Some(crate::replay::focus::FocusSpec::Process(p)),
                 (None, Some(pid)) => Some(crate::replay::focus::FocusSpec::Fork(pid)),
                 (None, None) => None,
             };
             if autopilot {
-                cmd_replay_autopilot(&dir)
+                cmd_replay_autopilot(&dir, &opts)
             } else {
-                crate::cli::serve::replay_debug(&dir, port, &host, &debugger, follow.as_ref())
+                crate::cli::serve::replay_debug(
+                    &dir,
+                    port,
+                    &host,
+                    &debugger,
+                    follow.as_ref(),
+                    &opts,
+                )
             }
         }
         Command::Ls => inspect::ls(),
@@ -179,6 +208,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             trace,
         } => inspect::dump(&dirs::resolve_trace(trace)?, json, around),
         Command::Info { trace } => inspect::info(&dirs::resolve_trace(trace)?),
+        Command::Pack { trace } => inspect::pack(&dirs::resolve_trace(trace)?),
     }
 }
 
@@ -188,6 +218,7 @@ fn cmd_record(
     output: Option<PathBuf>,
     env: Vec<String>,
     verbose: bool,
+    cpu: Option<usize>,
     argv: Vec<String>,
 ) -> Result<i32, String> {
     for e in &env {
@@ -208,6 +239,7 @@ fn cmd_record(
         env,
         trace_dir: trace_dir.clone(),
         verbose,
+        cpu,
         on_start: Some(dirs::set_latest),
     };
     let outcome = match record(&opts) {
@@ -250,9 +282,12 @@ fn cmd_record(
     }
 }
 
-fn cmd_replay_autopilot(dir: &std::path::Path) -> Result<i32, String> {
+fn cmd_replay_autopilot(
+    dir: &std::path::Path,
+    opts: &crate::replay::ReplayOptions,
+) -> Result<i32, String> {
     use std::io::Write;
-    let mut s = match ReplaySession::open(dir, Echo::Stdio) {
+    let mut s = match ReplaySession::open_with(dir, Echo::Stdio, opts) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("rewind: {e}");

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use crate::trace::files::{append_identity, write_identities, FileIdentity};
 use crate::trace::SavedFile;
 
 /// Files saved so far, by (device, inode, mtime, size).
@@ -12,6 +13,10 @@ pub struct FileSaver {
     dir: PathBuf,
     saved: HashMap<(u64, u64, i64, u64), String>,
     next: usize,
+    /// What each saved file was when saved, as kept in the trace.
+    identities: Vec<FileIdentity>,
+    /// Time spent reading saved files to checksum them.
+    pub hashing: std::time::Duration,
 }
 
 impl FileSaver {
@@ -20,7 +25,57 @@ impl FileSaver {
             dir: files_dir.to_path_buf(),
             saved: HashMap::new(),
             next: 0,
+            identities: Vec::new(),
+            hashing: std::time::Duration::ZERO,
         }
+    }
+
+    /// The trace directory (`files/`'s parent).
+    fn trace_dir(&self) -> &Path {
+        self.dir.parent().unwrap_or(&self.dir)
+    }
+
+    /// Keep the identity of the file just saved as `name`, in the trace.
+    fn note_identity(&mut self, name: &str, original: &str) -> std::io::Result<()> {
+        let t = std::time::Instant::now();
+        let id = FileIdentity::of(&self.dir.join(name), name, original)?;
+        self.hashing += t.elapsed();
+        append_identity(self.trace_dir(), &id)?;
+        self.identities.push(id);
+        Ok(())
+    }
+
+    /// At the end of the recording: a saved file that changed while the
+    /// program ran (a file it wrote through a mapping) gets the identity
+    /// it has now, which is what a replay will find.
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        let mut changed = false;
+        for id in &mut self.identities {
+            let path = self.dir.join(&id.saved);
+            let Ok(md) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if id.same_stat(&md) {
+                continue;
+            }
+            log::info!(
+                "{} changed while recording; keeping its identity at the end",
+                id.original
+            );
+            let t = std::time::Instant::now();
+            *id = FileIdentity::of(&path, &id.saved, &id.original)?;
+            self.hashing += t.elapsed();
+            changed = true;
+        }
+        if changed {
+            write_identities(self.trace_dir(), &self.identities)?;
+        }
+        log::info!(
+            "checksummed {} saved files in {:.1} ms",
+            self.identities.len(),
+            self.hashing.as_secs_f64() * 1e3
+        );
+        Ok(())
     }
 
     /// Save the file whose contents are readable at `source` (a path, or a
@@ -66,6 +121,7 @@ impl FileSaver {
         if !linked {
             std::fs::copy(source, &dest)?;
         }
+        self.note_identity(&name, original)?;
         self.saved.insert(key, name.clone());
         Ok(SavedFile {
             original: original.to_string(),

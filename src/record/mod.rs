@@ -38,6 +38,8 @@ pub enum RecordError {
     Task(#[from] TaskError),
     #[error("cannot open the branch counter on the program: {0}; set REWIND_NO_PMU=1 to record without it")]
     Counter(std::io::Error),
+    #[error("{0}")]
+    Cpu(String),
     #[error("cannot save {path} into the trace: {source}")]
     SaveFile {
         path: String,
@@ -71,6 +73,9 @@ pub struct RecordOptions {
     /// command line points `latest-trace` at it then, so that even a
     /// recording whose rewind is killed is the latest).
     pub on_start: Option<fn(&Path)>,
+    /// The CPU to bind the recorded processes to (default: the one rewind
+    /// runs on when it starts).
+    pub cpu: Option<usize>,
 }
 
 /// How a recording went.
@@ -117,39 +122,38 @@ fn program_env(extra: &[String]) -> Vec<String> {
     env
 }
 
-/// The CPUID leaves that describe the features programs select code by.
-#[cfg(target_arch = "x86_64")]
-pub fn cpuid_records() -> Vec<CpuidRecord> {
-    let mut v = Vec::new();
-    let max = sys::cpuid(0, 0)[0];
-    for (leaf, sub) in [
-        (0, 0),
-        (1, 0),
-        (7, 0),
-        (7, 1),
-        (0xd, 0),
-        (0xd, 1),
-        (0x14, 0),
-    ] {
-        if leaf > max {
-            continue;
-        }
-        let r = sys::cpuid(leaf, sub);
-        let mut rec = CpuidRecord {
+/// This machine's CPUID answers as the header keeps them (run on the CPU
+/// the recording is bound to).
+pub fn cpuid_records(facts: &crate::arch::cpu::CpuFacts) -> Vec<CpuidRecord> {
+    facts
+        .cpuid
+        .iter()
+        .map(|&(leaf, subleaf, [eax, ebx, ecx, edx])| CpuidRecord {
             leaf,
-            subleaf: sub,
-            eax: r[0],
-            ebx: r[1],
-            ecx: r[2],
-            edx: r[3],
-        };
-        if leaf == 1 {
-            // Bits 31-24 of ebx are the initial APIC id: which CPU we ran on.
-            rec.ebx &= 0x00ff_ffff;
-        }
-        v.push(rec);
+            subleaf,
+            eax,
+            ebx,
+            ecx,
+            edx,
+        })
+        .collect()
+}
+
+/// The CPU to bind the recording to: `--cpu N` when it exists here, else
+/// the one rewind runs on now.
+fn choose_cpu(requested: Option<usize>) -> Result<usize, RecordError> {
+    let Some(cpu) = requested else {
+        return Ok(sys::current_cpu());
+    };
+    let allowed = sys::allowed_cpus();
+    if allowed.contains(&cpu) {
+        Ok(cpu)
+    } else {
+        Err(RecordError::Cpu(format!(
+            "--cpu {cpu}: there is no CPU {cpu} that rewind may run on here (available: {})",
+            crate::arch::cpu::cpu_list(&allowed)
+        )))
     }
-    v
 }
 
 fn uname() -> (String, String) {
@@ -314,6 +318,8 @@ struct Recorder {
     /// Children of vfork that have not yet run a new program or ended:
     /// child pid -> the parent thread that waits for it, and its process.
     vfork_parents: std::collections::BTreeMap<i32, (i32, nix::unistd::Pid)>,
+    /// CPUID faults in the program, and rewind records its answers.
+    trap_cpuid: bool,
 }
 
 /// Record `opts.argv` into `opts.trace_dir`.
@@ -335,8 +341,10 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
     let cwd = std::env::current_dir()
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "/".into());
-    let cpu = sys::current_cpu();
-    let _ = sys::pin_to_cpu(cpu);
+    let cpu = choose_cpu(opts.cpu)?;
+    sys::pin_to_cpu(cpu)
+        .map_err(|e| RecordError::Cpu(format!("cannot bind rewind to CPU {cpu}: {e}")))?;
+    let cpu_facts = crate::tracee::cpu::this_machine(Arch::host());
     let ticks = crate::ticks::detect();
     log::info!("recording with {}", ticks.describe());
     let (hostname, kernel) = uname();
@@ -365,7 +373,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
     let header = Header {
         arch: Arch::host(),
         ticks,
-        cpuid: cpuid_records(),
+        cpuid: cpuid_records(&cpu_facts),
         argv: opts.argv.clone(),
         env: env.clone(),
         cwd,
@@ -378,6 +386,13 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0),
+        cpu: Some(cpu as u32),
+        hwcaps: cpu_facts.auxv.clone(),
+        cpuid_mode: Some(crate::arch::cpu::CpuidMode::for_recording(
+            Arch::host(),
+            crate::tracee::cpu::cpuid_faulting(),
+            std::env::var_os("REWIND_NO_CPUID_FAULTING").is_some_and(|v| v != "0"),
+        )),
     };
     let counter_event = match &header.ticks {
         crate::trace::TickMode::Pmu { event, .. } => Some(*event),
@@ -412,6 +427,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         None => None,
     };
     let root = task.pid;
+    let trap_cpuid = header.cpuid_mode == Some(crate::arch::cpu::CpuidMode::Recorded);
     let mut rec = Recorder {
         counter,
         counter_event,
@@ -437,12 +453,16 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         pending_stop: None,
         own_outputs: output::OwnOutputs::of_rewind(),
         vfork_parents: Default::default(),
+        trap_cpuid,
     };
     let ran = rec.record_exec().and_then(|()| rec.run());
     sys::stop_seen();
     let error = match ran {
         Ok(exit) => {
             rec.writer.flush()?;
+            if let Err(e) = rec.saver.finish() {
+                log::warn!("cannot update the identities of the saved files: {e}");
+            }
             return Ok(RecordOutcome {
                 exit: Some(exit),
                 cut: None,
@@ -539,6 +559,9 @@ impl Recorder {
     }
 
     fn record_exec(&mut self) -> Result<(), RecordError> {
+        if self.trap_cpuid {
+            crate::tracee::cpu::make_cpuid_fault(&self.task, self.arch, true)?;
+        }
         let (regs, stack, maps, auxv) = self.initial_state()?;
         self.writer.push(&Event::Exec {
             pid: self.task.pid.as_raw(),
@@ -854,6 +877,11 @@ impl Recorder {
                 r.rax = t & 0xffff_ffff;
                 r.rdx = t >> 32;
                 r.rcx = aux as u64;
+            }
+            // Asked on the CPU the program is bound to, as it would have.
+            TimeInsn::Cpuid => {
+                let [a, b, c, d] = sys::cpuid(r.rax as u32, r.rcx as u32);
+                (r.rax, r.rbx, r.rcx, r.rdx) = (a as u64, b as u64, c as u64, d as u64);
             }
         }
         r.rip += insn.size();

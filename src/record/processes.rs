@@ -52,6 +52,11 @@ impl Recorder {
             task.restore_syscall_regs(nr, args)?;
             log::debug!("process {} forked {child}", self.task.pid);
             self.park_new_task(task)?;
+            // The parent goes on after a fork with a fresh slice, as the
+            // kernel lets it by default: how much of its slice went on
+            // before (its start-up, slowed by trapped CPUID instructions
+            // and by load) does not decide which process runs next.
+            self.slice_start = std::time::Instant::now();
         }
         let ranges: Vec<(u64, usize)> = fork::parent_tid_ptr(&args)
             .filter(|_| self.arch.syscall_name(nr) == "clone")
@@ -309,6 +314,9 @@ impl Recorder {
                     .collect()
             })
             .unwrap_or_default();
+        if self.trap_cpuid {
+            crate::tracee::cpu::make_cpuid_fault(&self.task, self.arch, false)?;
+        }
         let (regs, stack, maps, auxv) = self.initial_state()?;
         log::debug!("process {pid} runs {exe_path}");
         self.writer.push(&Event::Execve {

@@ -8,6 +8,7 @@ pub mod debugregs;
 pub mod divergence;
 pub mod focus;
 pub mod hw;
+mod identity;
 mod output;
 mod position;
 mod processes;
@@ -29,6 +30,7 @@ use crate::tracee::spawn::{spawn, SpawnError, SpawnSpec};
 use crate::tracee::{maps, sys, Resume, Stop, Task, TaskError};
 pub use divergence::Divergence;
 pub use hw::PointKind;
+pub use identity::ReplayOptions;
 pub use position::{push as position_push, Position, Segment};
 pub use snapshot::Snapshot;
 
@@ -57,6 +59,10 @@ pub enum ReplayError {
          a hit may have been missed, please try again"
     )]
     LostTrap { ip: u64 },
+    /// This machine cannot reproduce the recording (another CPU, other CPU
+    /// features, a saved file changed): refused before starting.
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// The plain anchor search gives up after this many arrivals at the
@@ -218,7 +224,9 @@ pub struct ReplaySession {
     /// The running thread sits at a syscall entry that its `SyscallEntry`
     /// event consumed; its `Syscall` event replays it without resuming.
     at_entry: bool,
-    warned_cpuid: bool,
+    /// The CPU the replayed processes are bound to, and whether CPUID
+    /// faults in them.
+    machine: identity::Machine,
     warned_counter: bool,
     /// A breakpoint of our own at the anchor of the next event (an
     /// asynchronous signal): its address and the byte under it.
@@ -272,6 +280,12 @@ pub struct ReplaySession {
 impl ReplaySession {
     /// Open `trace` and start the program, stopped at its first instruction.
     pub fn open(trace: &Path, echo: Echo) -> Result<ReplaySession> {
+        Self::open_with(trace, echo, &ReplayOptions::default())
+    }
+
+    /// Open `trace` with `opts` saying which CPU to use and whether to go
+    /// on when this machine's CPU differs from the recording one.
+    pub fn open_with(trace: &Path, echo: Echo, opts: &ReplayOptions) -> Result<ReplaySession> {
         let reader = TraceReader::open(trace)?;
         let arch = reader.header().arch;
         if arch != Arch::host() {
@@ -284,7 +298,8 @@ impl ReplaySession {
         if events.is_empty() {
             return Err(ReplayError::Empty);
         }
-        let task = start(&reader, &events)?;
+        let machine = identity::prepare(&reader, opts)?;
+        let task = start(&reader, &events, machine)?;
         let pid = task.pid.as_raw();
         let main_tid = events.first().map(|e| e.tid()).unwrap_or(pid);
         let processes = crate::trace::processes::ProcessTable::of(&events, arch);
@@ -311,7 +326,7 @@ impl ReplaySession {
             at_entry: false,
             anchor_tried: None,
             anchor_visits: (usize::MAX, 0),
-            warned_cpuid: false,
+            machine,
             warned_counter: false,
             anchor: None,
             at_signal_stop: false,
@@ -335,7 +350,6 @@ impl ReplaySession {
         };
         s.open_counter(0);
         s.enable_fork_tracing()?;
-        s.check_cpuid();
         // Checkpoint copies outlive the replayed process that made them:
         // keep them below us rather than handed to init.
         if let Err(e) = nix::sys::prctl::set_child_subreaper(true) {
@@ -347,7 +361,7 @@ impl ReplaySession {
     /// Start again from the first instruction (breakpoints are kept).
     pub fn restart(&mut self) -> Result<()> {
         self.kill_process();
-        self.task = start(&self.reader, &self.events)?;
+        self.task = start(&self.reader, &self.events, self.machine)?;
         self.interrupt_pid
             .store(self.task.pid.as_raw(), Ordering::SeqCst);
         let main_tid = self.events.first().map(|e| e.tid()).unwrap_or(0);
@@ -385,21 +399,6 @@ impl ReplaySession {
             self.add_breakpoint(a)?;
         }
         Ok(())
-    }
-
-    fn check_cpuid(&mut self) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let here = crate::record::cpuid_records();
-            let rec = &self.reader.header().cpuid;
-            if !self.warned_cpuid && &here != rec {
-                self.warned_cpuid = true;
-                eprintln!(
-                    "rewind: warning: this CPU's features (CPUID) differ from the recording machine's; \
-                     libraries that choose code by CPU features may diverge"
-                );
-            }
-        }
     }
 
     pub fn header(&self) -> &crate::trace::Header {
@@ -1570,7 +1569,7 @@ impl Drop for ReplaySession {
 }
 
 /// Spawn the program for replay and put it in its recorded initial state.
-fn start(reader: &TraceReader, events: &[Event]) -> Result<Task> {
+fn start(reader: &TraceReader, events: &[Event], machine: identity::Machine) -> Result<Task> {
     let h = reader.header();
     let Some(Event::Exec {
         regs,
@@ -1585,20 +1584,35 @@ fn start(reader: &TraceReader, events: &[Event]) -> Result<Task> {
         check_interp(reader, interp)?;
     }
     let exe = reader.saved_file(&h.exe.saved);
-    let cpu = sys::current_cpu();
-    let _ = sys::pin_to_cpu(cpu);
     let task = spawn(&SpawnSpec {
         path: &exe.to_string_lossy(),
         argv: &h.argv,
         env: &h.env,
         cwd: None,
-        cpu,
+        cpu: machine.cpu,
         own_pgrp: true,
     })?;
+    if machine.trap_cpuid {
+        crate::tracee::cpu::make_cpuid_fault(&task, h.arch, true)?;
+    }
     check_initial_maps(&task, h.arch, events, 0, rec_maps)?;
-    task.write_mem(stack.addr, &stack.data)?;
+    put_initial_stack(&task, stack)?;
     task.set_regs(regs)?;
     Ok(task)
+}
+
+/// Put a new program's recorded initial stack in place. The replay's
+/// kernel laid out its own (the saved copy's longer path makes it larger),
+/// which may reach below the recorded stack pointer, where the recorded
+/// program found never-used, zeroed stack: that is cleared, so that
+/// anchors on the stack (a switch in the loader's first frames) match.
+fn put_initial_stack(task: &Task, stack: &crate::trace::MemWrite) -> Result<()> {
+    let here = task.regs()?.sp();
+    if here < stack.addr && stack.addr - here <= 1 << 20 {
+        task.write_mem(here, &vec![0u8; (stack.addr - here) as usize])?;
+    }
+    task.write_mem(stack.addr, &stack.data)?;
+    Ok(())
 }
 
 /// A new program's address space, as the kernel laid it out, against the

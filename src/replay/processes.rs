@@ -211,13 +211,16 @@ impl ReplaySession {
                 -(result as i64)
             )));
         }
+        if self.machine.trap_cpuid {
+            crate::tracee::cpu::make_cpuid_fault(&self.task, self.arch, false)?;
+        }
         // The process's other threads went with the old program (let past
         // their ends on the way).
         self.threads.retain(|_, p| p.task().pid != pid);
         self.syscall_insn = None;
         self.anchor = None;
         super::check_initial_maps(&self.task, self.arch, &self.events, self.next, &maps)?;
-        self.task.write_mem(stack.addr, &stack.data)?;
+        super::put_initial_stack(&self.task, &stack)?;
         self.task.set_regs(&start_regs)?;
         self.next += 1;
         if !self.current_in_focus() {

@@ -89,7 +89,23 @@ impl Timeline {
         echo: Echo,
         follow: Option<&crate::replay::focus::FocusSpec>,
     ) -> Result<Timeline> {
-        let mut session = ReplaySession::open(trace, echo)?;
+        Self::open_with(
+            trace,
+            echo,
+            follow,
+            &crate::replay::ReplayOptions::default(),
+        )
+    }
+
+    /// As [`Timeline::open_following`], with the replay's options (which
+    /// CPU, whether to go on when the CPU differs from the recording one).
+    pub fn open_with(
+        trace: &Path,
+        echo: Echo,
+        follow: Option<&crate::replay::focus::FocusSpec>,
+        opts: &crate::replay::ReplayOptions,
+    ) -> Result<Timeline> {
+        let mut session = ReplaySession::open_with(trace, echo, opts)?;
         session.follow(follow)?;
         Ok(Timeline {
             threaded: session.has_threads(),

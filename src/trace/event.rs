@@ -85,6 +85,29 @@ pub struct Header {
     pub rewind_version: String,
     /// Seconds since the epoch when recording started.
     pub started: u64,
+    /// The CPU the recorded processes were bound to; the replay binds to
+    /// the same one. None in traces written before it was kept.
+    pub cpu: Option<u32>,
+    /// The auxv hardware capability words of the recording machine
+    /// (AT_HWCAP, AT_HWCAP2: key and value).
+    pub hwcaps: Vec<(u64, u64)>,
+    /// How the program's CPUID instructions ran: natively, or trapped and
+    /// recorded (CPUID faulting). None in older traces (natively).
+    pub cpuid_mode: Option<crate::arch::cpu::CpuidMode>,
+}
+
+impl Header {
+    /// The recording machine's CPU identity, for comparison with another.
+    pub fn cpu_facts(&self) -> crate::arch::cpu::CpuFacts {
+        crate::arch::cpu::CpuFacts {
+            cpuid: self
+                .cpuid
+                .iter()
+                .map(|c| (c.leaf, c.subleaf, [c.eax, c.ebx, c.ecx, c.edx]))
+                .collect(),
+            auxv: self.hwcaps.clone(),
+        }
+    }
 }
 
 /// A range of memory with the bytes found or written there.
@@ -189,7 +212,9 @@ pub enum Event {
         auxv: Vec<u8>,
     },
     Syscall(SyscallEvent),
-    /// A trapped time-counter read (RDTSC, RDTSCP, CNTVCT_EL0).
+    /// A trapped time-counter read (RDTSC, RDTSCP, CNTVCT_EL0), or a trapped
+    /// CPUID (where the kernel can make it fault): the registers before
+    /// and after the instruction rewind emulated.
     TimeCounter {
         tid: i32,
         regs: Regs,
@@ -482,6 +507,46 @@ mod serde_bytes_compat {
 /// Events as formats 1 and 2 wrote them, for reading older traces.
 pub mod legacy {
     use super::*;
+
+    /// The header as formats 1 to 6 wrote it before it kept the CPU the
+    /// recording was bound to and the hardware capability words.
+    #[derive(Deserialize)]
+    pub struct Header {
+        pub arch: Arch,
+        pub ticks: TickMode,
+        pub cpuid: Vec<CpuidRecord>,
+        pub argv: Vec<String>,
+        pub env: Vec<String>,
+        pub cwd: String,
+        pub exe: SavedFile,
+        pub interp: Option<SavedFile>,
+        pub hostname: String,
+        pub kernel: String,
+        pub rewind_version: String,
+        pub started: u64,
+    }
+
+    impl From<Header> for super::Header {
+        fn from(h: Header) -> super::Header {
+            super::Header {
+                arch: h.arch,
+                ticks: h.ticks,
+                cpuid: h.cpuid,
+                argv: h.argv,
+                env: h.env,
+                cwd: h.cwd,
+                exe: h.exe,
+                interp: h.interp,
+                hostname: h.hostname,
+                kernel: h.kernel,
+                rewind_version: h.rewind_version,
+                started: h.started,
+                cpu: None,
+                hwcaps: Vec::new(),
+                cpuid_mode: None,
+            }
+        }
+    }
 
     #[allow(clippy::large_enum_variant)]
     #[derive(Deserialize)]

@@ -5,18 +5,20 @@
 //!   postcard and compressed with lz4, preceded by its lengths and a CRC32.
 //!   Frames are only appended, so a recording cut short (the program or
 //!   rewind killed) still reads up to its last whole frame;
-//! - `files/`: copies (or hard links) of the executable and mapped files.
+//! - `files/`: copies (or hard links) of the executable and mapped files,
+//!   and `files.ids`: what each was when saved (see [`files`]).
 //!
 //! Writer and reader, nothing else.
 
 pub mod event;
+pub mod files;
 pub mod processes;
 mod reader;
 mod writer;
 
 pub use event::*;
 pub use reader::{EventStream, TraceEnd, TraceReader};
-pub use writer::TraceWriter;
+pub use writer::{rewrite_header, TraceWriter};
 
 use std::path::PathBuf;
 

@@ -193,10 +193,24 @@ fn decode_header(bytes: &[u8], dir: &Path) -> Result<Header, TraceError> {
             detail: "checksum mismatch".into(),
         });
     }
-    postcard::from_bytes(body).map_err(|e| TraceError::BadHeader {
-        path,
+    let bad = |e: postcard::Error| TraceError::BadHeader {
+        path: path.clone(),
         detail: e.to_string(),
-    })
+    };
+    if version < 6 {
+        return postcard::from_bytes::<crate::trace::event::legacy::Header>(body)
+            .map(Header::from)
+            .map_err(bad);
+    }
+    // Format 6 traces written before the header kept the CPU identity
+    // end where the older header does: the current header does not decode
+    // from them (it would read past the end), the older one does.
+    match postcard::from_bytes::<Header>(body) {
+        Ok(h) => Ok(h),
+        Err(e) => postcard::from_bytes::<crate::trace::event::legacy::Header>(body)
+            .map(Header::from)
+            .map_err(|_| bad(e)),
+    }
 }
 
 /// Events read frame by frame. Damage ends the stream; [`EventStream::end`]

@@ -27,6 +27,9 @@ fn header() -> Header {
         kernel: "k".into(),
         rewind_version: "0".into(),
         started: 0,
+        cpu: Some(1),
+        hwcaps: vec![(16, 0xbfebfbff), (26, 2)],
+        cpuid_mode: Some(crate::arch::cpu::CpuidMode::Recorded),
     }
 }
 
@@ -218,4 +221,63 @@ fn garbage_and_other_versions_are_refused_clearly() {
     assert!(e.to_string().contains("no such trace"), "{e}");
     let _ = std::fs::remove_dir_all(&d);
     let _ = std::fs::remove_dir_all(&n);
+}
+
+/// A header as the format `version` wrote it before it kept the CPU
+/// identity (the same fields, in order, without the last three).
+fn write_old_header(dir: &std::path::Path, version: u32) {
+    let h = header();
+    let body = postcard::to_stdvec(&(
+        h.arch,
+        h.ticks.clone(),
+        vec![CpuidRecord {
+            leaf: 1,
+            subleaf: 0,
+            eax: 0x506e3,
+            ebx: 0x800,
+            ecx: 0x7ffafbbf,
+            edx: 0xbfebfbff,
+        }],
+        h.argv.clone(),
+        h.env.clone(),
+        h.cwd.clone(),
+        h.exe.clone(),
+        h.interp.clone(),
+        h.hostname.clone(),
+        h.kernel.clone(),
+        h.rewind_version.clone(),
+        h.started,
+    ))
+    .unwrap();
+    let mut bytes = HEADER_MAGIC.to_vec();
+    bytes.extend_from_slice(&version.to_le_bytes());
+    bytes.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+    bytes.extend_from_slice(&body);
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join(HEADER_FILE), bytes).unwrap();
+}
+
+#[test]
+fn headers_without_cpu_identity_still_read() {
+    for version in [5, 6] {
+        let d = tmpdir(&format!("old-header-{version}"));
+        write_old_header(&d, version);
+        let r = TraceReader::open(&d).unwrap_or_else(|e| panic!("format {version}: {e}"));
+        let h = r.header();
+        assert_eq!(h.argv, header().argv);
+        assert_eq!(h.cpuid.len(), 1);
+        assert_eq!(h.cpu, None);
+        assert!(h.hwcaps.is_empty());
+        assert_eq!(h.cpuid_mode, None);
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}
+
+#[test]
+fn the_cpu_identity_round_trips() {
+    let d = tmpdir("cpu-identity");
+    drop(TraceWriter::create(&d, &header()).unwrap());
+    let r = TraceReader::open(&d).unwrap();
+    assert_eq!(r.header(), &header());
+    let _ = std::fs::remove_dir_all(&d);
 }

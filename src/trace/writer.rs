@@ -34,13 +34,8 @@ impl TraceWriter {
     /// empty) and write the header.
     pub fn create(dir: &Path, header: &Header) -> Result<TraceWriter, TraceError> {
         std::fs::create_dir_all(dir.join(FILES_DIR)).map_err(io("create", dir))?;
+        let h = header_bytes(header)?;
         let hpath = dir.join(HEADER_FILE);
-        let body = postcard::to_stdvec(header).map_err(|e| TraceError::Encode(e.to_string()))?;
-        let mut h = Vec::with_capacity(body.len() + 16);
-        h.extend_from_slice(HEADER_MAGIC);
-        h.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        h.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
-        h.extend_from_slice(&body);
         std::fs::write(&hpath, &h).map_err(io("write", &hpath))?;
         let epath = dir.join(EVENTS_FILE);
         let events = OpenOptions::new()
@@ -106,6 +101,40 @@ impl TraceWriter {
         self.pending_count = 0;
         Ok(())
     }
+}
+
+fn header_bytes(header: &Header) -> Result<Vec<u8>, TraceError> {
+    let body = postcard::to_stdvec(header).map_err(|e| TraceError::Encode(e.to_string()))?;
+    let mut h = Vec::with_capacity(body.len() + 16);
+    h.extend_from_slice(HEADER_MAGIC);
+    h.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    h.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+    h.extend_from_slice(&body);
+    Ok(h)
+}
+
+/// Replace the header of the existing trace in `dir` (written aside, then
+/// renamed over the old one). Tools and tests that edit a trace use it; the
+/// events must still match the header's format version.
+pub fn rewrite_header(dir: &Path, header: &Header) -> Result<(), TraceError> {
+    let hpath = dir.join(HEADER_FILE);
+    let old = std::fs::read(&hpath).map_err(io("read", &hpath))?;
+    let version = old
+        .get(8..12)
+        .map_or(0, |v| u32::from_le_bytes([v[0], v[1], v[2], v[3]]));
+    // Formats 1 and 2 have events of another shape: their header must keep
+    // its version.
+    if version < 3 {
+        return Err(TraceError::OlderVersion {
+            path: dir.to_path_buf(),
+            found: version,
+            ours: FORMAT_VERSION,
+        });
+    }
+    let h = header_bytes(header)?;
+    let tmp = dir.join(format!("{HEADER_FILE}.tmp"));
+    std::fs::write(&tmp, &h).map_err(io("write", &tmp))?;
+    std::fs::rename(&tmp, &hpath).map_err(io("replace", &hpath))
 }
 
 impl Drop for TraceWriter {

@@ -2,6 +2,7 @@
 //! and waiting, injected syscalls. Everything here is mechanism; policy
 //! (what to record, what to emulate) lives in `record/` and `replay/`.
 
+pub mod cpu;
 pub mod fds;
 pub mod maps;
 pub mod spawn;
@@ -43,6 +44,9 @@ pub enum TaskError {
     /// it waited for a thread.
     #[error("rewind received {}", crate::trace::signal_name(*.sig))]
     Interrupted { sig: i32 },
+    /// Something the machine or the architecture cannot do for us.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 type Result<T> = std::result::Result<T, TaskError>;

@@ -95,6 +95,66 @@ pub fn cpuid(leaf: u32, subleaf: u32) -> [u32; 4] {
     [r.eax, r.ebx, r.ecx, r.edx]
 }
 
+/// The CPU's answer to CPUID leaf/subleaf, where there is a CPUID
+/// instruction.
+pub fn cpuid_if_any(leaf: u32, subleaf: u32) -> Option<[u32; 4]> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        Some(cpuid(leaf, subleaf))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (leaf, subleaf);
+        None
+    }
+}
+
+/// An entry of rewind's own auxiliary vector (AT_HWCAP...): what the kernel
+/// tells every program about this machine. 0 when absent.
+pub fn auxv_value(key: u64) -> u64 {
+    // SAFETY: getauxval takes an integer and returns one; it reads the
+    // process's own auxiliary vector.
+    unsafe { libc::getauxval(key as libc::c_ulong) as u64 }
+}
+
+/// Ask the kernel whether it can make CPUID fault: `arch_prctl(
+/// ARCH_SET_CPUID, 1)` keeps CPUID enabled for rewind (no change), and
+/// fails with ENODEV where the processor or hypervisor cannot trap it.
+/// Err(errno); EINVAL where the architecture has no CPUID.
+pub fn probe_cpuid_faulting() -> Result<(), i32> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: arch_prctl(ARCH_SET_CPUID, 1) takes integers only and
+        // leaves CPUID enabled for the calling thread.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_arch_prctl,
+                crate::arch::x86_64::cpu::ARCH_SET_CPUID,
+                1u64,
+            )
+        };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(nix::errno::Errno::last_raw())
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        Err(libc::EINVAL)
+    }
+}
+
+/// The CPUs the calling thread may run on.
+pub fn allowed_cpus() -> Vec<usize> {
+    match nix::sched::sched_getaffinity(Pid::from_raw(0)) {
+        Ok(set) => (0..nix::sched::CpuSet::count())
+            .filter(|&c| set.is_set(c).unwrap_or(false))
+            .collect(),
+        Err(_) => vec![current_cpu()],
+    }
+}
+
 /// The time-stamp counter, as RDTSC reads it.
 #[cfg(target_arch = "x86_64")]
 pub fn rdtsc() -> u64 {

@@ -1,6 +1,7 @@
 //! aarch64 facts: registers, syscalls, instructions. Plain data, compiled and
 //! tested on every host.
 
+pub mod cpu;
 pub mod regs;
 pub mod syscalls;
 

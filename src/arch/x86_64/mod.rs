@@ -1,5 +1,6 @@
 //! x86_64 facts: registers, syscalls, instructions.
 
+pub mod cpu;
 pub mod regs;
 pub mod syscalls;
 
@@ -12,18 +13,24 @@ pub const RDTSCP_INSN: [u8; 3] = [0x0f, 0x01, 0xf9];
 /// `int3`: cc.
 pub const BREAKPOINT_INSN: u8 = 0xcc;
 
-/// A time-counter instruction found at an address.
+/// `cpuid`: 0f a2.
+pub const CPUID_INSN: [u8; 2] = [0x0f, 0xa2];
+
+/// An instruction that traps (SIGSEGV) for rewind to emulate and record:
+/// the time-counter reads (PR_SET_TSC), and CPUID where the kernel can make
+/// it fault (ARCH_SET_CPUID). A `TimeCounter` event holds either.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimeInsn {
     Rdtsc,
     Rdtscp,
+    Cpuid,
 }
 
 impl TimeInsn {
     /// Length of the instruction in bytes.
     pub fn size(self) -> u64 {
         match self {
-            TimeInsn::Rdtsc => 2,
+            TimeInsn::Rdtsc | TimeInsn::Cpuid => 2,
             TimeInsn::Rdtscp => 3,
         }
     }
@@ -34,6 +41,8 @@ impl TimeInsn {
             Some(TimeInsn::Rdtsc)
         } else if code.starts_with(&RDTSCP_INSN) {
             Some(TimeInsn::Rdtscp)
+        } else if code.starts_with(&CPUID_INSN) {
+            Some(TimeInsn::Cpuid)
         } else {
             None
         }
@@ -52,6 +61,8 @@ mod tests {
             Some(TimeInsn::Rdtscp)
         );
         assert_eq!(TimeInsn::decode(&[0x0f, 0x05]), None);
+        assert_eq!(TimeInsn::decode(&[0x0f, 0xa2, 0x90]), Some(TimeInsn::Cpuid));
+        assert_eq!(TimeInsn::Cpuid.size(), 2);
         assert_eq!(TimeInsn::decode(&[0x0f]), None);
     }
 }
