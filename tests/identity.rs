@@ -97,7 +97,8 @@ fn apic_id_replays_on_the_recorded_cpu() {
 }
 
 /// A trace recorded on CPU 0 replayed with `--cpu 1` (CPUID natively):
-/// the user is warned that CPU-dependent output may differ, and it does.
+/// the user is warned that CPU-dependent output may differ, and where it
+/// does the replay stops at the first write that differs.
 #[test]
 fn cpu_override_warns_and_runs_there() {
     let test = "cpu_override_warns_and_runs_there";
@@ -120,12 +121,16 @@ fn cpu_override_warns_and_runs_there() {
         "no warning about the other CPU:\n{}",
         rep.describe()
     );
-    let rec1 = record_with(&dir, &dir.join("t1"), &["--cpu", "1"], &prog, &[], None);
-    assert_eq!(
-        apic_lines(&rep),
-        apic_lines(&rec1),
-        "the replay did not run on CPU 1"
+    // The program printed another APIC id there: the replay checks the
+    // bytes of every write, so it stops at that write rather than show
+    // other output.
+    assert_eq!(rep.code(), Some(3), "{}", rep.describe());
+    assert!(
+        rep.stderr_str().contains("diverged") && rep.stderr_str().contains("write(1"),
+        "{}",
+        rep.describe()
     );
+    assert!(apic_lines(&rep).is_empty(), "{}", rep.describe());
 }
 
 /// Where the kernel can make CPUID fault, the program's CPUID answers are
