@@ -20,9 +20,6 @@ use crate::tracee::sys;
 /// How long a signal may be held back waiting for a syscall.
 pub const DEFER_LIMIT: Duration = Duration::from_millis(50);
 
-/// si_code of a signal sent with tgkill.
-const SI_TKILL: i32 = -6;
-
 /// A signal held back, with its original siginfo.
 #[derive(Clone, Debug)]
 pub struct Deferred {
@@ -79,40 +76,4 @@ impl Deferrals {
     }
 }
 
-/// Whether a signal with raw siginfo `info` was sent by rewind itself
-/// (tgkill from this process).
-pub fn is_ours(info: &[u8]) -> bool {
-    if info.len() < 20 {
-        return false;
-    }
-    let code = crate::tracee::siginfo_code(info);
-    let pid = i32::from_le_bytes([info[16], info[17], info[18], info[19]]);
-    code == SI_TKILL && pid == std::process::id() as i32
-}
-
-/// Whether a stop for `sig` is the SIGSTOP our own timer sent.
-pub fn is_our_stop(sig: i32, info: &[u8]) -> bool {
-    sig == libc::SIGSTOP && is_ours(info)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn info(code: i32, pid: i32) -> Vec<u8> {
-        let mut v = vec![0u8; 128];
-        v[0..4].copy_from_slice(&libc::SIGSTOP.to_le_bytes());
-        v[8..12].copy_from_slice(&code.to_le_bytes());
-        v[16..20].copy_from_slice(&pid.to_le_bytes());
-        v
-    }
-
-    #[test]
-    fn recognizes_our_own_stop_only() {
-        let me = std::process::id() as i32;
-        assert!(is_our_stop(libc::SIGSTOP, &info(SI_TKILL, me)));
-        assert!(!is_our_stop(libc::SIGSTOP, &info(SI_TKILL, me + 1)));
-        assert!(!is_our_stop(libc::SIGSTOP, &info(0, me)));
-        assert!(!is_our_stop(libc::SIGTSTP, &info(SI_TKILL, me)));
-    }
-}
+pub use crate::tracee::stops::{is_our_stop, is_ours};

@@ -138,7 +138,7 @@ fn next_arrival(task: &Task, addr: u64) -> Result<Option<Arrival>> {
                 return Ok(Some(Arrival::now(task)?))
             }
             // A late stop of our chunk timer: go on.
-            Stop::Signal { sig, info } if crate::record::signals::is_our_stop(sig, &info) => {}
+            Stop::Signal { sig, info } if crate::tracee::stops::is_our_stop(sig, &info) => {}
             _ => return Ok(None),
         }
     }
@@ -390,7 +390,7 @@ impl ReplaySession {
         if self.anchor_tried == Some(self.next)
             || self.pending_signal.is_some()
             || self.injecting.is_some()
-            || self.syscall_insn.is_none()
+            || self.syscall_insn().is_none()
             || !(self.triggers_suspended || (self.breakpoints.is_empty() && self.hw.is_empty()))
         {
             return None;
@@ -428,7 +428,7 @@ impl ReplaySession {
             stack: want_stack,
         };
         self.anchor_tried = Some(self.next);
-        let Some(insn) = self.syscall_insn else {
+        let Some(insn) = self.syscall_insn() else {
             return Ok(());
         };
         // Already there (a signal at a syscall's exit, say): nothing to

@@ -205,8 +205,9 @@ pub struct ReplaySession {
     pending_signal: Option<i32>,
     ended: Option<EndKind>,
     echo: Echo,
-    /// Address of a syscall instruction in the program, for injections.
-    syscall_insn: Option<u64>,
+    /// Address of a syscall instruction in each live process (by its
+    /// real pid), for injections: the last one its threads ran.
+    syscall_insns: BTreeMap<i32, u64>,
     interrupt_flag: Arc<AtomicBool>,
     interrupt_pid: Arc<AtomicI32>,
     /// The running thread's kernel id, for interrupts.
@@ -317,7 +318,7 @@ impl ReplaySession {
             pending_signal: None,
             ended: None,
             echo,
-            syscall_insn: None,
+            syscall_insns: BTreeMap::new(),
             interrupt_flag: Arc::new(AtomicBool::new(false)),
             interrupt_pid: Arc::new(AtomicI32::new(pid)),
             interrupt_tid: Arc::new(AtomicI32::new(pid)),
@@ -372,6 +373,7 @@ impl ReplaySession {
         self.anchor = None;
         self.at_signal_stop = false;
         self.anchor_visits = (usize::MAX, 0);
+        self.syscall_insns.clear();
         self.injecting = None;
         self.chain.clear();
         self.stdio = stdio::StdioFds::new(self.recorded_pid());
@@ -1008,6 +1010,16 @@ impl ReplaySession {
             self.current_tid
         );
         Err(Divergence::new(&self.events, self.next, self.arch, what).into())
+    }
+
+    /// A syscall instruction in the running thread's process.
+    pub(super) fn syscall_insn(&self) -> Option<u64> {
+        self.syscall_insns.get(&self.task.pid.as_raw()).copied()
+    }
+
+    /// The running thread's process has a syscall instruction at `addr`.
+    pub(super) fn set_syscall_insn(&mut self, addr: u64) {
+        self.syscall_insns.insert(self.task.pid.as_raw(), addr);
     }
 
     fn step_over_breakpoint(&mut self, mode: RunMode) -> Result<Option<StopReason>> {

@@ -61,6 +61,11 @@ impl ReplaySession {
             task.write_mem(a, &[b])?;
         }
         let counter = self.counter_for(child.as_raw(), 0);
+        // The child's memory is a copy of the parent's: the same syscall
+        // instruction.
+        if let Some(insn) = self.syscall_insn() {
+            self.syscall_insns.insert(task.pid.as_raw(), insn);
+        }
         self.threads.insert(rec_pid, Parked::new(task, counter));
         Ok(())
     }
@@ -217,7 +222,7 @@ impl ReplaySession {
         // The process's other threads went with the old program (let past
         // their ends on the way).
         self.threads.retain(|_, p| p.task().pid != pid);
-        self.syscall_insn = None;
+        self.syscall_insns.remove(&self.task.pid.as_raw());
         self.anchor = None;
         super::check_initial_maps(&self.task, self.arch, &self.events, self.next, &maps)?;
         super::put_initial_stack(&self.task, &stack)?;

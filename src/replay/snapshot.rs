@@ -31,6 +31,8 @@ pub struct Snapshot {
     current_tid: i32,
     /// The process's other threads.
     threads: Vec<ThreadCopy>,
+    /// A syscall instruction in the copy, for injections.
+    insn: u64,
 }
 
 /// What a parked thread needs to be made again in a restored copy.
@@ -87,7 +89,7 @@ impl ReplaySession {
                     .into(),
             ));
         }
-        let insn = self.syscall_insn.ok_or_else(|| {
+        let insn = self.syscall_insn().ok_or_else(|| {
             ReplayError::Unsupported(
                 "cannot take a checkpoint before the program's first syscall".into(),
             )
@@ -116,6 +118,7 @@ impl ReplaySession {
             ticks: self.ticks(),
             current_tid: self.current_tid,
             threads,
+            insn,
         })
     }
 
@@ -219,12 +222,12 @@ impl ReplaySession {
                 snap.pid()
             )));
         }
-        let insn = self.syscall_insn.ok_or_else(|| {
-            ReplayError::Unsupported("no syscall instruction known for a restore".into())
-        })?;
+        let insn = snap.insn;
         let task = snap.task.inject_fork(insn)?;
         self.kill_process();
         self.task = task;
+        self.syscall_insns.clear();
+        self.set_syscall_insn(insn);
         self.drop_threads(snap.current_tid);
         self.interrupt_pid
             .store(self.task.pid.as_raw(), std::sync::atomic::Ordering::SeqCst);

@@ -60,7 +60,7 @@ impl ReplaySession {
         self.check_ticks(idx, ev.ticks)?;
         // The running task's own syscall instruction: after an execve
         // or in another process, an older one may not be there.
-        self.syscall_insn = Some(regs.ip() - 2);
+        self.set_syscall_insn(regs.ip() - 2);
         self.next += 1;
         let nr = regs.syscall_nr();
         let action = if ev.refused {
@@ -425,7 +425,7 @@ impl ReplaySession {
 
     /// Run a syscall of our own in the task (it must be at a syscall stop).
     fn inject(&mut self, nr: u64, args: [u64; 6]) -> Result<u64> {
-        let insn = self.syscall_insn.ok_or_else(|| {
+        let insn = self.syscall_insn().ok_or_else(|| {
             ReplayError::Unsupported("no syscall instruction known for an injection".into())
         })?;
         Ok(self.task.inject_syscall(insn, nr, args)?)

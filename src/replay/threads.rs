@@ -199,7 +199,7 @@ impl ReplaySession {
             );
             return Err(self.regs_divergence(idx, &what, diffs));
         }
-        self.syscall_insn = Some(regs.ip() - 2);
+        self.set_syscall_insn(regs.ip() - 2);
         self.at_entry = true;
         self.echo_at_entry(idx, &regs);
         self.next += 1;

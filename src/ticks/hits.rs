@@ -18,7 +18,7 @@ use perf_event_open_sys as pe;
 
 /// The signal an overflow sends. The program never receives it: the
 /// tracer takes it at the signal stop and resumes without it.
-pub const COUNT_SIGNAL: i32 = libc::SIGSTKFLT;
+pub use crate::tracee::stops::COUNT_SIGNAL;
 
 /// What a counter counts (the debug-register condition).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

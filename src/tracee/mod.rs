@@ -6,6 +6,7 @@ pub mod cpu;
 pub mod fds;
 pub mod maps;
 pub mod spawn;
+pub mod stops;
 pub mod sys;
 
 use std::fs::File;
@@ -195,7 +196,7 @@ pub fn finish_exec(
                 Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
                     return Ok(ThreadExec::Ended(stop))
                 }
-                Stop::Signal { sig, info } if crate::record::signals::is_our_stop(sig, &info) => {
+                Stop::Signal { sig, info } if stops::is_our_stop(sig, &info) => {
                     ran.as_ref().unwrap_or(task).resume(Resume::Syscall, None)?;
                 }
                 stop => {
@@ -603,7 +604,7 @@ impl Task {
     fn wait_past_slice_stops(&self) -> Result<Stop> {
         loop {
             match self.wait()? {
-                Stop::Signal { sig, info } if crate::record::signals::is_our_stop(sig, &info) => {
+                Stop::Signal { sig, info } if stops::is_stray(sig, &info) => {
                     self.resume(Resume::Syscall, None)?;
                 }
                 stop => return Ok(stop),
