@@ -26,7 +26,7 @@ func main() {
 		wg.Add(1)
 		go func(id int) {
 			defer wg.Done()
-			results[id] = work(id+1, 3000000)
+			results[id] = work(id+1, 1500000)
 		}(g)
 	}
 	wg.Wait()
