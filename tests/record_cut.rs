@@ -366,6 +366,14 @@ fn open_pty() -> (std::fs::File, OwnedFd) {
         )
     };
     assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
+    // Neither end may leak into children that other tests start meanwhile
+    // (a rewind holding the master itself would block writing to a full
+    // terminal forever); the child's stdio gets its own copies.
+    for fd in [master, slave] {
+        // SAFETY: fcntl on descriptors we own, with an integer argument.
+        let r = unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+        assert_eq!(r, 0, "fcntl: {}", std::io::Error::last_os_error());
+    }
     // SAFETY: both descriptors were just opened for us and are owned by
     // nothing else.
     unsafe {
