@@ -92,11 +92,12 @@ impl Arrival {
         Ok(Arrival::read(task, task.regs()?))
     }
 
-    /// Whether this is the anchor: the same registers and stack checksum.
-    fn is(&self, want: &Regs, crc: u32) -> bool {
-        self.regs.sp() == want.sp()
-            && crate::trace::anchor_crc(&self.stack) == crc
-            && want.diff(&self.regs).is_empty()
+    /// Whether this is the anchor (`target`, the recorded state): the same
+    /// registers, stack checksum and stack window.
+    fn is(&self, target: &Arrival, crc: u32) -> bool {
+        self.regs.sp() == target.regs.sp()
+            && crate::trace::anchor_stack_matches(&self.stack, crc, &target.stack)
+            && target.regs.diff(&self.regs).is_empty()
     }
 
     /// The value of `var` (stack slots as 32-bit numbers).
@@ -317,7 +318,7 @@ fn inductions(first: &[Arrival]) -> Vec<Induction> {
 fn first_arrivals(
     task: &Task,
     addr: u64,
-    want: &Regs,
+    target: &Arrival,
     crc: u32,
 ) -> Result<std::result::Result<u64, Vec<Arrival>>> {
     let mut seen = Vec::new();
@@ -325,7 +326,7 @@ fn first_arrivals(
         let Some(at) = next_arrival(task, addr)? else {
             return Ok(Err(Vec::new()));
         };
-        if at.is(want, crc) {
+        if at.is(target, crc) {
             return Ok(Ok(k));
         }
         seen.push(at);
@@ -443,7 +444,7 @@ impl ReplaySession {
         // In a copy: the first arrivals, then each prediction.
         let copy = self.task.inject_fork(insn)?;
         self.at_signal_stop = false;
-        let first = first_arrivals(&copy, addr, &want, crc);
+        let first = first_arrivals(&copy, addr, &target, crc);
         copy.kill();
         let first = match first? {
             Ok(_) => return Ok(()), // among the first three: the plain search is quick
@@ -461,7 +462,7 @@ impl ReplaySession {
             let copy = self.task.inject_fork(insn)?;
             self.at_signal_stop = false;
             let found = (|| -> Result<bool> {
-                Ok(walk(&copy, addr, &route, &mut pace)? && Arrival::now(&copy)?.is(&want, crc))
+                Ok(walk(&copy, addr, &route, &mut pace)? && Arrival::now(&copy)?.is(&target, crc))
             })();
             copy.kill();
             if found? {
@@ -479,7 +480,7 @@ impl ReplaySession {
         // The thread itself, the same way.
         let ok = walk(&self.task, addr, &route, &mut pace)?;
         self.at_signal_stop = true;
-        if !ok || !Arrival::now(&self.task)?.is(&want, crc) {
+        if !ok || !Arrival::now(&self.task)?.is(&target, crc) {
             return Err(super::ReplayError::Unsupported(format!(
                 "going to a recorded switch point at {addr:#x} (route {route:?}), the thread did \
                  not arrive there as its copy did; the replay has diverged (please report this)"
@@ -505,7 +506,6 @@ impl ReplaySession {
         crc: u32,
         pace: &mut Pace,
     ) -> Result<Option<Vec<Leg>>> {
-        let want = target.regs;
         let mut legs: Vec<Leg> = Vec::new();
         for _ in 0..MAX_PHASES {
             let Some(ind) = inductions(&first).into_iter().next() else {
@@ -527,7 +527,7 @@ impl ReplaySession {
                 if !walk(&copy, addr, &legs, pace)? {
                     return Ok(None);
                 }
-                Ok(Some(first_arrivals(&copy, addr, &want, crc)?))
+                Ok(Some(first_arrivals(&copy, addr, target, crc)?))
             })();
             copy.kill();
             first = match next? {
@@ -547,7 +547,7 @@ impl ReplaySession {
                 });
                 let copy = self.task.inject_fork(insn)?;
                 let found = (|| -> Result<bool> {
-                    Ok(walk(&copy, addr, &route, pace)? && Arrival::now(&copy)?.is(&want, crc))
+                    Ok(walk(&copy, addr, &route, pace)? && Arrival::now(&copy)?.is(target, crc))
                 })();
                 copy.kill();
                 if found? {

@@ -1102,16 +1102,20 @@ impl ReplaySession {
 
     /// Whether the task is exactly at the anchor of the next event.
     pub(super) fn at_anchor(&self) -> Result<bool> {
-        let (want, stack_crc) = match self.events.get(self.next) {
+        let (want, stack_crc, window) = match self.events.get(self.next) {
             Some(Event::Signal {
                 synchronous: false,
                 regs,
                 stack_crc,
+                stack,
                 ..
             })
             | Some(Event::Preempt {
-                regs, stack_crc, ..
-            }) => (regs, stack_crc),
+                regs,
+                stack_crc,
+                stack,
+                ..
+            }) => (regs, stack_crc, stack),
             _ => return Ok(false),
         };
         let now = self.task.regs()?;
@@ -1126,9 +1130,13 @@ impl ReplaySession {
         if differs {
             return Ok(false);
         }
-        let (at, len) = crate::trace::stack_anchor_range(now.sp());
-        Ok(crc32fast::hash(&self.read_current(at, len)) == *stack_crc
-            && ticks::ticks_agree(self.next_async_ticks(), self.ticks()))
+        // The whole recorded window, not only its checksum (which covers
+        // the innermost frames): see `trace::anchor_stack_matches`.
+        let (at, len) = crate::trace::stack_window_range(now.sp());
+        Ok(
+            crate::trace::anchor_stack_matches(&self.read_current(at, len), *stack_crc, window)
+                && ticks::ticks_agree(self.next_async_ticks(), self.ticks()),
+        )
     }
 
     /// The running task's memory, with our breakpoint bytes hidden (the

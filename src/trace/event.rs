@@ -438,6 +438,17 @@ pub fn anchor_crc(window: &[u8]) -> u32 {
     crc32fast::hash(&window[..len.min(window.len())])
 }
 
+/// Whether the stack window read at an arrival ([`stack_window_range`]) is
+/// the anchor's: its first bytes have the recorded checksum and, where the
+/// event kept its window, every byte both reads hold is the recorded one.
+/// The checksum alone confuses two arrivals of a recursion at the same
+/// depth whose innermost frames agree (an interpreter's frames of one
+/// method, the same arguments) while outer frames differ.
+pub fn anchor_stack_matches(now: &[u8], crc: u32, recorded: &[u8]) -> bool {
+    let n = now.len().min(recorded.len());
+    anchor_crc(now) == crc && now[..n] == recorded[..n]
+}
+
 /// The stack window an anchored event keeps (`Signal` and `Preempt`'s
 /// `stack`): it starts where [`stack_anchor_range`] does and reaches further
 /// up, so that loop counters in larger frames are in it. The checksum covers
