@@ -1,7 +1,7 @@
 //! Real workloads as users run them, recorded and replayed: a Go program
 //! whose goroutines the runtime preempts and switches in user space, node
-//! with a worker thread, javac and java, python threads running
-//! subprocesses, and git making a commit. Each replay must print exactly
+//! with a worker thread, python threads running subprocesses, and git
+//! making a commit (javac and java: `tests/jvm.rs`). Each replay must print exactly
 //! what the recording printed (times, hashes and ids included) and end
 //! with status 0.
 
@@ -79,42 +79,6 @@ fn node_with_a_worker_thread() {
     let out = rec.stdout_str();
     assert!(
         out.contains("worker says fib 832040 at ") && out.contains("worker exited with 0"),
-        "{}",
-        rec.describe()
-    );
-}
-
-#[test]
-#[ignore = "JVM replays sometimes diverge: a thread's stretch between two syscalls takes \
-            another path at replay (see Known gaps in docs/architecture.md)"]
-fn javac_then_java() {
-    let (Some(javac), Some(java)) = (real_binary("javac"), real_binary("java")) else {
-        skip("javac_then_java", "a JDK is not installed");
-        return;
-    };
-    let dir = TestDir::new("java");
-    let classes = dir.subdir("classes");
-    let source = Path::new(WORKLOADS).join("Hello.java");
-    let compile = TestDir::new("javac");
-    let rec = cycle(
-        &compile,
-        &[],
-        &javac,
-        &["-d", classes.to_str().unwrap(), source.to_str().unwrap()],
-        1,
-    );
-    rec.assert_code(0);
-    assert!(classes.join("Hello.class").exists(), "{}", rec.describe());
-    let rec = cycle(
-        &dir,
-        &[],
-        &java,
-        &["-cp", classes.to_str().unwrap(), "Hello"],
-        1,
-    );
-    rec.assert_code(0);
-    assert!(
-        rec.stdout_str().contains("fib(27) from a thread: 196418"),
         "{}",
         rec.describe()
     );
