@@ -8,6 +8,7 @@
 #
 # Usage: bench/workloads.sh
 #        REWIND_BIN=/path/to/rewind bench/workloads.sh   (no build)
+#        LIMIT=600 bench/workloads.sh   (seconds allowed for one record or replay)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,6 +23,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/rewind-workloads.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 export REWIND_TRACE_DIR=$WORK/traces
 W=$ROOT/tests/programs/workloads
+LIMIT=${LIMIT:-300} # seconds for one record or replay
 
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
@@ -38,15 +40,17 @@ row() { # name, command...
     t0=$(now)
     (cd "$dir" && "$@" >"$dir/native.out" 2>/dev/null)
     t1=$(now)
-    (cd "$dir" && "$REWIND" record -o "$dir/trace" "$@" >"$dir/rec.out" 2>"$dir/rec.err")
+    (cd "$dir" && timeout "$LIMIT" "$REWIND" record -o "$dir/trace" "$@" >"$dir/rec.out" 2>"$dir/rec.err")
     code=$?
     t2=$(now)
     t3=$(now)
-    "$REWIND" replay -a "$dir/trace" >"$dir/rep.out" 2>"$dir/rep.err"
+    timeout "$LIMIT" "$REWIND" replay -a "$dir/trace" >"$dir/rep.out" 2>"$dir/rep.err"
     rep=$?
     t4=$(now)
     if [[ $rep -eq 0 ]] && cmp -s "$dir/rec.out" "$dir/rep.out"; then
         verdict=faithful
+    elif [[ $rep -eq 124 ]]; then
+        verdict="over ${LIMIT}s"
     elif [[ $rep -eq 0 ]]; then
         verdict="output differs"
     else
