@@ -35,12 +35,12 @@ row() { # name, command...
     local name=$1
     shift
     local dir=$WORK/$name
-    mkdir -p "$dir"
+    mkdir -p "$dir/native" "$dir/recorded"
     local t0 t1 t2 t3 t4 t5 code rep size verdict
     t0=$(now)
-    (cd "$dir" && "$@" >"$dir/native.out" 2>/dev/null)
+    (cd "$dir/native" && "$@" >"$dir/native.out" 2>/dev/null)
     t1=$(now)
-    (cd "$dir" && timeout "$LIMIT" "$REWIND" record -o "$dir/trace" "$@" >"$dir/rec.out" 2>"$dir/rec.err")
+    (cd "$dir/recorded" && timeout "$LIMIT" "$REWIND" record -o "$dir/trace" "$@" >"$dir/rec.out" 2>"$dir/rec.err")
     code=$?
     t2=$(now)
     t3=$(now)
@@ -87,5 +87,5 @@ int main(void) { void *p = malloc(42); p = 0; return 0; }' 2>/dev/null; then
 else missing asan-leak libasan; fi
 row sqlite3 sqlite3 :memory: "create table t(a); insert into t values (random()); select count(*) from t;"
 row git-commit sh -c "git init -q r && cd r && echo x > f && git add f && git -c user.name=a -c user.email=a@b commit -qm m && git log --format=%H"
-echo "commands (each run in its own directory; rewind record -o TRACE CMD, rewind replay -a TRACE):"
+echo "commands (native and recorded runs each in a fresh directory; rewind record -o TRACE CMD, rewind replay -a TRACE):"
 cat "$WORK/commands"
