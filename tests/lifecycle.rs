@@ -457,7 +457,8 @@ fn go_program(name: &str) -> Option<std::path::PathBuf> {
 }
 
 #[test]
-#[ignore = "replays faithfully when replayed on the recording's CPU, but the Go runtime reads its APIC id with CPUID at start-up, so a replay on another CPU diverges at once until the trace binds the CPU (issue 12 item 3); and each replay takes one to two minutes finding the SIGURGs that land in hot loops by their anchors (item 7)"]
+#[ignore = "faithful, but each replay takes one to two minutes finding the SIGURGs that land \
+            in hot loops by their anchors: 20 replays do not fit in CI"]
 fn go_goroutines_preempted_by_sigurg_replay_20_times_out_of_20() {
     let test = "go_goroutines_preempted_by_sigurg_replay_20_times_out_of_20";
     let Some(exe) = go_program("lc_goroutines") else {
