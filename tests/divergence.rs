@@ -14,7 +14,7 @@ mod common;
 use common::*;
 use std::path::{Path, PathBuf};
 
-use rewind::trace::{Event, ExitKind, TraceEnd, TraceReader, TraceWriter};
+use rewind::trace::{Event, ExitKind, TraceReader};
 
 /// `replay -a` statuses, as `rewind replay --help` documents them.
 const FAITHFUL: i32 = 0;
@@ -34,31 +34,6 @@ fn record_diverge(dir: &TestDir) -> (PathBuf, PathBuf, Output) {
         rec.describe()
     );
     (trace, exe, rec)
-}
-
-/// Copy of trace `from` at `to`, its events passed through `edit`: read
-/// with the crate's reader, written with its writer, the saved files
-/// linked (or copied).
-fn rewrite_trace(from: &Path, to: &Path, edit: impl FnOnce(&mut Vec<Event>)) {
-    let r = TraceReader::open(from).expect("open the recorded trace");
-    let (mut events, end) = r.read_all().expect("read the recorded trace");
-    assert_eq!(end, TraceEnd::Complete, "the recorded trace is whole");
-    edit(&mut events);
-    {
-        let mut w = TraceWriter::create(to, r.header()).expect("create the altered trace");
-        for e in &events {
-            w.push(e).expect("write an event");
-        }
-        w.flush().expect("write the last events");
-    }
-    let files = from.join("files");
-    for f in std::fs::read_dir(&files).expect("list the saved files") {
-        let f = f.expect("a saved file");
-        let dest = to.join("files").join(f.file_name());
-        if std::fs::hard_link(f.path(), &dest).is_err() {
-            std::fs::copy(f.path(), &dest).expect("copy a saved file");
-        }
-    }
 }
 
 fn syscall_name(e: &Event) -> Option<String> {

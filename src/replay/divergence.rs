@@ -176,24 +176,8 @@ impl std::fmt::Display for Divergence {
 mod tests {
     use super::*;
     use crate::arch::x86_64::regs::Regs as X86Regs;
-    use crate::trace::SyscallEvent;
 
-    fn syscall(tid: i32, nr: u64, args: [u64; 6], result: u64) -> Event {
-        let mut r = X86Regs {
-            orig_rax: nr,
-            ..Default::default()
-        };
-        r.set_syscall_args(args);
-        Event::Syscall(SyscallEvent {
-            tid,
-            regs: Regs::X86_64(r),
-            result,
-            writes: vec![],
-            map: None,
-            refused: false,
-            ticks: None,
-        })
-    }
+    use crate::trace::event::test_syscall as syscall;
 
     #[test]
     fn message_names_event_process_thread_and_both_sides() {

@@ -425,6 +425,26 @@ impl Event {
     }
 }
 
+/// A `Syscall` event of thread `tid` (x86_64 registers): syscall `nr` with
+/// `args`, returning `result`, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_syscall(tid: i32, nr: u64, args: [u64; 6], result: u64) -> Event {
+    let mut r = crate::arch::x86_64::regs::Regs {
+        orig_rax: nr,
+        ..Default::default()
+    };
+    r.set_syscall_args(args);
+    Event::Syscall(SyscallEvent {
+        tid,
+        regs: Regs::X86_64(r),
+        result,
+        writes: vec![],
+        map: None,
+        refused: false,
+        ticks: None,
+    })
+}
+
 /// The memory whose checksum completes a register anchor: the red zone
 /// below the stack pointer and the innermost frames above it.
 pub fn stack_anchor_range(sp: u64) -> (u64, usize) {

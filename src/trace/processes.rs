@@ -106,24 +106,9 @@ mod tests {
     use super::*;
     use crate::arch::regs::Regs;
     use crate::arch::x86_64::regs::Regs as X86Regs;
-    use crate::trace::{MemWrite, SyscallEvent};
+    use crate::trace::MemWrite;
 
-    fn call(tid: i32, nr: u64, args: [u64; 6], result: u64) -> Event {
-        let mut r = X86Regs {
-            orig_rax: nr,
-            ..Default::default()
-        };
-        r.set_syscall_args(args);
-        Event::Syscall(SyscallEvent {
-            tid,
-            regs: Regs::X86_64(r),
-            result,
-            writes: vec![],
-            map: None,
-            refused: false,
-            ticks: None,
-        })
-    }
+    use crate::trace::event::test_syscall as call;
 
     #[test]
     fn forks_threads_and_exits_make_the_process_table() {

@@ -1529,3 +1529,38 @@ impl Checks {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Altered traces
+// ---------------------------------------------------------------------------
+
+/// The trace at `from` written again at `to` with `edit` applied to its
+/// events, through the crate's own reader and writer (the saved files are
+/// linked, or copied where linking fails): a trace that differs from the
+/// recording in one known way.
+pub fn rewrite_trace(from: &Path, to: &Path, edit: impl FnOnce(&mut Vec<rewind::trace::Event>)) {
+    let r = rewind::trace::TraceReader::open(from).expect("open the recorded trace");
+    let (mut events, end) = r.read_all().expect("read the recorded trace");
+    assert_eq!(
+        end,
+        rewind::trace::TraceEnd::Complete,
+        "the recorded trace is whole"
+    );
+    edit(&mut events);
+    {
+        let mut w =
+            rewind::trace::TraceWriter::create(to, r.header()).expect("create the altered trace");
+        for e in &events {
+            w.push(e).expect("write an event");
+        }
+        w.flush().expect("write the last events");
+    }
+    let files = from.join("files");
+    for f in std::fs::read_dir(&files).expect("list the saved files") {
+        let f = f.expect("a saved file");
+        let dest = to.join("files").join(f.file_name());
+        if std::fs::hard_link(f.path(), &dest).is_err() {
+            std::fs::copy(f.path(), &dest).expect("copy a saved file");
+        }
+    }
+}
