@@ -284,12 +284,6 @@ fn walk(task: &Task, addr: u64, route: &[Leg], pace: &mut Pace) -> Result<bool> 
 /// The registers and stack slots that move by a constant step over three
 /// arrivals, each numbering them from the first.
 fn inductions(first: &[Arrival]) -> Vec<Induction> {
-    let same_frame = first.iter().all(|x| x.regs.sp() == first[0].regs.sp());
-    induction_vars(first, same_frame)
-}
-
-/// The same, with stack slots only when `stack_slots` (the frames line up).
-fn induction_vars(first: &[Arrival], stack_slots: bool) -> Vec<Induction> {
     let [a, b, c] = first else {
         return Vec::new();
     };
@@ -299,7 +293,7 @@ fn induction_vars(first: &[Arrival], stack_slots: bool) -> Vec<Induction> {
         .filter(|(_, n)| !NOT_INDUCTION.contains(n))
         .map(|(i, _)| Var::Reg(i))
         .collect();
-    if stack_slots {
+    if [b, c].iter().all(|x| x.regs.sp() == a.regs.sp()) {
         vars.extend(
             (0..a.stack.len().saturating_sub(3))
                 .step_by(4)
@@ -343,12 +337,43 @@ fn first_arrivals(
 /// Induction variables among the first three arrivals, each with the
 /// arrival it predicts for the anchor (`want`); the best supported first.
 fn predictions(first: &[Arrival], want: &Arrival) -> Vec<(Induction, u64)> {
-    // Stack slots only where the frames line up.
-    let same_frame = !want.stack.is_empty() && first.iter().all(|x| x.regs.sp() == want.regs.sp());
-    let found: Vec<(Induction, u64)> = induction_vars(first, same_frame)
-        .into_iter()
-        .filter_map(|ind| ind.arrival(want).filter(|&m| m > 3).map(|m| (ind, m)))
+    let [a, b, c] = first else {
+        return Vec::new();
+    };
+    let mut vars: Vec<Var> = crate::arch::x86_64::regs::NAMES
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !NOT_INDUCTION.contains(n))
+        .map(|(i, _)| Var::Reg(i))
         .collect();
+    // Stack slots only where the frames line up.
+    if !want.stack.is_empty() && [a, b, c].iter().all(|x| x.regs.sp() == want.regs.sp()) {
+        vars.extend(
+            (0..want.stack.len().saturating_sub(3))
+                .step_by(4)
+                .map(Var::Stack),
+        );
+    }
+    let mut found: Vec<(Induction, u64)> = Vec::new();
+    for var in vars {
+        let (Some(va), Some(vb), Some(vc)) = (a.value(var), b.value(var), c.value(var)) else {
+            continue;
+        };
+        let s = var.moved(va, vb);
+        if s == 0 || var.moved(vb, vc) != s {
+            continue;
+        }
+        let ind = Induction {
+            var,
+            step: s,
+            base: va,
+        };
+        if let Some(m) = ind.arrival(want) {
+            if m > 3 {
+                found.push((ind, m));
+            }
+        }
+    }
     // Arrivals predicted by more variables first, then nearer ones.
     let votes = |m: u64| found.iter().filter(|(_, n)| *n == m).count();
     let mut v = found.clone();
