@@ -281,18 +281,23 @@ fn walk(task: &Task, addr: u64, route: &[Leg], pace: &mut Pace) -> Result<bool> 
     Ok(true)
 }
 
+/// The registers that may be induction variables.
+fn register_vars() -> Vec<Var> {
+    crate::arch::x86_64::regs::NAMES
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !NOT_INDUCTION.contains(n))
+        .map(|(i, _)| Var::Reg(i))
+        .collect()
+}
+
 /// The registers and stack slots that move by a constant step over three
 /// arrivals, each numbering them from the first.
 fn inductions(first: &[Arrival]) -> Vec<Induction> {
     let [a, b, c] = first else {
         return Vec::new();
     };
-    let mut vars: Vec<Var> = crate::arch::x86_64::regs::NAMES
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| !NOT_INDUCTION.contains(n))
-        .map(|(i, _)| Var::Reg(i))
-        .collect();
+    let mut vars = register_vars();
     if [b, c].iter().all(|x| x.regs.sp() == a.regs.sp()) {
         vars.extend(
             (0..a.stack.len().saturating_sub(3))
@@ -340,12 +345,7 @@ fn predictions(first: &[Arrival], want: &Arrival) -> Vec<(Induction, u64)> {
     let [a, b, c] = first else {
         return Vec::new();
     };
-    let mut vars: Vec<Var> = crate::arch::x86_64::regs::NAMES
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| !NOT_INDUCTION.contains(n))
-        .map(|(i, _)| Var::Reg(i))
-        .collect();
+    let mut vars = register_vars();
     // Stack slots only where the frames line up.
     if !want.stack.is_empty() && [a, b, c].iter().all(|x| x.regs.sp() == want.regs.sp()) {
         vars.extend(
