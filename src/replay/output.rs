@@ -165,30 +165,20 @@ impl ReplaySession {
         let Some(to) = self.stdio.target(self.current_pid(), a[0]) else {
             return;
         };
-        match name.as_str() {
-            "write" | "pwrite64" => {
-                let data = self.task.read_mem(a[1], res as usize);
-                self.echo(to, &data);
-            }
-            "writev" | "pwritev" | "pwritev2" => {
-                let mut left = res as usize;
-                for i in 0..a[2].min(1024) {
-                    if left == 0 {
-                        break;
-                    }
-                    let (Ok(base), Ok(len)) = (
-                        self.task.read_u64(a[1] + i * 16),
-                        self.task.read_u64(a[1] + i * 16 + 8),
-                    ) else {
-                        break;
-                    };
-                    let n = (len as usize).min(left);
-                    let data = self.task.read_mem(base, n);
-                    self.echo(to, &data);
-                    left -= n;
-                }
-            }
-            _ => {}
+        // The calls whose output older traces echo, read as the recorder
+        // describes them (`arch::output`).
+        if !matches!(
+            name.as_str(),
+            "write" | "pwrite64" | "writev" | "pwritev" | "pwritev2"
+        ) {
+            return;
+        }
+        let Some(out) = output_of(&name, &a) else {
+            return;
+        };
+        let read = |addr: u64, n: usize| self.task.read_mem(addr, n);
+        if let Some(data) = gather(out.source, res as usize, &read) {
+            self.echo(to, &data);
         }
     }
 
