@@ -377,8 +377,8 @@ pub mod shapes {
         maps shared with the kernel change at any time";
     pub const WHY_USERFAULTFD: &str = "userfaultfd is not supported: page faults would be \
         resolved outside the recording";
-    pub const WHY_SYSV_IPC: &str = "System V IPC is not supported: shared segments are written \
-        by other processes, and the control calls' outputs depend on the command";
+    pub const WHY_SYSV_IPC: &str = "System V message queues and semaphores are not supported \
+        yet: their calls may block, and the control calls' outputs depend on the command";
     pub const WHY_SHADOW_STACK: &str = "shadow stacks are not supported yet: the kernel \
         writes the shadow stack on calls and signal delivery";
     pub const WHY_MEMFD_SECRET: &str = "memfd_secret is not supported: its memory cannot be \
@@ -1108,10 +1108,16 @@ pub mod shapes {
     pub const SEMOP: Shape = refuse("semop", WHY_SYSV_IPC);
     pub const SEMCTL: Shape = refuse("semctl", WHY_SYSV_IPC);
     pub const SEMTIMEDOP: Shape = refuse("semtimedop", WHY_SYSV_IPC);
-    pub const SHMGET: Shape = refuse("shmget", WHY_SYSV_IPC);
-    pub const SHMAT: Shape = refuse("shmat", WHY_SYSV_IPC);
-    pub const SHMDT: Shape = refuse("shmdt", WHY_SYSV_IPC);
-    pub const SHMCTL: Shape = refuse("shmctl", WHY_SYSV_IPC);
+    /// Segments are made for real at record; the replay keeps one
+    /// backing file per segment, mapped by shmat (see `replay/shared.rs`).
+    pub const SHMGET: Shape = emulate("shmget", NONE);
+    pub const SHMAT: Shape = special("shmat", Action::Shmat);
+    pub const SHMDT: Shape = special("shmdt", Action::Shmdt);
+    /// IPC_STAT, SHM_STAT, IPC_INFO and SHM_INFO write a structure of at
+    /// most 112 bytes (`struct shmid_ds`) at the third argument; the same
+    /// bytes are recorded for the other commands, which read it or ignore
+    /// it (putting back what was there changes nothing).
+    pub const SHMCTL: Shape = emulate("shmctl", &[Out::Fixed { ptr: 2, len: 112 }]);
     pub const IO_SETUP: Shape = refuse("io_setup", WHY_AIO);
     pub const IO_DESTROY: Shape = refuse("io_destroy", WHY_AIO);
     pub const IO_SUBMIT: Shape = refuse("io_submit", WHY_AIO);

@@ -74,6 +74,12 @@ pub enum Action {
     /// fork and vfork: a new process, created for real at record and at
     /// replay (vfork runs as fork).
     Fork,
+    /// shmat: the segment is kept in the trace as a file (its contents at
+    /// the first attach of the segment, in any process) and mapped shared
+    /// at the recorded address at replay, one backing per segment.
+    Shmat,
+    /// shmdt: at replay the segment's mapping at the address is unmapped.
+    Shmdt,
     /// Not supported in this version: refused with ENOSYS at record and a
     /// warning naming the syscall. `why` says what the user should know.
     Refuse { why: &'static str },

@@ -12,6 +12,9 @@ use crate::trace::SavedFile;
 pub struct FileSaver {
     dir: PathBuf,
     saved: HashMap<(u64, u64, i64, u64), String>,
+    /// Files mapped shared and writable, by (device, inode): copied once,
+    /// at their first mapping (see [`FileSaver::save_shared`]).
+    shared: HashMap<(u64, u64), String>,
     next: usize,
     /// What each saved file was when saved, as kept in the trace.
     identities: Vec<FileIdentity>,
@@ -24,6 +27,7 @@ impl FileSaver {
         FileSaver {
             dir: files_dir.to_path_buf(),
             saved: HashMap::new(),
+            shared: HashMap::new(),
             next: 0,
             identities: Vec::new(),
             hashing: std::time::Duration::ZERO,
@@ -91,22 +95,7 @@ impl FileSaver {
                 size: md.size(),
             });
         }
-        let base = Path::new(original)
-            .file_name()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "file".into());
-        let base: String = base
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || ".-_+".contains(c) {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let name = format!("{:03}-{base}", self.next);
-        self.next += 1;
+        let name = self.new_name(original);
         let dest = self.dir.join(&name);
         // A hard link shares the inode: only when the original path still
         // names the very file we were asked about.
@@ -128,5 +117,71 @@ impl FileSaver {
             saved: name,
             size: md.size(),
         })
+    }
+
+    /// Save a file that the program maps shared and may write through the
+    /// mapping (or that other recorded processes write): a copy of its
+    /// contents now, never a hard link (the program's writes would reach
+    /// the trace's copy, and the replay would start from the file's last
+    /// state). The same file mapped again, by this process or another,
+    /// gets the same name: the replay gives every mapping of one name one
+    /// shared backing, so that processes that shared the file at record
+    /// share it at replay, and what one wrote is what the next mapping
+    /// finds.
+    ///
+    /// `mapped_elsewhere` says whether another mapping of the file exists
+    /// in the recorded processes. When none does, the file is copied
+    /// afresh under a new name: it may have been written with write(), or
+    /// deleted and made again with the same inode number (a database's
+    /// shared-memory index between two sessions), and the new mapping must
+    /// find what the file holds now.
+    pub fn save_shared(
+        &mut self,
+        source: &Path,
+        original: &str,
+        mapped_elsewhere: bool,
+    ) -> std::io::Result<SavedFile> {
+        let md = std::fs::metadata(source)?;
+        let key = (md.dev(), md.ino());
+        match self.shared.get(&key) {
+            Some(name) if mapped_elsewhere => {
+                return Ok(SavedFile {
+                    original: original.to_string(),
+                    saved: name.clone(),
+                    size: md.size(),
+                })
+            }
+            _ => {}
+        }
+        let name = self.new_name(original);
+        std::fs::copy(source, self.dir.join(&name))?;
+        self.note_identity(&name, original)?;
+        self.shared.insert(key, name.clone());
+        Ok(SavedFile {
+            original: original.to_string(),
+            saved: name,
+            size: md.size(),
+        })
+    }
+
+    /// A fresh name under `files/` for a file whose path was `original`.
+    fn new_name(&mut self, original: &str) -> String {
+        let base = Path::new(original)
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "file".into());
+        let base: String = base
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || ".-_+".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let name = format!("{:03}-{base}", self.next);
+        self.next += 1;
+        name
     }
 }

@@ -1086,10 +1086,10 @@ impl Recorder {
         if result == 0 && threads::sent_signal(d.name, &args) == Some(libc::SIGCONT) {
             self.wake_continued();
         }
-        let map = if d.action == Action::Mmap && (result as i64) >= 0 {
-            self.map_source(&args, result)?
-        } else {
-            None
+        let map = match d.action {
+            Action::Mmap if (result as i64) >= 0 => self.map_source(&args, result)?,
+            Action::Shmat if (result as i64) >= 0 => self.segment_source(args[0], result)?,
+            _ => None,
         };
         self.writer.push(&Event::Syscall(SyscallEvent {
             tid,
@@ -1150,6 +1150,70 @@ impl Recorder {
         Ok(None)
     }
 
+    /// Whether a recorded process maps the file (`dev`, `ino`) other than
+    /// by the running process's new mapping at `addr`.
+    fn mapped_elsewhere(&self, dev: u64, ino: u64, addr: u64) -> bool {
+        let me = self.task.pid;
+        let mut pids: Vec<nix::unistd::Pid> = std::iter::once(me)
+            .chain(self.threads.values().map(|p| p.task.pid))
+            .collect();
+        pids.sort();
+        pids.dedup();
+        let dev_text = format!(
+            "{:02x}:{:02x}",
+            nix::sys::stat::major(dev),
+            nix::sys::stat::minor(dev)
+        );
+        let ino_text = ino.to_string();
+        pids.iter().any(|&pid| {
+            let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+            maps.lines().any(|l| {
+                let f: Vec<&str> = l.split_whitespace().take(5).collect();
+                let [range, _, _, d, i] = f[..] else {
+                    return false;
+                };
+                let start = range
+                    .split_once('-')
+                    .and_then(|(s, _)| u64::from_str_radix(s, 16).ok());
+                d == dev_text && i == ino_text && !(pid == me && start == Some(addr))
+            })
+        })
+    }
+
+    /// For a successful shmat of segment `id` at `addr`: the segment, kept
+    /// as a file (its contents now, at its first attach in the recording;
+    /// later attaches of the same segment name the same copy).
+    fn segment_source(&mut self, id: u64, addr: u64) -> Result<Option<MapSource>, RecordError> {
+        let pid = self.task.pid.as_raw();
+        let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+        let range = maps.lines().find_map(|l| {
+            let r = l.split_whitespace().next()?;
+            let (s, _) = r.split_once('-')?;
+            (u64::from_str_radix(s, 16).ok()? == addr).then(|| r.to_string())
+        });
+        let original = format!("System V shared memory segment {id}");
+        let link = PathBuf::from(format!(
+            "/proc/{pid}/map_files/{}",
+            range.unwrap_or_default()
+        ));
+        let elsewhere = std::fs::metadata(&link).is_ok_and(|md| {
+            use std::os::unix::fs::MetadataExt;
+            self.mapped_elsewhere(md.dev(), md.ino(), addr)
+        });
+        let saved = self
+            .saver
+            .save_shared(&link, &original, elsewhere)
+            .map_err(|source| RecordError::SaveFile {
+                path: format!("{original} (attached at {addr:#x})"),
+                source,
+            })?;
+        Ok(Some(MapSource::File {
+            original: saved.original,
+            saved: saved.saved,
+            offset: 0,
+        }))
+    }
+
     /// For a successful mmap of a file: save the file (or its mapped
     /// contents) so replay can map the same bytes.
     fn map_source(&mut self, args: &[u64; 6], addr: u64) -> Result<Option<MapSource>, RecordError> {
@@ -1167,7 +1231,16 @@ impl Recorder {
             .map(|m| m.file_type().is_file())
             .unwrap_or(false);
         if is_regular {
-            match self.saver.save(&link, &target) {
+            let saved = if shared_and_writable(pid, fd, flags) {
+                let elsewhere = std::fs::metadata(&link).is_ok_and(|md| {
+                    use std::os::unix::fs::MetadataExt;
+                    self.mapped_elsewhere(md.dev(), md.ino(), addr)
+                });
+                self.saver.save_shared(&link, &target, elsewhere)
+            } else {
+                self.saver.save(&link, &target)
+            };
+            match saved {
                 Ok(saved) => {
                     return Ok(Some(MapSource::File {
                         original: saved.original,
@@ -1187,4 +1260,23 @@ impl Recorder {
             writes: vec![MemWrite { addr, data }],
         }))
     }
+}
+
+/// Whether a file mapping (`flags` of the mmap, the file open as `fd` in
+/// process `pid`) is shared and may be written, by this mapping or
+/// another: MAP_SHARED of a file opened for writing. Such a file is copied
+/// into the trace as it is now and mapped shared at replay (see
+/// `FileSaver::save_shared`); a read-only file is linked as usual.
+fn shared_and_writable(pid: i32, fd: i32, flags: i32) -> bool {
+    let kind = flags & 0x3;
+    if kind != libc::MAP_SHARED && kind != libc::MAP_SHARED_VALIDATE {
+        return false;
+    }
+    let Ok(info) = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")) else {
+        return true;
+    };
+    info.lines()
+        .find_map(|l| l.strip_prefix("flags:"))
+        .and_then(|v| i32::from_str_radix(v.trim(), 8).ok())
+        .is_none_or(|f| f & libc::O_ACCMODE != libc::O_RDONLY)
 }

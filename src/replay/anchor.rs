@@ -384,6 +384,19 @@ fn predictions(first: &[Arrival], want: &Arrival) -> Vec<(Induction, u64)> {
 }
 
 impl ReplaySession {
+    /// A copy of the running thread's process to search in: a fork whose
+    /// shared mappings are made private, so that what it writes there does
+    /// not reach the replayed processes.
+    fn search_copy(&mut self, insn: u64) -> Result<Task> {
+        let shared = super::shared::SharedContents::take(&self.task);
+        let copy = self.task.inject_fork(insn)?;
+        if let Err(e) = shared.privatize(&copy, insn) {
+            copy.kill();
+            return Err(e);
+        }
+        Ok(copy)
+    }
+
     /// Whether the fast search may run here: the next event is an anchored
     /// one of the running thread, not tried yet, nothing half-delivered,
     /// and no breakpoint or watchpoint of the user's could stop the run.
@@ -442,7 +455,7 @@ impl ReplaySession {
         }
         let addr = want.ip();
         // In a copy: the first arrivals, then each prediction.
-        let copy = self.task.inject_fork(insn)?;
+        let copy = self.search_copy(insn)?;
         self.at_signal_stop = false;
         let first = first_arrivals(&copy, addr, &target, crc);
         copy.kill();
@@ -459,7 +472,7 @@ impl ReplaySession {
                 ind: Some(ind),
                 to: m,
             }];
-            let copy = self.task.inject_fork(insn)?;
+            let copy = self.search_copy(insn)?;
             self.at_signal_stop = false;
             let found = (|| -> Result<bool> {
                 Ok(walk(&copy, addr, &route, &mut pace)? && Arrival::now(&copy)?.is(&target, crc))
@@ -521,7 +534,7 @@ impl ReplaySession {
                 to: len,
             });
             // The next phase's first three arrivals.
-            let copy = self.task.inject_fork(insn)?;
+            let copy = self.search_copy(insn)?;
             self.at_signal_stop = false;
             let next = (|| -> Result<Option<std::result::Result<u64, Vec<Arrival>>>> {
                 if !walk(&copy, addr, &legs, pace)? {
@@ -545,7 +558,7 @@ impl ReplaySession {
                     ind: Some(ind),
                     to: m,
                 });
-                let copy = self.task.inject_fork(insn)?;
+                let copy = self.search_copy(insn)?;
                 let found = (|| -> Result<bool> {
                     Ok(walk(&copy, addr, &route, pace)? && Arrival::now(&copy)?.is(target, crc))
                 })();
@@ -574,7 +587,7 @@ impl ReplaySession {
         let fits = |at: &Arrival, k: u64| at.regs.sp() == sp && ind.arrival(at) == Some(k);
         let in_phase = |at: &Arrival| (at.regs.sp() == sp).then(|| ind.arrival(at)).flatten();
         let mut start = |this: &mut Self, to: u64| -> Result<Option<Task>> {
-            let copy = this.task.inject_fork(insn)?;
+            let copy = this.search_copy(insn)?;
             this.at_signal_stop = false;
             let mut route = legs.to_vec();
             route.push(Leg { ind: Some(ind), to });

@@ -12,6 +12,7 @@ mod identity;
 mod output;
 mod position;
 mod processes;
+mod shared;
 mod snapshot;
 mod stdio;
 mod syscalls;
@@ -276,6 +277,8 @@ pub struct ReplaySession {
     /// How each process (recorded id) ended in the replay, by its exit
     /// call or a fatal signal, until its `Exit` event checks it.
     exits_made: BTreeMap<i32, ExitKind>,
+    /// The backing files of files mapped shared.
+    shared: shared::SharedFiles,
 }
 
 impl ReplaySession {
@@ -348,6 +351,7 @@ impl ReplaySession {
             focus_start: 1,
             focus_dr: None,
             exits_made: BTreeMap::new(),
+            shared: Default::default(),
         };
         s.open_counter(0);
         s.enable_fork_tracing()?;

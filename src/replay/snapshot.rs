@@ -33,6 +33,9 @@ pub struct Snapshot {
     threads: Vec<ThreadCopy>,
     /// A syscall instruction in the copy, for injections.
     insn: u64,
+    /// The contents of the shared writable mappings (the copy shares their
+    /// pages with the replay, which goes on writing them).
+    shared: super::shared::SharedContents,
 }
 
 /// What a parked thread needs to be made again in a restored copy.
@@ -97,6 +100,7 @@ impl ReplaySession {
         // The anchor is re-armed when needed; keep it out of the copy.
         self.disarm_anchor()?;
         let threads = self.thread_copies()?;
+        let shared = super::shared::SharedContents::take(&self.task);
         let task = self.task.inject_fork(insn)?;
         // The original's stop has become a syscall stop: signals are queued.
         if self.pending_signal.is_some() && self.at_signal_stop {
@@ -119,6 +123,7 @@ impl ReplaySession {
             current_tid: self.current_tid,
             threads,
             insn,
+            shared,
         })
     }
 
@@ -263,6 +268,7 @@ impl ReplaySession {
             }
         }
         self.enable_fork_tracing()?;
+        snap.shared.restore(&self.task, insn, &self.shared)?;
         if !snap.threads.is_empty() {
             // The copy's first thread came from a fork, which does not
             // keep the thread-id word the kernel clears at its exit (and

@@ -17,6 +17,8 @@ const MAP_FIXED_NOREPLACE: u64 = libc::MAP_FIXED_NOREPLACE as u64;
 const MAP_SHARED: u64 = libc::MAP_SHARED as u64;
 const MAP_SHARED_VALIDATE: u64 = libc::MAP_SHARED_VALIDATE as u64;
 const MAP_PRIVATE: u64 = libc::MAP_PRIVATE as u64;
+/// shmat's flag for an executable attach.
+const SHM_EXEC: u64 = 0o100000;
 const MAP_ANONYMOUS: u64 = libc::MAP_ANONYMOUS as u64;
 
 impl ReplaySession {
@@ -154,6 +156,8 @@ impl ReplaySession {
                 return Ok(None);
             }
             Action::Mmap => self.replay_mmap(idx, &regs, &ev)?,
+            Action::Shmat if (ev.result as i64) >= 0 => self.replay_shmat(idx, &regs, &ev)?,
+            Action::Shmdt if ev.result == 0 => self.replay_shmdt(&regs)?,
             Action::Mremap => {
                 let a = regs.syscall_args();
                 let mut args = a;
@@ -401,15 +405,40 @@ impl ReplaySession {
         let res = match &ev.map {
             None => self.execute(regs, Some([addr, a[1], a[2], flags, a[4], a[5]]))?,
             Some(MapSource::File { saved, offset, .. }) => {
-                let path = self.reader.saved_file(saved);
-                flags = (flags & !(MAP_SHARED | MAP_SHARED_VALIDATE)) | MAP_PRIVATE;
-                let fd = self.inject_open(&path.to_string_lossy())?;
+                let mut path = self.reader.saved_file(saved);
+                let mut open_flags = libc::O_RDONLY as u64;
+                if flags & 3 == MAP_SHARED || flags & 3 == MAP_SHARED_VALIDATE {
+                    // Shared with other mappings of the file: one backing
+                    // for all (see `replay/shared.rs`).
+                    path = self
+                        .shared
+                        .backing(saved, &path, offset.saturating_add(a[1]))
+                        .map_err(|e| {
+                            ReplayError::Unsupported(format!(
+                                "cannot make the shared copy of {} for the replay: {e}",
+                                path.display()
+                            ))
+                        })?;
+                    open_flags = libc::O_RDWR as u64;
+                } else {
+                    flags = (flags & !(MAP_SHARED | MAP_SHARED_VALIDATE)) | MAP_PRIVATE;
+                }
+                let fd = self.inject_open(&path.to_string_lossy(), open_flags)?;
                 let res = self.execute(regs, Some([addr, a[1], a[2], flags, fd, *offset]));
                 self.inject(libc::SYS_close as u64, [fd, 0, 0, 0, 0, 0])?;
                 res?
             }
             Some(MapSource::Contents { len, writes }) => {
-                flags = (flags & !(MAP_SHARED | MAP_SHARED_VALIDATE)) | MAP_PRIVATE | MAP_ANONYMOUS;
+                // Anonymous memory with the recorded bytes, shared with
+                // this process's future children when it was shared.
+                let kind = if flags & 3 == MAP_PRIVATE {
+                    MAP_PRIVATE
+                } else {
+                    MAP_SHARED
+                };
+                flags = (flags & !(MAP_SHARED | MAP_SHARED_VALIDATE | MAP_PRIVATE))
+                    | kind
+                    | MAP_ANONYMOUS;
                 let res = self.execute(regs, Some([addr, *len, a[2], flags, u64::MAX, 0]))?;
                 for w in writes {
                     self.task.write_mem(w.addr, &w.data)?;
@@ -423,6 +452,66 @@ impl ReplaySession {
         Ok(())
     }
 
+    /// shmat: map the segment's backing (one per segment, shared by every
+    /// process that attaches it) at the recorded address.
+    fn replay_shmat(&mut self, idx: usize, regs: &Regs, ev: &SyscallEvent) -> Result<()> {
+        let Some(MapSource::File { saved, .. }) = &ev.map else {
+            return Err(ReplayError::Unsupported(format!(
+                "event {idx}: shmat without its segment in the trace"
+            )));
+        };
+        let copy = self.reader.saved_file(saved);
+        let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+            .ok()
+            .flatten()
+            .map_or(4096, |p| p as u64);
+        let size = std::fs::metadata(&copy).map(|m| m.len()).unwrap_or(0);
+        let len = size.div_ceil(page).max(1) * page;
+        let path = self.shared.backing(saved, &copy, len).map_err(|e| {
+            ReplayError::Unsupported(format!(
+                "cannot make the shared copy of a System V segment for the replay: {e}"
+            ))
+        })?;
+        let shmflg = regs.syscall_args()[2];
+        let read_only = shmflg & libc::SHM_RDONLY as u64 != 0;
+        let mut prot = libc::PROT_READ as u64;
+        if !read_only {
+            prot |= libc::PROT_WRITE as u64;
+        }
+        if shmflg & SHM_EXEC != 0 {
+            prot |= libc::PROT_EXEC as u64;
+        }
+        let open = if read_only {
+            libc::O_RDONLY
+        } else {
+            libc::O_RDWR
+        };
+        let fd = self.inject_open(&path.to_string_lossy(), open as u64)?;
+        let flags = (libc::MAP_SHARED | libc::MAP_FIXED_NOREPLACE) as u64;
+        let res = self.inject(libc::SYS_mmap as u64, [ev.result, len, prot, flags, fd, 0]);
+        self.inject(libc::SYS_close as u64, [fd, 0, 0, 0, 0, 0])?;
+        let res = res?;
+        if res != ev.result {
+            return Err(self.result_divergence(idx, ev, res));
+        }
+        Ok(())
+    }
+
+    /// shmdt: unmap the segment's mapping that starts at the address.
+    fn replay_shmdt(&mut self, regs: &Regs) -> Result<()> {
+        let addr = regs.syscall_args()[0];
+        let maps =
+            std::fs::read_to_string(format!("/proc/{}/maps", self.task.pid)).unwrap_or_default();
+        let end = maps.lines().find_map(|l| {
+            let (s, e) = l.split_whitespace().next()?.split_once('-')?;
+            (u64::from_str_radix(s, 16).ok()? == addr).then(|| u64::from_str_radix(e, 16).ok())?
+        });
+        if let Some(end) = end {
+            self.inject(libc::SYS_munmap as u64, [addr, end - addr, 0, 0, 0, 0])?;
+        }
+        Ok(())
+    }
+
     /// Run a syscall of our own in the task (it must be at a syscall stop).
     fn inject(&mut self, nr: u64, args: [u64; 6]) -> Result<u64> {
         let insn = self.syscall_insn().ok_or_else(|| {
@@ -431,9 +520,10 @@ impl ReplaySession {
         Ok(self.task.inject_syscall(insn, nr, args)?)
     }
 
-    /// Open `path` read-only inside the task; the path is written below the
-    /// stack's red zone and the bytes there are restored afterwards.
-    fn inject_open(&mut self, path: &str) -> Result<u64> {
+    /// Open `path` inside the task with `flags` (O_RDONLY, O_RDWR); the
+    /// path is written below the stack's red zone and the bytes there are
+    /// restored afterwards.
+    fn inject_open(&mut self, path: &str, flags: u64) -> Result<u64> {
         let sp = self.task.regs()?.sp();
         let mut bytes = path.as_bytes().to_vec();
         bytes.push(0);
@@ -442,7 +532,14 @@ impl ReplaySession {
         self.task.write_mem(at, &bytes)?;
         let r = self.inject(
             libc::SYS_openat as u64,
-            [libc::AT_FDCWD as u64, at, libc::O_RDONLY as u64, 0, 0, 0],
+            [
+                libc::AT_FDCWD as u64,
+                at,
+                flags | libc::O_CLOEXEC as u64,
+                0,
+                0,
+                0,
+            ],
         );
         self.task.write_mem(at, &saved)?;
         let fd = r?;

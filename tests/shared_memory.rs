@@ -1,0 +1,149 @@
+//! Memory shared between processes replays with the same sharing: an
+//! anonymous MAP_SHARED mapping over fork, a POSIX shared memory object
+//! and a regular file each process maps on its own, a memfd, a System V
+//! segment; Python's multiprocessing (semaphores in shared memory, a
+//! queue) on top of them; and going back in time over shared memory
+//! shows the contents of that time.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn every_kind_of_shared_memory_replays_with_its_sharing() {
+    let dir = TestDir::new("shm-share");
+    let rec = record_replay_program(&dir, "shm_share", &[], 0);
+    // What the parent read is what the child wrote, each way.
+    for kind in ["anonymous", "shm_open", "memfd", "file", "sysv"] {
+        let want = format!("{kind}: counter 499500, text 'written by the child of {kind}'");
+        assert!(
+            rec.stdout_str().lines().any(|l| l == want),
+            "missing {want:?}\n{}",
+            rec.describe()
+        );
+        let after = format!("{kind}: counter after 499501");
+        assert!(rec.stdout_str().contains(&after), "{}", rec.describe());
+    }
+}
+
+#[test]
+fn python_multiprocessing_pool_and_queue_replay() {
+    let Some(python) = real_binary("python3") else {
+        skip(
+            "python_multiprocessing_pool_and_queue_replay",
+            "python3 is not installed",
+        );
+        return;
+    };
+    let dir = TestDir::new("shm-python");
+    let script = dir.join("pool.py");
+    std::fs::write(
+        &script,
+        "import multiprocessing as mp\n\
+         def sq(x): return x * x\n\
+         def prod(q):\n    for i in range(100): q.put(i)\n\
+         if __name__ == '__main__':\n\
+         \x20   with mp.Pool(4) as p:\n\
+         \x20       print('pool', sum(p.map(sq, range(1000))))\n\
+         \x20   q = mp.Queue()\n\
+         \x20   w = mp.Process(target=prod, args=(q,))\n\
+         \x20   w.start()\n\
+         \x20   print('queue', sum(q.get() for _ in range(100)))\n\
+         \x20   w.join()\n",
+    )
+    .unwrap();
+    let trace = dir.join("trace");
+    let rec = record(&dir, &trace, &python, &[script.to_str().unwrap()]);
+    rec.assert_code(0);
+    assert_eq!(
+        rec.stdout_str(),
+        "pool 332833500\nqueue 4950\n",
+        "{}",
+        rec.describe()
+    );
+    let rep = replay(&dir, &trace);
+    assert_replay_faithful(&rec, &rep);
+}
+
+#[test]
+fn a_checkpoint_keeps_the_shared_memory_of_its_time() {
+    if !have_gdb("a_checkpoint_keeps_the_shared_memory_of_its_time") {
+        return;
+    }
+    let dir = TestDir::new("shm-rewind");
+    let (trace, rec) = record_program(&dir, "shm_rewind", &[]);
+    rec.assert_code(0);
+    assert_eq!(rec.stdout_str(), "final 100 after 10 rounds\n");
+    let exe = c_program("shm_rewind");
+    let run = run_gdb_scripts(
+        &dir,
+        &trace,
+        Some(&exe),
+        &["reverse_markers.gdb", "shm_rewind.gdb"],
+    );
+    // At the checkpoint (round 4), at the end, back at the checkpoint:
+    // round 4's value and 3 rounds counted, then on to the end again, then
+    // the last write found backwards (round 10: 81 before it, 100 after).
+    run.assert_in_order(&[
+        "$1 = 16\n",
+        "$2 = 100\n",
+        "MARK-restarted",
+        "$3 = 4\n",
+        "$4 = 16\n",
+        "$5 = 3\n",
+        "$6 = 100\n",
+        "Old value = 100",
+        "New value = 81",
+        "$7 = 10\n",
+        "$8 = 81\n",
+    ]);
+}
+
+#[test]
+fn sqlite_in_wal_mode_with_three_writing_processes_replays() {
+    let Some(sqlite) = real_binary("sqlite3") else {
+        skip(
+            "sqlite_in_wal_mode_with_three_writing_processes_replays",
+            "sqlite3 is not installed",
+        );
+        return;
+    };
+    let dir = TestDir::new("shm-sqlite-wal");
+    // The first session makes the WAL index (db-shm) and deletes it when
+    // it closes; the three writers make it again (often with the same
+    // inode number) and share it through their mappings and locks.
+    let script = dir.join("wal.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "set -e\n\
+             S={sqlite}\n\
+             $S db.sqlite 'PRAGMA journal_mode=WAL; CREATE TABLE t(a INTEGER, who TEXT);' >/dev/null\n\
+             w() {{ for i in $(seq 1 20); do echo \"INSERT INTO t VALUES($i, '$1');\"; done | $S -cmd '.timeout 5000' db.sqlite; }}\n\
+             w one & w two & w three\n\
+             wait\n\
+             $S db.sqlite 'SELECT who, count(*), sum(a) FROM t GROUP BY who ORDER BY who;'\n",
+            sqlite = sqlite.display()
+        ),
+    )
+    .unwrap();
+    let work = dir.subdir("work");
+    let trace = dir.join("trace");
+    let mut cmd = dir.rewind();
+    cmd.current_dir(&work)
+        .arg("record")
+        .arg("-o")
+        .arg(&trace)
+        .arg("bash")
+        .arg(&script);
+    let rec = run(cmd, None);
+    rec.assert_code(0);
+    assert_eq!(
+        rec.stdout_str(),
+        "one|20|210\nthree|20|210\ntwo|20|210\n",
+        "{}",
+        rec.describe()
+    );
+    let rep = replay(&dir, &trace);
+    assert_replay_faithful(&rec, &rep);
+}
