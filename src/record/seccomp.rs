@@ -100,7 +100,11 @@ pub fn filter_install(name: &str, args: &[u64; 6]) -> Option<(usize, u64)> {
 /// or `prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT)`): how it was asked.
 pub fn strict_mode(name: &str, args: &[u64; 6]) -> Option<&'static str> {
     match name {
-        "seccomp" if args[0] == 0 => Some("seccomp(SECCOMP_SET_MODE_STRICT)"),
+        // With flags or a pointer the kernel fails it with EINVAL (a
+        // probe, as libseccomp makes): that runs as it is.
+        "seccomp" if args[0] == 0 && args[1] == 0 && args[2] == 0 => {
+            Some("seccomp(SECCOMP_SET_MODE_STRICT)")
+        }
         "prctl" if args[0] == PR_SET_SECCOMP && args[1] == 1 => {
             Some("prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT)")
         }
@@ -141,7 +145,18 @@ impl Recorder {
         let tid = self.task.tid.as_raw();
         let nr = regs.syscall_nr();
         let args = regs.syscall_args();
-        if flags & FLAG_NEW_LISTENER != 0 {
+        // The program's filter; when it cannot be read, the kernel gets
+        // the call as it is (and fails it as it would: a probe for a
+        // flag, as libseccomp makes with a null program, gets EFAULT).
+        let fprog = args[prog_arg];
+        let original = self.task.read_mem_exact(fprog, 16).ok().and_then(|h| {
+            let len = u16::from_le_bytes([h[0], h[1]]) as usize;
+            let ptr = u64::from_le_bytes(h[8..16].try_into().ok()?);
+            (len > 0)
+                .then(|| self.task.read_mem_exact(ptr, len * 8).ok())
+                .flatten()
+        });
+        if flags & FLAG_NEW_LISTENER != 0 && original.is_some() {
             self.warnings.once("seccomp listener".into(), || {
                 "the program installed a seccomp filter with a user-notification listener \
                  (SECCOMP_FILTER_FLAG_NEW_LISTENER); rewind cannot record a supervisor \
@@ -151,16 +166,6 @@ impl Recorder {
             });
             return self.fail_syscall(regs, (-libc::EINVAL) as i64 as u64);
         }
-        // The program's filter; when it cannot be read, the kernel gets
-        // the call as it is (and fails it as it would).
-        let fprog = args[prog_arg];
-        let original = self.task.read_mem_exact(fprog, 16).ok().and_then(|h| {
-            let len = u16::from_le_bytes([h[0], h[1]]) as usize;
-            let ptr = u64::from_le_bytes(h[8..16].try_into().ok()?);
-            (len > 0)
-                .then(|| self.task.read_mem_exact(ptr, len * 8).ok())
-                .flatten()
-        });
         let placed = match original {
             Some(filter) if filter.len() / 8 + PREFIX_INSNS <= MAX_INSNS => {
                 self.place_below_sp(&regs, &filter)?
@@ -398,6 +403,7 @@ mod tests {
         assert_eq!(filter_install("prctl", &[22, 1, 0, 0, 0, 0]), None);
         assert_eq!(filter_install("getpid", &[1, 0, 0, 0, 0, 0]), None);
         assert!(strict_mode("seccomp", &[0, 0, 0, 0, 0, 0]).is_some());
+        assert!(strict_mode("seccomp", &[0, 1, 0, 0, 0, 0]).is_none());
         assert!(strict_mode("prctl", &[22, 1, 0, 0, 0, 0]).is_some());
         assert!(strict_mode("prctl", &[22, 2, 0, 0, 0, 0]).is_none());
     }
