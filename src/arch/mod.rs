@@ -54,6 +54,15 @@ impl Arch {
         }
     }
 
+    /// The `AUDIT_ARCH_*` value seccomp gives this architecture (in
+    /// `seccomp_data.arch` and a filter's SIGSYS).
+    pub fn audit_arch(self) -> u32 {
+        match self {
+            Arch::X86_64 => 0xc000_003e,
+            Arch::Aarch64 => 0xc000_00b7,
+        }
+    }
+
     /// A human-readable name for syscall `nr`, or `syscall_<nr>` when unknown.
     pub fn syscall_name(self, nr: u64) -> String {
         match self.syscall(nr) {

@@ -6,6 +6,7 @@ pub mod output;
 pub mod processes;
 pub mod robust;
 pub mod scratch;
+pub mod seccomp;
 pub mod signals;
 pub mod syscalls;
 pub mod threads;
@@ -40,6 +41,9 @@ pub enum RecordError {
     Counter(std::io::Error),
     #[error("{0}")]
     Cpu(String),
+    /// Something the program did that rewind cannot record yet.
+    #[error("{0}")]
+    Unsupported(String),
     #[error("cannot save {path} into the trace: {source}")]
     SaveFile {
         path: String,
@@ -244,6 +248,11 @@ pub fn read_auxv(task: &Task, sp: u64) -> Result<Vec<u8>, TaskError> {
 /// and child signals with si_code SI_KERNEL too, so the signal number
 /// decides as much as the code.
 pub fn is_synchronous(sig: i32, si_code: i32) -> bool {
+    // A seccomp filter's SIGSYS: the replay installs no filter, so it is
+    // sent again at the syscall's exit, like a signal held to a syscall.
+    if seccomp::is_filter_trap(sig, si_code) {
+        return false;
+    }
     matches!(
         sig,
         libc::SIGSEGV | libc::SIGBUS | libc::SIGFPE | libc::SIGILL | libc::SIGTRAP | libc::SIGSYS
@@ -631,11 +640,14 @@ impl Recorder {
                 Err(e) if e.is_gone() => None,
                 Err(e) => return Err(e.into()),
             };
+            // The signal this resume delivers, if any.
+            let mut delivered = None;
             let stop = match self.pending_stop.take() {
                 Some(stop) => stop,
                 None => {
                     self.arm_slice();
-                    match self.task.resume(Resume::Syscall, self.pending_sig.take()) {
+                    delivered = self.pending_sig.take();
+                    match self.task.resume(Resume::Syscall, delivered) {
                         Err(e) if !e.is_gone() => return Err(e.into()),
                         _ => {}
                     }
@@ -724,6 +736,9 @@ impl Recorder {
                 }
                 Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
                     // Dying of a signal: its memory is still there.
+                    if delivered.is_none() {
+                        self.note_filter_kill(resumed_with)?;
+                    }
                     self.vfork_child_leaving()?;
                 }
                 Stop::Event(_) | Stop::Other(_) => {}
@@ -907,6 +922,12 @@ impl Recorder {
         if desc.is_some_and(|d| d.name == "ptrace") {
             return self.refuse_ptrace(regs);
         }
+        if let Some((prog, flags)) = desc.and_then(|d| seccomp::filter_install(d.name, &args)) {
+            return self.record_filter_install(regs, prog, flags);
+        }
+        if let Some(mode) = desc.and_then(|d| seccomp::strict_mode(d.name, &args)) {
+            return self.refuse_strict_mode(regs, mode);
+        }
         let refuse_why = match desc {
             None => Some("rewind does not know this syscall"),
             Some(d) => match d.action {
@@ -975,7 +996,8 @@ impl Recorder {
             Stop::SyscallExit => {}
             Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
                 // exit_group, or killed inside the syscall: every thread of
-                // the process ends.
+                // the process ends (unless a filter killed this one alone).
+                self.filter_killed_thread()?;
                 return Ok(Some(self.reap_process(None)));
             }
             Stop::Exited(c) => return Ok(Some(self.reap_process(Some(ExitKind::Exited(c))))),

@@ -18,7 +18,7 @@
 use super::{RecordError, Recorder};
 use crate::arch::regs::Regs;
 use crate::arch::syscall::{Out, SyscallDesc};
-use crate::tracee::{Resume, Stop, TaskError};
+use crate::tracee::{Resume, Stop, TaskError, FILTER_PASS};
 
 /// The largest output redirected; larger ones go to the program's memory.
 pub const MAX_SCRATCH: usize = 1 << 20;
@@ -173,7 +173,7 @@ impl Recorder {
             self.task.inject_syscall(
                 insn,
                 libc::SYS_munmap as u64,
-                [old, cap + PAGE, 0, 0, 0, 0],
+                [old, cap + PAGE, 0, 0, 0, FILTER_PASS],
             )?;
         }
         let cap = size.max(16 * PAGE);
@@ -186,7 +186,7 @@ impl Recorder {
                 (libc::PROT_READ | libc::PROT_WRITE) as u64,
                 (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE) as u64,
                 u64::MAX,
-                0,
+                FILTER_PASS,
             ],
         )?;
         let ok = (addr as i64) > 0;
@@ -195,7 +195,7 @@ impl Recorder {
             self.task.inject_syscall(
                 insn,
                 libc::SYS_mprotect as u64,
-                [addr + cap, PAGE, libc::PROT_NONE as u64, 0, 0, 0],
+                [addr + cap, PAGE, libc::PROT_NONE as u64, 0, 0, FILTER_PASS],
             )?;
             self.scratch.insert(tid, (addr, cap));
             let guarded = crate::tracee::maps::read(self.task.pid.as_raw())

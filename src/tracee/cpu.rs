@@ -75,7 +75,14 @@ pub fn make_cpuid_fault(
     let r = task.inject_syscall(
         ip,
         nr,
-        [crate::arch::x86_64::cpu::ARCH_SET_CPUID, 0, 0, 0, 0, 0],
+        [
+            crate::arch::x86_64::cpu::ARCH_SET_CPUID,
+            0,
+            0,
+            0,
+            0,
+            super::FILTER_PASS,
+        ],
     );
     task.write_mem(ip, &saved)?;
     match r? as i64 {

@@ -19,6 +19,13 @@ use nix::unistd::Pid;
 use crate::arch::regs::Regs;
 use crate::arch::x86_64::regs::Regs as X86Regs;
 
+/// The sixth argument of every syscall the recorder runs in a thread of
+/// its own accord (one the syscall itself does not use, or an anonymous
+/// mmap's offset, which must be page-aligned and which the kernel
+/// ignores): seccomp filters the program installs are put behind a prefix
+/// that lets a syscall carrying it through (`record::seccomp`).
+pub const FILTER_PASS: u64 = 0x7265_7769_6e64_0000;
+
 /// Errors from operating on a traced thread.
 #[derive(Debug, thiserror::Error)]
 pub enum TaskError {
