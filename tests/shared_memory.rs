@@ -147,3 +147,29 @@ fn sqlite_in_wal_mode_with_three_writing_processes_replays() {
     let rep = replay(&dir, &trace);
     assert_replay_faithful(&rec, &rep);
 }
+
+/// Waits on another process: a named FIFO's open and reads, blocking
+/// record locks (POSIX and open file description), flock, and a pidfd
+/// polled, signalled through and waited on. Each wait is left in the
+/// kernel while the other process runs (the recording used to hang at the
+/// FIFO's open), and the replay meets the same outcomes.
+#[test]
+fn fifos_locks_and_pidfds_between_processes_replay() {
+    let dir = TestDir::new("ipc-waits");
+    let scratch = dir.subdir("scratch");
+    let rec = record_replay_program(&dir, "ipc_waits", &[scratch.to_str().unwrap()], 0);
+    let out = rec.stdout_str();
+    for line in [
+        "fifo: read 35 bytes: line 0",
+        "posix lock: held by another: yes",
+        "posix lock: got the lock after the child wrote 'child'",
+        "ofd lock: got the lock after the child wrote 'child'",
+        "flock: got the lock after the child wrote 'flock'",
+        "pidfd: ready before the signal: 0",
+        "pidfd: ready after the signal: 1 (revents 0x1)",
+        "pidfd: child matches, code 2, status 15",
+        "done",
+    ] {
+        assert!(out.contains(line), "missing {line:?}\n{}", rec.describe());
+    }
+}

@@ -213,6 +213,12 @@ pub fn may_block(name: &str, args: &[u64; 6], pid: Pid) -> bool {
         | "epoll_pwait" | "epoll_pwait2" | "nanosleep" | "clock_nanosleep" | "wait4" | "waitid"
         | "pause" | "rt_sigsuspend" | "rt_sigtimedwait" | "msgrcv" | "semop" | "semtimedop"
         | "flock" | "accept" | "accept4" | "connect" => true,
+        // Record locks that wait for another process's to go.
+        "fcntl" => matches!(args[1], F_SETLKW | F_OFD_SETLKW),
+        // Opening a FIFO waits for its other end to be opened.
+        "open" => opens_fifo(pid, None, args[0], args[1]),
+        "openat" => opens_fifo(pid, Some(args[0]), args[1], args[2]),
+        "openat2" => opens_fifo(pid, Some(args[0]), args[1], read_u64(pid, args[2])),
         // MSG_WAITALL waits for the whole buffer, and recvmmsg for all its
         // messages, whatever is there now: ready or not, they may block.
         "recvfrom" if args[3] & MSG_WAITALL != 0 => fd_may_block(pid, args[0] as i32),
@@ -262,16 +268,71 @@ fn fd_ready(pid: Pid, fd: i32, write: bool) -> bool {
 }
 
 fn fd_may_block(pid: Pid, fd: i32) -> bool {
-    match std::fs::read_link(format!("/proc/{pid}/fd/{fd}")) {
+    use std::os::unix::fs::FileTypeExt;
+    let link = format!("/proc/{pid}/fd/{fd}");
+    match std::fs::read_link(&link) {
         Ok(p) => {
             let p = p.to_string_lossy();
             p.starts_with("pipe:")
                 || p.starts_with("socket:")
                 || p.starts_with("anon_inode:")
                 || p.starts_with("/dev/")
+                // A named FIFO, socket or device, wherever it lives.
+                || std::fs::metadata(&link).is_ok_and(|m| {
+                    let t = m.file_type();
+                    t.is_fifo() || t.is_socket() || t.is_char_device()
+                })
         }
         Err(_) => false,
     }
+}
+
+/// fcntl commands that wait for a lock.
+const F_SETLKW: u64 = 7;
+const F_OFD_SETLKW: u64 = 38;
+/// open's flag for not waiting.
+const O_NONBLOCK: u64 = 0o4000;
+
+/// Whether an open (of the path at `ptr` in `pid`'s memory, relative to
+/// `dirfd` for openat) with `flags` opens a FIFO without O_NONBLOCK: then
+/// it waits until another process opens the other end.
+fn opens_fifo(pid: Pid, dirfd: Option<u64>, ptr: u64, flags: u64) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    if flags & O_NONBLOCK != 0 {
+        return false;
+    }
+    let Some(path) = read_c_string(pid, ptr) else {
+        return false;
+    };
+    let full = if path.starts_with('/') {
+        std::path::PathBuf::from(path)
+    } else {
+        let base = match dirfd {
+            Some(fd) if fd as i32 != libc::AT_FDCWD => format!("/proc/{pid}/fd/{}", fd as i32),
+            _ => format!("/proc/{pid}/cwd"),
+        };
+        std::path::Path::new(&base).join(path)
+    };
+    std::fs::metadata(full).is_ok_and(|m| m.file_type().is_fifo())
+}
+
+/// A NUL-terminated string of up to 4 KiB in `pid`'s memory.
+fn read_c_string(pid: Pid, ptr: u64) -> Option<String> {
+    use std::os::unix::fs::FileExt;
+    let f = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
+    let mut buf = vec![0u8; 4096];
+    let n = f.read_at(&mut buf, ptr).ok()?;
+    let end = buf[..n].iter().position(|&b| b == 0)?;
+    Some(String::from_utf8_lossy(&buf[..end]).into_owned())
+}
+
+/// The u64 at `ptr` in `pid`'s memory (0 when unreadable).
+fn read_u64(pid: Pid, ptr: u64) -> u64 {
+    use std::os::unix::fs::FileExt;
+    let mut b = [0u8; 8];
+    std::fs::File::open(format!("/proc/{pid}/mem"))
+        .and_then(|f| f.read_exact_at(&mut b, ptr))
+        .map_or(0, |_| u64::from_le_bytes(b))
 }
 
 /// Where clone writes the new thread's id: the parent's and the child's
