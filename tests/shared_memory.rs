@@ -173,3 +173,29 @@ fn fifos_locks_and_pidfds_between_processes_replay() {
         assert!(out.contains(line), "missing {line:?}\n{}", rec.describe());
     }
 }
+
+/// Unusual memory replays: mremap (grow, shrink, move), msync, madvise
+/// DONTNEED and FREE, mprotect of part of a mapping, MAP_FIXED_NOREPLACE,
+/// MAP_GROWSDOWN, a huge-page region, a sparse 64 GiB mapping; and memory
+/// written through the kernel: /proc/self/mem, process_vm_readv and
+/// process_vm_writev into a child, whose writes the replay puts in place
+/// at the same point.
+#[test]
+fn unusual_memory_and_writes_through_the_kernel_replay() {
+    let dir = TestDir::new("mem-kinds");
+    let rec = record_replay_program(&dir, "mem_kinds", &[], 0);
+    let out = rec.stdout_str();
+    for line in [
+        "mremap: 'first page', moved where asked",
+        "madvise: after DONTNEED 0, untouched page q",
+        "MAP_FIXED_NOREPLACE on a taken page: File exists",
+        "sparse 64 GiB: abc",
+        "/proc/self/mem after write: 'WRITTENrough /proc/self/mem'",
+        "process_vm_readv: 64 'the child's own words'",
+        "process_vm_writev: 16",
+        "child: now 'from the parent'",
+        "done",
+    ] {
+        assert!(out.contains(line), "missing {line:?}\n{}", rec.describe());
+    }
+}

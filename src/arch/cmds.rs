@@ -369,8 +369,6 @@ pub mod shapes {
         helper is one: record such programs with ASAN_OPTIONS=detect_leaks=0)";
     pub const WHY_PTRACE: &str = "ptrace is not supported: the program is already traced by \
         rewind";
-    pub const WHY_PROCESS_VM: &str = "cross-process memory access is not supported: it reads \
-        or writes another process's memory outside the recording";
     pub const WHY_PERF: &str = "perf_event_open is not supported: counters and their ring \
         buffers are written by the kernel asynchronously";
     pub const WHY_BPF: &str = "bpf is not supported: its outputs depend on the command, and \
@@ -741,8 +739,12 @@ pub mod shapes {
     pub const SETNS: Shape = emulate("setns", NONE);
     pub const KCMP: Shape = emulate("kcmp", NONE);
     pub const PTRACE: Shape = refuse("ptrace", WHY_PTRACE);
-    pub const PROCESS_VM_READV: Shape = refuse("process_vm_readv", WHY_PROCESS_VM);
-    pub const PROCESS_VM_WRITEV: Shape = refuse("process_vm_writev", WHY_PROCESS_VM);
+    /// The caller's iovecs get what was read; what a writev put into the
+    /// other process is recorded as a `KernelWrite` of it
+    /// (`record/remote.rs`).
+    pub const PROCESS_VM_READV: Shape =
+        emulate("process_vm_readv", &[Out::Iovec { iov: 1, cnt: 2 }]);
+    pub const PROCESS_VM_WRITEV: Shape = emulate("process_vm_writev", NONE);
     /// Emulated: querying must give the recorded answer even though the
     /// replayer may run the program with another personality.
     pub const PERSONALITY: Shape = emulate("personality", NONE);

@@ -4,6 +4,7 @@
 pub mod files;
 pub mod output;
 pub mod processes;
+pub mod remote;
 pub mod robust;
 pub mod scratch;
 pub mod seccomp;
@@ -1131,6 +1132,12 @@ impl Recorder {
         self.warnings = warnings;
         if let Some(ev) = written {
             self.writer.push(&ev)?;
+        }
+        if let Some((target, writes)) = remote::remote_writes(&self.task, d.name, &args, result) {
+            self.writer.push(&Event::KernelWrite {
+                tid: target,
+                writes,
+            })?;
         }
         Ok(())
     }
