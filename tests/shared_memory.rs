@@ -199,3 +199,19 @@ fn unusual_memory_and_writes_through_the_kernel_replay() {
         assert!(out.contains(line), "missing {line:?}\n{}", rec.describe());
     }
 }
+
+/// The vDSO: a program that finds it through its auxv, checksums its
+/// bytes and lists its symbols prints the same at replay (rewind replaced
+/// its time functions with syscalls when recorded; the replay writes the
+/// same bytes over its own kernel's vDSO).
+#[test]
+fn the_vdso_reads_the_same_at_replay() {
+    let dir = TestDir::new("vdso");
+    let rec = record_replay_program(&dir, "mem_kinds", &[], 0);
+    let line = line_after(&rec, "vdso: ");
+    assert!(
+        line.contains("checksum") && !line.starts_with("none"),
+        "the recorded program sees a vDSO: {line:?}\n{}",
+        rec.describe()
+    );
+}

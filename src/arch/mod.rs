@@ -63,6 +63,67 @@ impl Arch {
         }
     }
 
+    /// The vDSO's functions that rewind replaces (by symbol name), each
+    /// with the syscall the replacement makes, or None for one that is
+    /// made to fail with ENOSYS (the C library then makes the syscall
+    /// itself). The signal-return trampoline is left alone.
+    pub fn vdso_functions(self) -> &'static [(&'static str, Option<&'static str>)] {
+        match self {
+            Arch::X86_64 => &[
+                ("__vdso_clock_gettime", Some("clock_gettime")),
+                ("clock_gettime", Some("clock_gettime")),
+                ("__vdso_gettimeofday", Some("gettimeofday")),
+                ("gettimeofday", Some("gettimeofday")),
+                ("__vdso_time", Some("time")),
+                ("time", Some("time")),
+                ("__vdso_getcpu", Some("getcpu")),
+                ("getcpu", Some("getcpu")),
+                ("__vdso_clock_getres", Some("clock_getres")),
+                ("clock_getres", Some("clock_getres")),
+                ("__vdso_getrandom", None),
+                ("getrandom", None),
+                ("__vdso_sgx_enter_enclave", None),
+            ],
+            Arch::Aarch64 => &[
+                ("__kernel_clock_gettime", Some("clock_gettime")),
+                ("__kernel_gettimeofday", Some("gettimeofday")),
+                ("__kernel_clock_getres", Some("clock_getres")),
+                ("__kernel_getrandom", None),
+            ],
+        }
+    }
+
+    /// Machine code that makes syscall `nr` with the caller's arguments
+    /// and returns its result (a vDSO function's replacement), or, for
+    /// None, returns -ENOSYS.
+    pub fn vdso_stub(self, nr: Option<u64>) -> Vec<u8> {
+        match (self, nr) {
+            // mov eax, nr; syscall; ret
+            (Arch::X86_64, Some(nr)) => {
+                let mut v = vec![0xb8];
+                v.extend_from_slice(&(nr as u32).to_le_bytes());
+                v.extend_from_slice(&[0x0f, 0x05, 0xc3]);
+                v
+            }
+            // mov rax, -38; ret
+            (Arch::X86_64, None) => vec![0x48, 0xc7, 0xc0, 0xda, 0xff, 0xff, 0xff, 0xc3],
+            // mov x8, #nr; svc #0; ret
+            (Arch::Aarch64, Some(nr)) => [
+                0xd280_0008 | (((nr as u32) & 0xffff) << 5),
+                0xd400_0001,
+                0xd65f_03c0,
+            ]
+            .iter()
+            .flat_map(|w: &u32| w.to_le_bytes())
+            .collect(),
+            // mov x0, #-38; ret
+            (Arch::Aarch64, None) => [0x9280_04a0u32, 0xd65f_03c0]
+                .iter()
+                .flat_map(|w| w.to_le_bytes())
+                .collect(),
+        }
+    }
+
     /// A human-readable name for syscall `nr`, or `syscall_<nr>` when unknown.
     pub fn syscall_name(self, nr: u64) -> String {
         match self.syscall(nr) {

@@ -11,6 +11,7 @@ pub mod seccomp;
 pub mod signals;
 pub mod syscalls;
 pub mod threads;
+pub mod vdso;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -572,7 +573,7 @@ impl Recorder {
         if self.trap_cpuid {
             crate::tracee::cpu::make_cpuid_fault(&self.task, self.arch, true)?;
         }
-        let (regs, stack, maps, auxv) = self.initial_state()?;
+        let (regs, stack, maps, auxv, vdso) = self.initial_state()?;
         self.writer.push(&Event::Exec {
             pid: self.task.pid.as_raw(),
             tid: self.task.tid.as_raw(),
@@ -581,22 +582,52 @@ impl Recorder {
             maps,
             auxv,
         })?;
+        self.push_vdso(vdso)?;
+        Ok(())
+    }
+
+    /// The patched vDSO's bytes, for the replay to write over its own
+    /// (see `record/vdso.rs`).
+    fn push_vdso(&mut self, vdso: Option<MemWrite>) -> Result<(), RecordError> {
+        if let Some(v) = vdso {
+            self.writer.push(&Event::KernelWrite {
+                tid: self.task.tid.as_raw(),
+                writes: vec![v],
+            })?;
+        }
         Ok(())
     }
 
     /// A new program's state at its first instruction, with the vDSO
-    /// hidden: registers, initial stack, mappings and auxv.
+    /// patched (or hidden): registers, initial stack, mappings, auxv and
+    /// the patched vDSO's bytes.
     #[allow(clippy::type_complexity)]
     fn initial_state(
         &mut self,
-    ) -> Result<(Regs, MemWrite, Vec<crate::trace::Mapping>, Vec<u8>), RecordError> {
+    ) -> Result<
+        (
+            Regs,
+            MemWrite,
+            Vec<crate::trace::Mapping>,
+            Vec<u8>,
+            Option<MemWrite>,
+        ),
+        RecordError,
+    > {
         let mut regs = self.task.regs()?;
         // At the exec stop execve has not returned yet; the program starts
         // with its result, 0, in the result register.
         regs.set_result(0);
         self.task.set_regs(&regs)?;
         let sp = regs.sp();
-        hide_vdso(&self.task, sp)?;
+        let vdso = if std::env::var_os("REWIND_HIDE_VDSO").is_some() {
+            None
+        } else {
+            vdso::patch(&self.task, self.arch)
+        };
+        if vdso.is_none() {
+            hide_vdso(&self.task, sp)?;
+        }
         let pid = self.task.pid.as_raw();
         let maps = maps::read(pid).map_err(|source| TaskError::Memory {
             op: "read maps of",
@@ -614,7 +645,7 @@ impl Recorder {
             data: self.task.read_mem_exact(sp, (stack_end - sp) as usize)?,
         };
         let auxv = read_auxv(&self.task, sp)?;
-        Ok((regs, stack, maps, auxv))
+        Ok((regs, stack, maps, auxv, vdso))
     }
 
     /// Step the program until it ends; returns how it ended.

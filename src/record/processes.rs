@@ -317,7 +317,7 @@ impl Recorder {
         if self.trap_cpuid {
             crate::tracee::cpu::make_cpuid_fault(&self.task, self.arch, false)?;
         }
-        let (regs, stack, maps, auxv) = self.initial_state()?;
+        let (regs, stack, maps, auxv, vdso) = self.initial_state()?;
         log::debug!("process {pid} runs {exe_path}");
         self.writer.push(&Event::Execve {
             tid: self.task.tid.as_raw(),
@@ -329,6 +329,7 @@ impl Recorder {
             maps,
             auxv,
         })?;
+        self.push_vdso(vdso)?;
         self.vfork_done(pid, vfork_writes)?;
         Ok(None)
     }
