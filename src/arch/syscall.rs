@@ -33,6 +33,31 @@ pub enum Out {
     MsgHdr { msg: u8 },
     /// An fd_set for `nfds` (an argument) descriptors at `ptr`: select.
     FdSet { ptr: u8, nfds: u8 },
+    /// `len` bytes at the pointer in argument `ptr`, written in the
+    /// caller's memory when the call succeeds and the flags in argument
+    /// `flags` have any bit of `mask`: clone's `parent_tid` (the new
+    /// task's id for CLONE_PARENT_SETTID, a pidfd for CLONE_PIDFD).
+    IfFlag {
+        flags: u8,
+        mask: u64,
+        ptr: u8,
+        len: usize,
+    },
+    /// The same, written by the kernel in the *new task's* memory as it
+    /// starts: clone's `child_tid` (CLONE_CHILD_SETTID). For a thread that
+    /// is the caller's memory too; for a new process it is recorded from
+    /// the child, as a `KernelWrite` event of the child's.
+    ChildIfFlag {
+        flags: u8,
+        mask: u64,
+        ptr: u8,
+        len: usize,
+    },
+    /// recvmmsg's vector of `vlen` (an argument) `struct mmsghdr` at
+    /// `vec`, of which `result` were filled: for each, its header and
+    /// `msg_len`, its name, its iovecs up to `msg_len` bytes, and its
+    /// control data.
+    MmsgHdr { vec: u8, vlen: u8 },
 }
 
 /// What the replayer does with a syscall.
@@ -74,9 +99,20 @@ pub enum Action {
     /// fork and vfork: a new process, created for real at record and at
     /// replay (vfork runs as fork).
     Fork,
-    /// Not supported in this version: refused with ENOSYS at record and a
-    /// warning naming the syscall. `why` says what the user should know.
+    /// An explicit policy instead of a rule: refused with ENOSYS at record
+    /// (the program sees the failure and goes on) and a warning naming the
+    /// syscall, or a `-v` note for the refusals a C library or runtime
+    /// expects and falls back from (`cmds::refusal_is_routine`). `why`
+    /// says what the user should know.
     Refuse { why: &'static str },
+}
+
+impl Action {
+    /// Whether this is a record/replay rule (the syscall runs and is
+    /// recorded) rather than an explicit refusal.
+    pub fn is_rule(self) -> bool {
+        !matches!(self, Action::Refuse { .. })
+    }
 }
 
 /// One syscall's description.

@@ -44,6 +44,20 @@ const WHY_SYSFS: &str = "sysfs is not supported: one of its options copies a fil
 const WHY_UPROBE: &str = "only the kernel's uprobe trampolines may call this; other callers \
     receive SIGILL";
 
+/// clone(flags, stack, parent_tid, child_tid, tls): the int at
+/// `parent_tid` in the caller (CLONE_PARENT_SETTID, CLONE_PIDFD), and the
+/// new task's id at `child_tid` in the new task (CLONE_CHILD_SETTID;
+/// x86_64 passes that pointer before tls).
+const CLONE_OUTS: &[Out] = &[
+    CLONE_PARENT_OUT,
+    Out::ChildIfFlag {
+        flags: 0,
+        mask: crate::arch::fork::CLONE_CHILD_SETTID,
+        ptr: 3,
+        len: 4,
+    },
+];
+
 /// Every x86_64 syscall, sorted by number.
 pub static TABLE: &[SyscallDesc] = &[
     READ.at(0),
@@ -110,7 +124,7 @@ pub static TABLE: &[SyscallDesc] = &[
     SOCKETPAIR.at(53),
     SETSOCKOPT.at(54),
     GETSOCKOPT.at(55),
-    CLONE.at(56),
+    clone(CLONE_OUTS).at(56),
     FORK.at(57),
     VFORK.at(58),
     EXECVE.at(59),
