@@ -216,10 +216,16 @@ mod tests {
         // A pidfd is made at record only: the replay writes the recorded
         // number.
         let pidfd = [CLONE_PIDFD | 0x11, 0, 0x6000, 0, 0, 0];
-        assert_eq!(as_fork(Arch::X86_64, 56, &pidfd, false).1[0], CLONE_PIDFD | 0x11);
+        assert_eq!(
+            as_fork(Arch::X86_64, 56, &pidfd, false).1[0],
+            CLONE_PIDFD | 0x11
+        );
         assert_eq!(as_fork(Arch::X86_64, 56, &pidfd, true).1[0], 0);
         let thread = [THREAD_FLAGS | CLONE_PIDFD | CLONE_UNTRACED, 0, 0, 0, 0, 0];
-        assert_eq!(replay_thread_args(&thread).map(|a| a[0]), Some(THREAD_FLAGS));
+        assert_eq!(
+            replay_thread_args(&thread).map(|a| a[0]),
+            Some(THREAD_FLAGS)
+        );
         assert_eq!(replay_thread_args(&[THREAD_FLAGS, 0, 0, 0, 0, 0]), None);
         // A process cloned untraced is forked traced.
         let (_, a) = as_fork(Arch::X86_64, 56, &[0x0080_0011, 0, 0, 0, 0, 0], false);

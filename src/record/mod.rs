@@ -945,9 +945,7 @@ impl Recorder {
             });
         }
         let refuse_why = match desc {
-            None => Some(
-                "rewind does not know this syscall (--unknown-syscalls=enosys makes it fail so)",
-            ),
+            None => Some(""),
             Some(d) => match d.action {
                 Action::Refuse { why } => Some(why),
                 Action::Clone if crate::arch::fork::shares_memory_as_process(&args) => {
@@ -975,8 +973,13 @@ impl Recorder {
         }
         if let Some(why) = refuse_why {
             let name = self.arch.syscall_name(nr);
+            let unknown = desc.is_none();
             let msg = || {
-                format!("the program called {name} (syscall {nr}); {why}. It was refused with ENOSYS and the program went on.")
+                if unknown {
+                    format!("the program called syscall {nr}, which rewind does not know: it failed with ENOSYS (--unknown-syscalls=enosys) and the program went on.")
+                } else {
+                    format!("the program called {name} (syscall {nr}); {why}. It was refused with ENOSYS and the program went on.")
+                }
             };
             // rseq and clone3 are refused on purpose, for the C library's
             // fallback: a note, not a warning.

@@ -19,6 +19,9 @@ use crate::arch::regs::Regs;
 use crate::trace::{Event, ExitKind, MemWrite};
 use crate::tracee::{maps, sys, Resume, Stop, Task, TaskSyscallEnd, ThreadExec};
 
+/// Memory ranges: (address, length).
+type Ranges = Vec<(u64, usize)>;
+
 /// How a task ended, from its last stop (`Exited` or `Killed`).
 pub(super) fn ended(stop: Stop) -> ExitKind {
     match stop {
@@ -98,11 +101,7 @@ impl Recorder {
     /// The memory a successful clone, fork or vfork with registers
     /// `regs` at entry wrote (its table outputs): in the caller, and in
     /// the new task.
-    pub(super) fn clone_out_ranges(
-        &self,
-        regs: &Regs,
-        result: u64,
-    ) -> (Vec<(u64, usize)>, Vec<(u64, usize)>) {
+    pub(super) fn clone_out_ranges(&self, regs: &Regs, result: u64) -> (Ranges, Ranges) {
         let Some(desc) = self.arch.syscall(regs.syscall_nr()) else {
             return (Vec::new(), Vec::new());
         };
