@@ -6,6 +6,7 @@
 // waited for with waitid(P_PIDFD), and the siginfo printed.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -47,6 +48,12 @@ static int vfork_child(void *arg) {
 }
 
 int main(void) {
+    // Descriptors opened first, so that the pidfd's number is not the
+    // lowest a process with only stdio would get (a replay opens nothing).
+    for (int i = 0; i < 3; i++) {
+        if (open("/dev/null", O_RDONLY) < 0)
+            return 1;
+    }
     // 1. A pidfd through parent_tid, fork-style (no stack of its own).
     int pidfd = -1;
     fflush(stdout);
