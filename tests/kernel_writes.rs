@@ -96,6 +96,37 @@ fn clone_pidfd_and_thread_ids_replay_identically() {
 }
 
 #[test]
+fn thread_clone_pidfd_and_thread_ids_replay_identically() {
+    let dir = TestDir::new("kw_clone_thread");
+    let (trace, rec) = record_program(&dir, "kw_clone_thread", &[]);
+    rec.assert_code(0);
+    let pidfd_line = line_after(&rec, "thread with CLONE_PIDFD: ");
+    if pidfd_line.starts_with("pidfd=") {
+        let pidfd = field(&rec, "thread with CLONE_PIDFD: ", "pidfd");
+        assert!(pidfd > 3, "{}", rec.describe());
+        assert!(
+            pidfd_line.ends_with(" poll=1 revents=0x11 ran=1"),
+            "{}",
+            rec.describe()
+        );
+    } else {
+        // Kernels before 6.9 refuse CLONE_PIDFD for threads.
+        notice(&format!(
+            "thread_clone_pidfd: this kernel refused a thread's pidfd: {pidfd_line}"
+        ));
+    }
+    assert_line_parts(
+        &rec,
+        "thread with SETTID: ptid_is_tid=1 seen_ctid_is_tid=1 cleared=1 tid=",
+        "",
+    );
+    for _ in 0..2 {
+        let rep = replay(&dir, &trace);
+        assert_replay_faithful(&rec, &rep);
+    }
+}
+
+#[test]
 fn waitid_siginfo_and_rusage_replay_identically() {
     let dir = TestDir::new("kw_waitid");
     let (trace, rec) = record_program(&dir, "kw_waitid", &[]);
