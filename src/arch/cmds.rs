@@ -355,11 +355,13 @@ pub mod shapes {
 
     // Why-texts of refused syscalls.
     pub const WHY_CLONE3: &str = "clone3 is refused so that the C library falls back to \
-        clone, which rewind records";
+        clone, which rewind records (with its parent_tid, child_tid and pidfd writes); clone3's \
+        separate pidfd and set_tid fields are not described yet";
     pub const WHY_EXEC: &str = "execveat is not supported yet (execve is): the C \
         library's fexecve and execveat callers fail";
     pub const WHY_IO_URING: &str = "io_uring is not supported: its completion ring is written \
-        by the kernel asynchronously";
+        by the kernel asynchronously; io_uring_setup fails with ENOSYS so that programs fall \
+        back to plain syscalls";
     pub const WHY_AIO: &str = "Linux AIO is not supported: the kernel maps a completion ring \
         into the process and fills it asynchronously";
     pub const WHY_RSEQ: &str = "rseq is refused so that the C library falls back; the kernel \
@@ -391,9 +393,6 @@ pub mod shapes {
         mapping";
     pub const WHY_HANDLE: &str = "name_to_handle_at is not supported yet: the handle's \
         length is given inside the structure it fills";
-    pub const WHY_RECVMMSG: &str = "recvmmsg is not supported yet: it fills several message \
-        headers and their buffers";
-    pub const WHY_UNKNOWN: &str = "not supported yet: its outputs are not described";
 
     // --- file descriptors and file I/O ---
 
@@ -639,7 +638,20 @@ pub mod shapes {
             elem: size::MMSGHDR,
         }],
     );
-    pub const RECVMMSG: Shape = refuse("recvmmsg", WHY_RECVMMSG);
+    /// The filled `struct mmsghdr`s (headers, `msg_len`, names, iovec
+    /// bytes, control data such as SCM_RIGHTS descriptors and
+    /// SCM_CREDENTIALS) and the remaining timeout, which the kernel writes
+    /// back when it returns messages.
+    pub const RECVMMSG: Shape = emulate(
+        "recvmmsg",
+        &[
+            Out::MmsgHdr { vec: 1, vlen: 2 },
+            Out::Fixed {
+                ptr: 4,
+                len: size::TIMESPEC,
+            },
+        ],
+    );
 
     // --- memory ---
 
@@ -693,9 +705,28 @@ pub mod shapes {
 
     // --- tasks ---
 
+    /// clone's write into the caller's memory: the int at `parent_tid`
+    /// (argument 2 on both architectures), the new task's id for
+    /// CLONE_PARENT_SETTID or a new pidfd for CLONE_PIDFD (the two are
+    /// exclusive in clone, which has one pointer for both).
+    pub const CLONE_PARENT_OUT: Out = Out::IfFlag {
+        flags: 0,
+        mask: crate::arch::fork::CLONE_PARENT_SETTID | crate::arch::fork::CLONE_PIDFD,
+        ptr: 2,
+        len: 4,
+    };
+
     /// Threads and processes; the flags are in the first argument on both
-    /// architectures.
-    pub const CLONE: Shape = special("clone", Action::Clone);
+    /// architectures, the pointer to the child's thread-id word is not
+    /// (argument `child_tid`: 3 on x86_64, 4 on aarch64), so each table
+    /// makes its own with its outputs.
+    pub const fn clone(outs: &'static [Out]) -> Shape {
+        Shape {
+            name: "clone",
+            outs,
+            action: Action::Clone,
+        }
+    }
     pub const FORK: Shape = special("fork", Action::Fork);
     pub const VFORK: Shape = special("vfork", Action::Fork);
     pub const CLONE3: Shape = refuse("clone3", WHY_CLONE3);
@@ -1072,7 +1103,8 @@ pub mod shapes {
     /// u64 ids up to the u32 size at argument 1 (which the kernel updates).
     pub const LSM_LIST_MODULES: Shape =
         emulate("lsm_list_modules", &[Out::SockLen { ptr: 0, lenptr: 1 }]);
-    pub const LISTNS: Shape = refuse("listns", WHY_UNKNOWN);
+    /// `result` u64 namespace ids.
+    pub const LISTNS: Shape = emulate("listns", &[Out::ResultArray { ptr: 1, elem: 8 }]);
 
     // --- keys ---
 
@@ -1164,11 +1196,12 @@ pub fn ptrace_request_name(req: u64) -> String {
     name.to_string()
 }
 
-/// Refused syscalls that the C library expects to fail and falls back
-/// from (rseq, clone3): a note for `rewind record -v` and `rewind info`,
-/// not a warning, since nothing changes for the program.
+/// Refused syscalls that the C library or the program expects to fail
+/// and falls back from (rseq, clone3, io_uring_setup): a note for
+/// `rewind record -v` and `rewind info`, not a warning, since nothing
+/// changes for the program.
 pub fn refusal_is_routine(name: &str) -> bool {
-    matches!(name, "rseq" | "clone3")
+    matches!(name, "rseq" | "clone3" | "io_uring_setup")
 }
 
 #[cfg(test)]

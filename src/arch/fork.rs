@@ -18,6 +18,9 @@ pub const CLONE_VM: u64 = 0x0000_0100;
 pub const CLONE_FS: u64 = 0x0000_0200;
 pub const CLONE_FILES: u64 = 0x0000_0400;
 pub const CLONE_SIGHAND: u64 = 0x0000_0800;
+/// A pidfd for the child is written at `parent_tid` (clone's third
+/// argument), in the caller's memory.
+pub const CLONE_PIDFD: u64 = 0x0000_1000;
 pub const CLONE_VFORK: u64 = 0x0000_4000;
 pub const CLONE_THREAD: u64 = 0x0001_0000;
 pub const CLONE_SYSVSEM: u64 = 0x0004_0000;
@@ -65,6 +68,20 @@ pub fn traced_clone_args(args: &[u64; 6]) -> Option<[u64; 6]> {
     Some(a)
 }
 
+/// clone's arguments for a thread as the replay runs it, None when they
+/// are the program's own: traced (CLONE_UNTRACED out, as at record), and
+/// with no pidfd (CLONE_PIDFD out: the recorded pidfd number is written
+/// at parent_tid from the trace, and the syscalls that use it are
+/// emulated, so no real descriptor is needed).
+pub fn replay_thread_args(args: &[u64; 6]) -> Option<[u64; 6]> {
+    if args[0] & (CLONE_UNTRACED | CLONE_PIDFD) == 0 {
+        return None;
+    }
+    let mut a = *args;
+    a[0] &= !(CLONE_UNTRACED | CLONE_PIDFD);
+    Some(a)
+}
+
 /// Whether clone's flags make a process that shares its parent's memory
 /// and runs alongside it (CLONE_VM without CLONE_THREAD or CLONE_VFORK,
 /// as LeakSanitizer's helper does). rewind cannot record two processes
@@ -90,7 +107,10 @@ pub fn as_fork(arch: Arch, nr: u64, args: &[u64; 6], replay: bool) -> (u64, [u64
         a = [libc::SIGCHLD as u64, 0, 0, 0, 0, 0];
     }
     if replay {
-        a[0] &= !CSIGNAL;
+        // No pidfd either: the program's pidfd is the recorded number
+        // (written at parent_tid from the trace), and the syscalls that
+        // use it are emulated.
+        a[0] &= !(CSIGNAL | CLONE_PIDFD);
         return (clone_nr, a);
     }
     match fork_nr {
@@ -193,6 +213,20 @@ mod tests {
         assert_eq!(traced_clone_args(&[THREAD_FLAGS, 0, 0, 0, 0, 0]), None);
         // posix_spawn shares memory only while the parent waits: a fork.
         assert!(!shares_memory_as_process(&[0x4111, 0, 0, 0, 0, 0]));
+        // A pidfd is made at record only: the replay writes the recorded
+        // number.
+        let pidfd = [CLONE_PIDFD | 0x11, 0, 0x6000, 0, 0, 0];
+        assert_eq!(
+            as_fork(Arch::X86_64, 56, &pidfd, false).1[0],
+            CLONE_PIDFD | 0x11
+        );
+        assert_eq!(as_fork(Arch::X86_64, 56, &pidfd, true).1[0], 0);
+        let thread = [THREAD_FLAGS | CLONE_PIDFD | CLONE_UNTRACED, 0, 0, 0, 0, 0];
+        assert_eq!(
+            replay_thread_args(&thread).map(|a| a[0]),
+            Some(THREAD_FLAGS)
+        );
+        assert_eq!(replay_thread_args(&[THREAD_FLAGS, 0, 0, 0, 0, 0]), None);
         // A process cloned untraced is forked traced.
         let (_, a) = as_fork(Arch::X86_64, 56, &[0x0080_0011, 0, 0, 0, 0, 0], false);
         assert_eq!(a[0], 0x11);

@@ -33,6 +33,31 @@ pub enum Out {
     MsgHdr { msg: u8 },
     /// An fd_set for `nfds` (an argument) descriptors at `ptr`: select.
     FdSet { ptr: u8, nfds: u8 },
+    /// `len` bytes at the pointer in argument `ptr`, written in the
+    /// caller's memory when the call succeeds and the flags in argument
+    /// `flags` have any bit of `mask`: clone's `parent_tid` (the new
+    /// task's id for CLONE_PARENT_SETTID, a pidfd for CLONE_PIDFD).
+    IfFlag {
+        flags: u8,
+        mask: u64,
+        ptr: u8,
+        len: usize,
+    },
+    /// The same, written by the kernel in the *new task's* memory as it
+    /// starts: clone's `child_tid` (CLONE_CHILD_SETTID). For a thread that
+    /// is the caller's memory too; for a new process it is recorded from
+    /// the child, as a `KernelWrite` event of the child's.
+    ChildIfFlag {
+        flags: u8,
+        mask: u64,
+        ptr: u8,
+        len: usize,
+    },
+    /// recvmmsg's vector of `vlen` (an argument) `struct mmsghdr` at
+    /// `vec`, of which `result` were filled: for each, its header and
+    /// `msg_len`, its name, its iovecs up to `msg_len` bytes, and its
+    /// control data.
+    MmsgHdr { vec: u8, vlen: u8 },
 }
 
 /// What the replayer does with a syscall.
@@ -80,9 +105,20 @@ pub enum Action {
     Shmat,
     /// shmdt: at replay the segment's mapping at the address is unmapped.
     Shmdt,
-    /// Not supported in this version: refused with ENOSYS at record and a
-    /// warning naming the syscall. `why` says what the user should know.
+    /// An explicit policy instead of a rule: refused with ENOSYS at record
+    /// (the program sees the failure and goes on) and a warning naming the
+    /// syscall, or a `-v` note for the refusals a C library or runtime
+    /// expects and falls back from (`cmds::refusal_is_routine`). `why`
+    /// says what the user should know.
     Refuse { why: &'static str },
+}
+
+impl Action {
+    /// Whether this is a record/replay rule (the syscall runs and is
+    /// recorded) rather than an explicit refusal.
+    pub fn is_rule(self) -> bool {
+        !matches!(self, Action::Refuse { .. })
+    }
 }
 
 /// One syscall's description.
@@ -209,6 +245,11 @@ pub fn arg_count(name: &str) -> Option<usize> {
         ("clone", 5),
         ("statx", 5),
         ("waitid", 5),
+        ("recvmmsg", 5),
+        ("sendmmsg", 4),
+        ("recvmsg", 3),
+        ("sendmsg", 3),
+        ("io_uring_setup", 2),
         ("select", 5),
         ("ppoll", 5),
         ("faccessat2", 4),
@@ -224,10 +265,109 @@ pub fn arg_count(name: &str) -> Option<usize> {
     COUNTS.iter().find(|(n, _)| *n == name).map(|&(_, c)| c)
 }
 
+/// The syscall numbers the kernel defines for 64-bit processes (Linux
+/// 6.19): x86_64's `syscall_64.tbl` (its "common" and "64" entries; the
+/// x32 ones at 512.. are not 64-bit syscalls) and the generic numbering
+/// aarch64 uses (`asm-generic/unistd.h`: 244..=259 are reserved for
+/// architecture-specific calls aarch64 does not define, 295..=423 are
+/// unused or 32-bit only).
+pub fn kernel_numbers(arch: crate::arch::Arch) -> Vec<u64> {
+    match arch {
+        crate::arch::Arch::X86_64 => (0..=336).chain(424..=470).collect(),
+        crate::arch::Arch::Aarch64 => (0..=243).chain(260..=294).chain(424..=470).collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::arch::Arch;
+
+    /// Every syscall the kernel defines has an entry in the table: a
+    /// record/replay rule (it runs and what it writes is recorded), or an
+    /// explicit policy (refused with ENOSYS, saying why). A number with
+    /// neither is what `rewind record --unknown-syscalls` is about; the
+    /// table must leave none of the kernel's.
+    #[test]
+    fn every_kernel_syscall_has_a_rule_or_an_explicit_policy() {
+        for arch in [Arch::X86_64, Arch::Aarch64] {
+            let (mut rules, mut policies) = (0, 0);
+            for nr in kernel_numbers(arch) {
+                let d = arch.syscall(nr).unwrap_or_else(|| {
+                    panic!(
+                        "{} syscall {nr} has neither a rule nor a policy",
+                        arch.name()
+                    )
+                });
+                match d.action {
+                    Action::Refuse { why } => {
+                        assert!(why.len() > 20, "{}: the policy says too little", d.name);
+                        policies += 1;
+                    }
+                    action => {
+                        assert!(action.is_rule());
+                        rules += 1;
+                    }
+                }
+            }
+            // And nothing the kernel does not define.
+            let defined = kernel_numbers(arch);
+            for nr in (0..1024).filter(|n| !defined.contains(n)) {
+                assert!(arch.syscall(nr).is_none(), "{} {nr}", arch.name());
+            }
+            println!(
+                "{}: {} syscalls, {rules} with a record/replay rule, {policies} with an \
+                 explicit policy (refused with ENOSYS)",
+                arch.name(),
+                rules + policies
+            );
+            assert_eq!(rules + policies, defined.len());
+        }
+    }
+
+    /// The kernel's writes through pointers in clone's arguments, and
+    /// recvmmsg's vectors, are table outputs; the asynchronous interfaces
+    /// are explicit refusals.
+    #[test]
+    fn indirect_kernel_writes_are_described() {
+        use crate::arch::fork::{CLONE_CHILD_SETTID, CLONE_PARENT_SETTID, CLONE_PIDFD};
+        for (arch, child_ptr) in [(Arch::X86_64, 3), (Arch::Aarch64, 4)] {
+            let desc = |name: &str| {
+                arch.syscall_nr(name)
+                    .and_then(|nr| arch.syscall(nr))
+                    .unwrap_or_else(|| panic!("{name}"))
+            };
+            let clone = desc("clone");
+            assert!(clone.outs.contains(&Out::IfFlag {
+                flags: 0,
+                mask: CLONE_PARENT_SETTID | CLONE_PIDFD,
+                ptr: 2,
+                len: 4
+            }));
+            assert!(clone.outs.contains(&Out::ChildIfFlag {
+                flags: 0,
+                mask: CLONE_CHILD_SETTID,
+                ptr: child_ptr,
+                len: 4
+            }));
+            assert!(desc("recvmmsg")
+                .outs
+                .contains(&Out::MmsgHdr { vec: 1, vlen: 2 }));
+            assert_eq!(desc("recvmsg").outs, &[Out::MsgHdr { msg: 1 }]);
+            assert!(desc("waitid")
+                .outs
+                .contains(&Out::Fixed { ptr: 2, len: 128 }));
+            for name in [
+                "clone3",
+                "rseq",
+                "io_uring_setup",
+                "io_setup",
+                "io_getevents",
+            ] {
+                assert!(!desc(name).action.is_rule(), "{name}");
+            }
+        }
+    }
 
     #[test]
     fn temporary_masks_name_known_syscalls() {

@@ -225,7 +225,7 @@ fn notes(events: &[crate::trace::Event], arch: crate::arch::Arch) -> Vec<String>
         .into_iter()
         .map(|(name, n)| {
             format!(
-                "{name} refused {n} time{} (ENOSYS; the C library falls back)",
+                "{name} refused {n} time{} (ENOSYS; the C library or the program falls back)",
                 if n == 1 { "" } else { "s" }
             )
         })

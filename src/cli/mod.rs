@@ -50,6 +50,18 @@ pub enum Command {
         /// starts on); the replay binds to the same one.
         #[arg(long = "cpu", value_name = "N")]
         cpu: Option<usize>,
+        /// What a syscall rewind does not know does: `stop` ends the
+        /// recording there, naming it (the trace keeps what came before);
+        /// `enosys` makes it fail with ENOSYS in the program, with a
+        /// warning. Syscalls rewind refuses on purpose (io_uring_setup,
+        /// clone3, rseq...) fail with ENOSYS either way.
+        #[arg(
+            long = "unknown-syscalls",
+            value_name = "POLICY",
+            value_enum,
+            default_value = "stop"
+        )]
+        unknown_syscalls: UnknownSyscallsArg,
         /// The program and its arguments.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         argv: Vec<String>,
@@ -164,8 +176,9 @@ fn run(cli: Cli) -> Result<i32, String> {
             env,
             verbose,
             cpu,
+            unknown_syscalls,
             argv,
-        } => cmd_record(output, env, verbose, cpu, argv),
+        } => cmd_record(output, env, verbose, cpu, unknown_syscalls.into(), argv),
         Command::Replay {
             autopilot,
             port,
@@ -214,11 +227,28 @@ fn run(cli: Cli) -> Result<i32, String> {
 
 mod serve;
 
+/// `rewind record --unknown-syscalls`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum UnknownSyscallsArg {
+    Stop,
+    Enosys,
+}
+
+impl From<UnknownSyscallsArg> for crate::record::UnknownSyscalls {
+    fn from(a: UnknownSyscallsArg) -> Self {
+        match a {
+            UnknownSyscallsArg::Stop => Self::Stop,
+            UnknownSyscallsArg::Enosys => Self::Enosys,
+        }
+    }
+}
+
 fn cmd_record(
     output: Option<PathBuf>,
     env: Vec<String>,
     verbose: bool,
     cpu: Option<usize>,
+    unknown_syscalls: crate::record::UnknownSyscalls,
     argv: Vec<String>,
 ) -> Result<i32, String> {
     for e in &env {
@@ -241,6 +271,7 @@ fn cmd_record(
         verbose,
         cpu,
         on_start: Some(dirs::set_latest),
+        unknown_syscalls,
     };
     let outcome = match record(&opts) {
         Ok(o) => o,

@@ -51,13 +51,25 @@ pub enum RecordError {
         path: String,
         source: std::io::Error,
     },
+    /// The program called a syscall rewind has no rule or policy for
+    /// (its number is not in the architecture's table), and
+    /// `--unknown-syscalls=enosys` was not given.
+    #[error(
+        "the program called syscall {nr}, which rewind does not know on {arch}: it is not in \
+         rewind's syscall table, so what the kernel would write into the program's memory \
+         cannot be recorded. Record again with `rewind record --unknown-syscalls=enosys ...` \
+         to make such a call fail with ENOSYS in the program (most programs then fall back to \
+         other syscalls), and report the syscall if the program needs it."
+    )]
+    UnknownSyscall { nr: u64, arch: &'static str },
     /// An error ended the recording after the program had started: the
     /// recorded processes were killed and the trace ends there.
     #[error(
         "{source}\nThe recording stopped there: every recorded process was killed, and the \
-         trace {} keeps the {events} events before the error (`rewind replay -a` replays them). \
-         Please report this.",
-        dir.display()
+         trace {} keeps the {events} events before the error (`rewind replay -a` replays \
+         them).{}",
+        dir.display(),
+        if matches!(**source, RecordError::UnknownSyscall { .. }) { "" } else { " Please report this." }
     )]
     CutShort {
         source: Box<RecordError>,
@@ -82,6 +94,22 @@ pub struct RecordOptions {
     /// The CPU to bind the recorded processes to (default: the one rewind
     /// runs on when it starts).
     pub cpu: Option<usize>,
+    /// What a syscall rewind does not know does to the recording.
+    pub unknown_syscalls: UnknownSyscalls,
+}
+
+/// What happens when the program calls a syscall that has neither a
+/// record/replay rule nor an explicit policy in the architecture's table
+/// (`rewind record --unknown-syscalls`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UnknownSyscalls {
+    /// The recording stops there, with a message naming the syscall and
+    /// what to do; the trace keeps the events before it.
+    #[default]
+    Stop,
+    /// The call fails with ENOSYS in the program (recorded as refused),
+    /// with a one-line warning.
+    Enosys,
 }
 
 /// How a recording went.
@@ -331,6 +359,8 @@ struct Recorder {
     vfork_parents: std::collections::BTreeMap<i32, (i32, nix::unistd::Pid)>,
     /// CPUID faults in the program, and rewind records its answers.
     trap_cpuid: bool,
+    /// What a syscall missing from the table does.
+    unknown_syscalls: UnknownSyscalls,
 }
 
 /// Record `opts.argv` into `opts.trace_dir`.
@@ -465,6 +495,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         own_outputs: output::OwnOutputs::of_rewind(),
         vfork_parents: Default::default(),
         trap_cpuid,
+        unknown_syscalls: opts.unknown_syscalls,
     };
     let ran = rec.record_exec().and_then(|()| rec.run());
     sys::stop_seen();
@@ -960,8 +991,14 @@ impl Recorder {
         if let Some(mode) = desc.and_then(|d| seccomp::strict_mode(d.name, &args)) {
             return self.refuse_strict_mode(regs, mode);
         }
+        if desc.is_none() && self.unknown_syscalls == UnknownSyscalls::Stop {
+            return Err(RecordError::UnknownSyscall {
+                nr,
+                arch: self.arch.name(),
+            });
+        }
         let refuse_why = match desc {
-            None => Some("rewind does not know this syscall"),
+            None => Some(""),
             Some(d) => match d.action {
                 Action::Refuse { why } => Some(why),
                 Action::Clone if crate::arch::fork::shares_memory_as_process(&args) => {
@@ -989,8 +1026,13 @@ impl Recorder {
         }
         if let Some(why) = refuse_why {
             let name = self.arch.syscall_name(nr);
+            let unknown = desc.is_none();
             let msg = || {
-                format!("the program called {name} (syscall {nr}); {why}. It was refused with ENOSYS and the program went on.")
+                if unknown {
+                    format!("the program called syscall {nr}, which rewind does not know: it failed with ENOSYS (--unknown-syscalls=enosys) and the program went on.")
+                } else {
+                    format!("the program called {name} (syscall {nr}); {why}. It was refused with ENOSYS and the program went on.")
+                }
             };
             // rseq and clone3 are refused on purpose, for the C library's
             // fallback: a note, not a warning.

@@ -19,6 +19,9 @@ use crate::arch::regs::Regs;
 use crate::trace::{Event, ExitKind, MemWrite};
 use crate::tracee::{maps, sys, Resume, Stop, Task, TaskSyscallEnd, ThreadExec};
 
+/// Memory ranges: (address, length).
+type Ranges = Vec<(u64, usize)>;
+
 /// How a task ended, from its last stop (`Exited` or `Killed`).
 pub(super) fn ended(stop: Stop) -> ExitKind {
     match stop {
@@ -46,10 +49,26 @@ impl Recorder {
         // run what it asked for.
         self.task.restore_syscall_regs(nr, args)?;
         let result = self.task.regs()?.result();
+        // What the kernel wrote for the call: in the caller (the child's
+        // id or a pidfd at parent_tid) and in the child (its id at
+        // child_tid, as its own pid namespace numbers it).
+        let (ranges, child_ranges) = self.clone_out_ranges(&regs, result);
+        let writes = syscalls::read_ranges(&self.task, &ranges);
+        let mut child_writes = Vec::new();
         if let Some(child) = child {
             let task = Task::new(child, child)?;
             task.wait_start()?;
             task.restore_syscall_regs(nr, args)?;
+            child_writes = syscalls::read_ranges(&task, &child_ranges);
+            if fork::suspends_parent(&self.arch.syscall_name(nr), &args) {
+                // A real vfork would share the caller's memory: the child
+                // sees what the kernel wrote there for the caller after
+                // the copy was made, and does not count it as its own
+                // write when it leaves (see `shared_writes`).
+                for w in &writes {
+                    task.write_mem(w.addr, &w.data)?;
+                }
+            }
             log::debug!("process {} forked {child}", self.task.pid);
             self.park_new_task(task)?;
             // The parent goes on after a fork with a fresh slice, as the
@@ -58,13 +77,14 @@ impl Recorder {
             // and by load) does not decide which process runs next.
             self.slice_start = std::time::Instant::now();
         }
-        let ranges: Vec<(u64, usize)> = fork::parent_tid_ptr(&args)
-            .filter(|_| self.arch.syscall_name(nr) == "clone")
-            .map(|a| (a, 4))
-            .into_iter()
-            .collect();
-        let writes = syscalls::read_ranges(&self.task, &ranges);
         self.push_syscall(regs, result, writes, false)?;
+        if let (Some(child), false) = (child, child_writes.is_empty()) {
+            // Applied at replay once the child exists, after this event.
+            self.writer.push(&Event::KernelWrite {
+                tid: child.as_raw(),
+                writes: child_writes,
+            })?;
+        }
         if let Some(child) = child {
             if fork::suspends_parent(&self.arch.syscall_name(nr), &args) {
                 // The kernel would hold the parent in vfork until the child
@@ -76,6 +96,29 @@ impl Recorder {
             }
         }
         Ok(None)
+    }
+
+    /// The memory a successful clone, fork or vfork with registers
+    /// `regs` at entry wrote (its table outputs): in the caller, and in
+    /// the new task.
+    pub(super) fn clone_out_ranges(&self, regs: &Regs, result: u64) -> (Ranges, Ranges) {
+        let Some(desc) = self.arch.syscall(regs.syscall_nr()) else {
+            return (Vec::new(), Vec::new());
+        };
+        let args = regs.syscall_args();
+        if (result as i64) <= 0 {
+            return (Vec::new(), Vec::new());
+        }
+        let ranges = syscalls::out_ranges(
+            self.arch,
+            &self.task,
+            desc,
+            &args,
+            result as i64,
+            &Default::default(),
+            &mut |_| {},
+        );
+        (ranges, syscalls::child_out_ranges(desc, &args))
     }
 
     /// Whether process `pid` waits for a vfork child: then none of its

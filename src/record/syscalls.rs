@@ -13,11 +13,18 @@ pub struct EntrySnapshot {
     pub socklens: Vec<u32>,
     /// For `Out::MsgHdr`, the msghdr as it was at entry (56 bytes).
     pub msghdr: Option<Vec<u8>>,
+    /// For `Out::MmsgHdr`, the vector of mmsghdr as it was at entry (64
+    /// bytes each, at most [`MAX_MMSG`] of them).
+    pub mmsghdrs: Option<Vec<u8>>,
     /// For a write-like syscall: where its output goes and its bytes.
     pub output: Option<super::output::Pending>,
 }
 
 const MSGHDR_LEN: usize = 56;
+/// `struct mmsghdr`: a msghdr, the u32 `msg_len`, padding.
+const MMSGHDR_LEN: usize = 64;
+/// The most messages recvmmsg takes in one call (UIO_MAXIOV).
+const MAX_MMSG: u64 = 1024;
 /// Outputs larger than this are taken as a recording bug, not recorded.
 const MAX_OUT: usize = 1 << 30;
 
@@ -38,6 +45,13 @@ pub fn snapshot_entry(task: &Task, desc: &SyscallDesc, args: &[u64; 6]) -> Entry
                 let p = args[msg as usize];
                 if p != 0 {
                     s.msghdr = task.read_mem_exact(p, MSGHDR_LEN).ok();
+                }
+            }
+            Out::MmsgHdr { vec, vlen } => {
+                let p = args[vec as usize];
+                let n = args[vlen as usize].min(MAX_MMSG) as usize;
+                if p != 0 && n > 0 {
+                    s.mmsghdrs = task.read_mem_exact(p, n * MMSGHDR_LEN).ok();
                 }
             }
             _ => {}
@@ -92,10 +106,33 @@ pub fn out_ranges(
                 }
             }
             Out::MsgHdr { msg } => {
-                if ok {
-                    msghdr_ranges(task, args[msg as usize], snap, res, &mut v);
+                let at = args[msg as usize];
+                if let (true, Some(before)) = (ok, &snap.msghdr) {
+                    if let Ok(after) = task.read_mem_exact(at, MSGHDR_LEN) {
+                        // The header itself: msg_namelen, msg_controllen,
+                        // msg_flags change.
+                        v.push((at, MSGHDR_LEN));
+                        msghdr_ranges(task, before, &after, res, &mut v);
+                    }
                 }
             }
+            Out::MmsgHdr { vec, .. } => {
+                if let (true, Some(before)) = (ok, &snap.mmsghdrs) {
+                    mmsghdr_ranges(task, args[vec as usize], before, res, &mut v);
+                }
+            }
+            Out::IfFlag {
+                flags,
+                mask,
+                ptr,
+                len,
+            } => {
+                if ok && args[flags as usize] & mask != 0 {
+                    v.push((args[ptr as usize], len));
+                }
+            }
+            // Written in the new task: see `child_out_ranges`.
+            Out::ChildIfFlag { .. } => {}
             Out::FdSet { ptr, nfds } => {
                 let n = args[nfds as usize] as usize;
                 v.push((args[ptr as usize], n.div_ceil(64) * 8));
@@ -146,35 +183,66 @@ fn iovec_ranges(task: &Task, iov: u64, cnt: u64, mut left: usize, v: &mut Vec<(u
     }
 }
 
-fn msghdr_ranges(
-    task: &Task,
-    msg: u64,
-    snap: &EntrySnapshot,
-    res: usize,
-    v: &mut Vec<(u64, usize)>,
-) {
-    let Some(before) = &snap.msghdr else {
-        return;
-    };
+/// What the kernel wrote for one received message, given its msghdr
+/// before (its capacities) and after the call: the name, the iovecs up to
+/// `res` bytes, the control data. The header itself is the caller's to
+/// add.
+fn msghdr_ranges(task: &Task, before: &[u8], after: &[u8], res: usize, v: &mut Vec<(u64, usize)>) {
     let word = |b: &[u8], off: usize| {
         let mut w = [0u8; 8];
-        w.copy_from_slice(&b[off..off + 8]);
+        if let Some(s) = b.get(off..off + 8) {
+            w.copy_from_slice(s);
+        }
         u64::from_le_bytes(w)
     };
-    let Ok(after) = task.read_mem_exact(msg, MSGHDR_LEN) else {
-        return;
-    };
-    // The header itself: msg_namelen, msg_controllen, msg_flags change.
-    v.push((msg, MSGHDR_LEN));
     let name = word(before, 0);
     let name_cap = word(before, 8) & 0xffff_ffff;
-    let name_now = word(&after, 8) & 0xffff_ffff;
+    let name_now = word(after, 8) & 0xffff_ffff;
     v.push((name, name_cap.min(name_now) as usize));
     iovec_ranges(task, word(before, 16), word(before, 24), res, v);
     let control = word(before, 32);
     let control_cap = word(before, 40);
-    let control_now = word(&after, 40);
+    let control_now = word(after, 40);
     v.push((control, control_cap.min(control_now) as usize));
+}
+
+/// What recvmmsg wrote into its first `count` messages (`before`: the
+/// vector as it was at entry): each whole mmsghdr (the kernel updates
+/// its lengths, flags and `msg_len`) and what its msghdr points to, the
+/// iovecs up to that message's `msg_len`.
+fn mmsghdr_ranges(task: &Task, vec: u64, before: &[u8], count: usize, v: &mut Vec<(u64, usize)>) {
+    for i in 0..count.min(before.len() / MMSGHDR_LEN) {
+        let at = vec + (i * MMSGHDR_LEN) as u64;
+        let Ok(after) = task.read_mem_exact(at, MMSGHDR_LEN) else {
+            break;
+        };
+        v.push((at, MMSGHDR_LEN));
+        let mut len = [0u8; 4];
+        len.copy_from_slice(&after[MSGHDR_LEN..MSGHDR_LEN + 4]);
+        let received = u32::from_le_bytes(len) as usize;
+        let old = &before[i * MMSGHDR_LEN..i * MMSGHDR_LEN + MSGHDR_LEN];
+        msghdr_ranges(task, old, &after[..MSGHDR_LEN], received, v);
+    }
+}
+
+/// The ranges (address, length) the kernel wrote in the memory of the
+/// task a successful clone made (`ChildIfFlag` outputs): read from the
+/// new task, or from the caller when they share memory (a thread).
+pub fn child_out_ranges(desc: &SyscallDesc, args: &[u64; 6]) -> Vec<(u64, usize)> {
+    desc.outs
+        .iter()
+        .filter_map(|out| match *out {
+            Out::ChildIfFlag {
+                flags,
+                mask,
+                ptr,
+                len,
+            } if args[flags as usize] & mask != 0 && args[ptr as usize] != 0 => {
+                Some((args[ptr as usize], len))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Read the ranges from the task's memory. A range that runs into an

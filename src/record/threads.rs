@@ -335,17 +335,6 @@ fn read_u64(pid: Pid, ptr: u64) -> u64 {
         .map_or(0, |_| u64::from_le_bytes(b))
 }
 
-/// Where clone writes the new thread's id: the parent's and the child's
-/// pointers, when the flags ask for them (x86_64 passes the child's before
-/// tls, aarch64 after).
-pub fn clone_tid_ptrs(arch: crate::arch::Arch, args: &[u64; 6]) -> Vec<u64> {
-    use crate::arch::fork::{child_tid_ptr, parent_tid_ptr};
-    parent_tid_ptr(args)
-        .into_iter()
-        .chain(child_tid_ptr(arch, args))
-        .collect()
-}
-
 impl Recorder {
     /// After a SIGCONT was sent: threads of stopped processes it reached
     /// can run again (its delivery stop comes when they do).
@@ -686,13 +675,13 @@ impl Recorder {
             }
             self.park_new_task(task)?;
         }
-        let writes = syscalls::read_ranges(
-            &self.task,
-            &clone_tid_ptrs(self.arch, &args)
-                .into_iter()
-                .map(|a| (a, 4))
-                .collect::<Vec<_>>(),
-        );
+        // The thread shares the caller's memory: what the kernel wrote for
+        // it (its id at child_tid) is read from there too.
+        let (mut ranges, child_ranges) = self.clone_out_ranges(&regs, result);
+        if child.is_some() {
+            ranges.extend(child_ranges);
+        }
+        let writes = syscalls::read_ranges(&self.task, &ranges);
         self.push_syscall(regs, result, writes, false)?;
         Ok(None)
     }

@@ -16,7 +16,14 @@ use crate::tracee::{Resume, Task, TaskError, ThreadExec};
 impl ReplaySession {
     /// Replay a fork: create the process for real, known from now on by
     /// the recorded id `rec_pid`.
-    pub(super) fn replay_fork(&mut self, regs: &Regs, rec_pid: i32) -> Result<()> {
+    /// `parent_writes` are what the kernel wrote in the caller (put there
+    /// after this), which a vfork child shares.
+    pub(super) fn replay_fork(
+        &mut self,
+        regs: &Regs,
+        rec_pid: i32,
+        parent_writes: &[crate::trace::MemWrite],
+    ) -> Result<()> {
         let nr = regs.syscall_nr();
         let args = regs.syscall_args();
         let (fork_nr, fork_args) = fork::as_fork(self.arch, nr, &args, true);
@@ -49,6 +56,13 @@ impl ReplaySession {
             .flatten();
         if let Some(at) = child_tid_ptr {
             task.write_mem(at, &rec_pid.to_le_bytes())?;
+        }
+        // A vfork child shares the caller's memory natively: it sees the
+        // pidfd or id the kernel wrote there (so it did when recorded).
+        if fork::suspends_parent(&self.arch.syscall_name(nr), &args) {
+            for w in parent_writes {
+                task.write_mem(w.addr, &w.data)?;
+            }
         }
         // Breakpoints of ours are the parent's: the child runs clean.
         let ours: Vec<(u64, u8)> = self

@@ -125,7 +125,7 @@ impl ReplaySession {
                     }
                     _ => {
                         self.stdio.fork(rec_pid, ev.result as i32);
-                        self.replay_fork(&regs, ev.result as i32)?
+                        self.replay_fork(&regs, ev.result as i32, &ev.writes)?
                     }
                 }
             }

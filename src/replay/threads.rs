@@ -217,9 +217,10 @@ impl ReplaySession {
         };
         x.rip -= 2;
         x.rax = x.orig_rax;
-        // Traced even when cloned CLONE_UNTRACED, as when recorded.
+        // Traced even when cloned CLONE_UNTRACED, as when recorded, and
+        // without a real pidfd (the recorded number comes from the trace).
         let args = regs.syscall_args();
-        let untraced = crate::arch::fork::traced_clone_args(&args);
+        let untraced = crate::arch::fork::replay_thread_args(&args);
         if let Some(traced) = untraced {
             r.set_syscall(regs.syscall_nr(), traced);
         }

@@ -409,7 +409,10 @@ impl Event {
                     .iter()
                     .map(|w| format!("{} bytes at {:#x}", w.data.len(), w.addr))
                     .collect();
-                format!("the kernel wrote {} while it waited", at.join(", "))
+                format!(
+                    "the kernel wrote {} outside a syscall of this thread",
+                    at.join(", ")
+                )
             }
             Event::Written {
                 stream, len, crc, ..

@@ -22,6 +22,20 @@ const EPOLL_WAIT_OUTS: &[Out] = &[Out::ResultArray {
     elem: EPOLL_EVENT,
 }];
 
+/// clone(flags, stack, parent_tid, tls, child_tid): the int at
+/// `parent_tid` in the caller (CLONE_PARENT_SETTID, CLONE_PIDFD), and the
+/// new task's id at `child_tid` in the new task (CLONE_CHILD_SETTID;
+/// aarch64 passes that pointer after tls).
+const CLONE_OUTS: &[Out] = &[
+    CLONE_PARENT_OUT,
+    Out::ChildIfFlag {
+        flags: 0,
+        mask: crate::arch::fork::CLONE_CHILD_SETTID,
+        ptr: 4,
+        len: 4,
+    },
+];
+
 /// Every aarch64 syscall, sorted by number.
 pub static TABLE: &[SyscallDesc] = &[
     IO_SETUP.at(0),
@@ -244,7 +258,7 @@ pub static TABLE: &[SyscallDesc] = &[
     ADD_KEY.at(217),
     REQUEST_KEY.at(218),
     KEYCTL.at(219),
-    CLONE.at(220),
+    clone(CLONE_OUTS).at(220),
     EXECVE.at(221),
     MMAP.at(222),
     FADVISE64.at(223),
@@ -489,7 +503,13 @@ mod tests {
     /// except where a struct's size differs.
     #[test]
     fn same_shapes_as_x86_64() {
-        let differ = ["fstat", "newfstatat", "epoll_pwait", "epoll_pwait2"];
+        let differ = [
+            "fstat",
+            "newfstatat",
+            "epoll_pwait",
+            "epoll_pwait2",
+            "clone",
+        ];
         let mut shared = 0;
         for d in TABLE {
             let Some(x) = x86_64::syscalls::number(d.name).and_then(x86_64::syscalls::lookup)

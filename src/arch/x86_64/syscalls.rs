@@ -44,6 +44,20 @@ const WHY_SYSFS: &str = "sysfs is not supported: one of its options copies a fil
 const WHY_UPROBE: &str = "only the kernel's uprobe trampolines may call this; other callers \
     receive SIGILL";
 
+/// clone(flags, stack, parent_tid, child_tid, tls): the int at
+/// `parent_tid` in the caller (CLONE_PARENT_SETTID, CLONE_PIDFD), and the
+/// new task's id at `child_tid` in the new task (CLONE_CHILD_SETTID;
+/// x86_64 passes that pointer before tls).
+const CLONE_OUTS: &[Out] = &[
+    CLONE_PARENT_OUT,
+    Out::ChildIfFlag {
+        flags: 0,
+        mask: crate::arch::fork::CLONE_CHILD_SETTID,
+        ptr: 3,
+        len: 4,
+    },
+];
+
 /// Every x86_64 syscall, sorted by number.
 pub static TABLE: &[SyscallDesc] = &[
     READ.at(0),
@@ -110,7 +124,7 @@ pub static TABLE: &[SyscallDesc] = &[
     SOCKETPAIR.at(53),
     SETSOCKOPT.at(54),
     GETSOCKOPT.at(55),
-    CLONE.at(56),
+    clone(CLONE_OUTS).at(56),
     FORK.at(57),
     VFORK.at(58),
     EXECVE.at(59),
@@ -655,6 +669,11 @@ mod tests {
         assert!(desc("clone").action == Action::Clone);
         assert_eq!(desc("fork").action, Action::Fork);
         assert_eq!(desc("vfork").action, Action::Fork);
+        assert_eq!(desc("shmat").action, Action::Shmat);
+        assert_eq!(desc("shmdt").action, Action::Shmdt);
+        assert_eq!(desc("shmget").action, Action::Emulate);
+        assert_eq!(desc("process_vm_readv").action, Action::Emulate);
+        assert_eq!(desc("process_vm_writev").action, Action::Emulate);
         for name in [
             "clone3",
             "execveat",
@@ -666,9 +685,8 @@ mod tests {
             "perf_event_open",
             "bpf",
             "userfaultfd",
-            "shmat",
-            "shmget",
-            "process_vm_readv",
+            "semop",
+            "msgget",
         ] {
             assert!(
                 matches!(desc(name).action, Action::Refuse { .. }),
