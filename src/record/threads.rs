@@ -633,6 +633,9 @@ impl Recorder {
                 .collect::<Vec<_>>(),
         );
         self.push_syscall(regs, result, writes, false)?;
+        if let Some(child) = child {
+            self.push_spawned(child)?;
+        }
         Ok(None)
     }
 

@@ -11,8 +11,12 @@ use crate::arch::Arch;
 /// One recorded process.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Process {
-    /// Its id as recorded.
+    /// rewind's id for it: its pid in rewind's pid namespace, by which
+    /// the events name its threads.
     pub pid: i32,
+    /// Its pid as it sees it itself, in its own pid namespace (the same as
+    /// `pid` outside a new pid namespace).
+    pub ns_pid: i32,
     /// The process that made it; None for the first.
     pub ppid: Option<i32>,
     /// The event that made it (fork) or started the trace (0).
@@ -42,6 +46,7 @@ impl ProcessTable {
                     if !t.processes.iter().any(|p| p.pid == *pid) {
                         t.processes.push(Process {
                             pid: *pid,
+                            ns_pid: *pid,
                             ppid: None,
                             created_at: i,
                             exit: None,
@@ -54,7 +59,17 @@ impl ProcessTable {
                         continue;
                     };
                     let parent = t.process_of.get(&s.tid).copied().unwrap_or(s.tid);
-                    let child = s.result as i32;
+                    // rewind's id for the new task, and its own (the
+                    // result is its id in the caller's pid namespace).
+                    let (child, own) = match events.get(i + 1) {
+                        Some(Event::Spawned {
+                            tid,
+                            child,
+                            ns_tids,
+                            ..
+                        }) if *tid == s.tid => (*child, ns_tids.last().copied().unwrap_or(*child)),
+                        _ => (s.result as i32, s.result as i32),
+                    };
                     match new_task(desc.action, &s.regs.syscall_args()) {
                         Some(NewTask::Thread) => {
                             t.process_of.insert(child, parent);
@@ -63,6 +78,7 @@ impl ProcessTable {
                             t.process_of.insert(child, child);
                             t.processes.push(Process {
                                 pid: child,
+                                ns_pid: own,
                                 ppid: Some(parent),
                                 created_at: i,
                                 exit: None,
