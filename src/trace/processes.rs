@@ -173,4 +173,64 @@ mod tests {
         assert_eq!(t.pid_of(101), Some(100));
         assert_eq!(t.root_exit(), Some(ExitKind::Exited(0)));
     }
+
+    #[test]
+    fn spawned_events_name_new_tasks_by_rewinds_id_and_keep_their_own() {
+        let exec = Event::Exec {
+            pid: 100,
+            tid: 100,
+            regs: Regs::X86_64(X86Regs::default()),
+            stack: MemWrite {
+                addr: 0,
+                data: vec![],
+            },
+            maps: vec![],
+            auxv: vec![],
+        };
+        let events = vec![
+            exec,
+            // 100 forks 500, pid 1 in a new pid namespace (the caller is
+            // outside it: the result is 500).
+            call(100, 57, [0; 6], 500),
+            Event::Spawned {
+                tid: 100,
+                child: 500,
+                ns_tids: vec![500, 1],
+            },
+            // 500 forks 501 and sees it as 2; then a thread of 501 that
+            // sees itself as 3.
+            call(500, 57, [0; 6], 2),
+            Event::Spawned {
+                tid: 500,
+                child: 501,
+                ns_tids: vec![501, 2],
+            },
+            call(501, 56, [0x3d0f00, 0, 0, 0, 0, 0], 3),
+            Event::Spawned {
+                tid: 501,
+                child: 502,
+                ns_tids: vec![502, 3],
+            },
+            Event::Exit {
+                tid: 502,
+                kind: ExitKind::Exited(2),
+            },
+        ];
+        let t = ProcessTable::of(&events, Arch::X86_64);
+        let rows: Vec<(i32, i32, Option<i32>, Option<ExitKind>)> = t
+            .processes
+            .iter()
+            .map(|p| (p.pid, p.ns_pid, p.ppid, p.exit))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (100, 100, None, None),
+                (500, 1, Some(100), None),
+                (501, 2, Some(500), Some(ExitKind::Exited(2))),
+            ]
+        );
+        assert_eq!(t.pid_of(502), Some(501));
+        assert_eq!(t.pid_of(2), None);
+    }
 }
