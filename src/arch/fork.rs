@@ -37,6 +37,16 @@ pub const THREAD_FLAGS: u64 =
 /// The low byte of clone's flags: the signal the parent gets at the
 /// child's end.
 pub const CSIGNAL: u64 = 0xff;
+/// clone's flags that put the new task in new namespaces: mount, cgroup,
+/// UTS, IPC, user, pid, network. The recording makes them for real; the
+/// replay makes none (what the program saw of them is in the trace).
+pub const NAMESPACE_FLAGS: u64 = 0x0002_0000 // CLONE_NEWNS
+    | 0x0200_0000 // CLONE_NEWCGROUP
+    | 0x0400_0000 // CLONE_NEWUTS
+    | 0x0800_0000 // CLONE_NEWIPC
+    | 0x1000_0000 // CLONE_NEWUSER
+    | 0x2000_0000 // CLONE_NEWPID
+    | 0x4000_0000; // CLONE_NEWNET
 
 /// What a syscall that creates a task makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

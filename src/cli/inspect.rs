@@ -64,7 +64,8 @@ pub fn ps(dir: &Path) -> Result<i32, String> {
         return Err("the trace has no events".into());
     }
     let table = crate::trace::processes::ProcessTable::of(&events, r.header().arch);
-    println!("PID\tPPID\tEXIT\tCMD");
+    // NSPID: the pid the process saw as its own, in its own pid namespace.
+    println!("PID\tPPID\tEXIT\tNSPID\tCMD");
     let cmd = r.header().argv.join(" ");
     for p in &table.processes {
         let exit = match (p.exit, &end) {
@@ -79,7 +80,7 @@ pub fn ps(dir: &Path) -> Result<i32, String> {
             (None, None) => cmd.clone(),
             (None, Some(_)) => format!("(forked) {cmd}"),
         };
-        println!("{}\t{ppid}\t{exit}\t{what}", p.pid);
+        println!("{}\t{ppid}\t{exit}\t{}\t{what}", p.pid, p.ns_pid);
     }
     Ok(0)
 }

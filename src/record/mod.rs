@@ -1124,7 +1124,12 @@ impl Recorder {
         }
         tids.iter()
             .filter_map(|t| self.robust_heads.get(t).map(|&h| (*t, h)))
-            .flat_map(|(t, head)| robust::exit_writes(&self.task, t, head))
+            // A lock's word holds its owner's id as the owner sees it
+            // (in its own pid namespace).
+            .flat_map(|(t, head)| {
+                let own = processes::own_tid(nix::unistd::Pid::from_raw(t));
+                robust::exit_writes(&self.task, own, head)
+            })
             .collect()
     }
 

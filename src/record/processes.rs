@@ -22,6 +22,33 @@ use crate::tracee::{maps, sys, Resume, Stop, Task, TaskSyscallEnd, ThreadExec};
 /// Memory ranges: (address, length).
 type Ranges = Vec<(u64, usize)>;
 
+/// Thread `tid`'s ids in each pid namespace it is in, rewind's first and
+/// its own last (the `NSpid` line of /proc/TID/status); just `tid` when
+/// that cannot be read (the task is gone, or a kernel without the line).
+pub(super) fn ns_tids(tid: Pid) -> Vec<i32> {
+    std::fs::read_to_string(format!("/proc/{tid}/status"))
+        .ok()
+        .and_then(|s| parse_nspid(&s))
+        .unwrap_or_else(|| vec![tid.as_raw()])
+}
+
+/// The ids on the `NSpid:` line of a /proc/TID/status text.
+fn parse_nspid(status: &str) -> Option<Vec<i32>> {
+    let ids: Vec<i32> = status
+        .lines()
+        .find_map(|l| l.strip_prefix("NSpid:"))?
+        .split_whitespace()
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    (!ids.is_empty()).then_some(ids)
+}
+
+/// Thread `tid`'s id as it sees it itself (in its own pid namespace).
+pub(super) fn own_tid(tid: Pid) -> i32 {
+    ns_tids(tid).last().copied().unwrap_or(tid.as_raw())
+}
+
 /// How a task ended, from its last stop (`Exited` or `Killed`).
 pub(super) fn ended(stop: Stop) -> ExitKind {
     match stop {
@@ -32,6 +59,22 @@ pub(super) fn ended(stop: Stop) -> ExitKind {
 }
 
 impl Recorder {
+    /// The running thread made task `child` (its `Syscall` event was just
+    /// written): name it, by rewind's id and by its ids in its pid
+    /// namespaces (the syscall's result is the one in the caller's).
+    pub(super) fn push_spawned(&mut self, child: Pid) -> Result<(), RecordError> {
+        let ns_tids = ns_tids(child);
+        if ns_tids.len() > 1 {
+            log::debug!("task {child} is {ns_tids:?} in its pid namespaces");
+        }
+        self.writer.push(&Event::Spawned {
+            tid: self.task.tid.as_raw(),
+            child: child.as_raw(),
+            ns_tids,
+        })?;
+        Ok(())
+    }
+
     /// fork, vfork or clone of a process, at its entry: run it as a plain
     /// fork; the child becomes a task that waits for its turn.
     pub(super) fn record_fork(&mut self, regs: Regs) -> Result<Option<ExitKind>, RecordError> {
@@ -78,6 +121,11 @@ impl Recorder {
             self.slice_start = std::time::Instant::now();
         }
         self.push_syscall(regs, result, writes, false)?;
+        // The child's ids come right after its fork (the replay reads them
+        // there), then what the kernel wrote in it.
+        if let Some(child) = child {
+            self.push_spawned(child)?;
+        }
         if let (Some(child), false) = (child, child_writes.is_empty()) {
             // Applied at replay once the child exists, after this event.
             self.writer.push(&Event::KernelWrite {
@@ -344,9 +392,22 @@ impl Recorder {
         let exe_path = std::fs::read_link(format!("/proc/{pid}/exe"))
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let exe = self.save_program_file(&exe_path)?;
-        let interp = match super::elf_interp(std::path::Path::new(&exe_path)) {
-            Some(i) => Some(self.save_program_file(&i)?),
+        // Read through /proc/PID/exe and /proc/PID/root: the program may
+        // run in a mount namespace of its own, where its paths name other
+        // files than in rewind's, or none that rewind can reach.
+        // A program file with no name left (deleted, or a memfd) is
+        // still refused (see the known gaps).
+        let exe_link = if exe_path.ends_with(" (deleted)") {
+            exe_path.clone()
+        } else {
+            format!("/proc/{pid}/exe")
+        };
+        let exe = self.save_program_file(&exe_link, &exe_path)?;
+        let interp = match super::elf_interp(std::path::Path::new(&exe_link)) {
+            Some(i) => {
+                let inside = format!("/proc/{pid}/root/{}", i.trim_start_matches('/'));
+                Some(self.save_program_file(&inside, &i)?)
+            }
             None => None,
         };
         let argv = std::fs::read(format!("/proc/{pid}/cmdline"))
@@ -377,9 +438,15 @@ impl Recorder {
         Ok(None)
     }
 
-    fn save_program_file(&mut self, path: &str) -> Result<crate::trace::SavedFile, RecordError> {
+    /// Save the program file readable at `source` (a /proc path into the
+    /// process), known to the program as `path`.
+    fn save_program_file(
+        &mut self,
+        source: &str,
+        path: &str,
+    ) -> Result<crate::trace::SavedFile, RecordError> {
         self.saver
-            .save(std::path::Path::new(path), path)
+            .save(std::path::Path::new(source), path)
             .map_err(|source| RecordError::SaveFile {
                 path: path.to_string(),
                 source,
@@ -458,4 +525,18 @@ fn shared_writes(child: &Task, parent: &Task) -> Vec<MemWrite> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_nspid;
+
+    #[test]
+    fn nspid_lists_the_ids_from_outermost_to_own() {
+        let status = "Name:\tsh\nTgid:\t4242\nPid:\t4242\nNSpid:\t4242\t7\t1\nNSsid:\t1\n";
+        assert_eq!(parse_nspid(status), Some(vec![4242, 7, 1]));
+        assert_eq!(parse_nspid("Pid:\t5\nNSpid:\t5\n"), Some(vec![5]));
+        assert_eq!(parse_nspid("Pid:\t5\n"), None);
+        assert_eq!(parse_nspid("NSpid:\tx\n"), None);
+    }
 }

@@ -683,6 +683,9 @@ impl Recorder {
         }
         let writes = syscalls::read_ranges(&self.task, &ranges);
         self.push_syscall(regs, result, writes, false)?;
+        if let Some(child) = child {
+            self.push_spawned(child)?;
+        }
         Ok(None)
     }
 

@@ -1209,6 +1209,11 @@ impl ReplaySession {
             self.replay_written()?;
             return Ok(None);
         }
+        if let Some(Event::Spawned { .. }) = self.events.get(self.next) {
+            // Read with the clone's `Syscall` event, just before.
+            self.next += 1;
+            return Ok(None);
+        }
         self.switch_for_next()?;
         if self.process_exit_next() {
             return self.end_process_event();

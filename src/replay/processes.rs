@@ -13,20 +13,59 @@ use crate::arch::regs::Regs;
 use crate::trace::Event;
 use crate::tracee::{Resume, Task, TaskError, ThreadExec};
 
+/// The ids of a task that a replayed clone, fork or vfork makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct SpawnedIds {
+    /// rewind's id for it, by which events name it.
+    pub id: i32,
+    /// Its id as it sees it itself (in its own pid namespace).
+    pub own: i32,
+}
+
 impl ReplaySession {
+    /// The ids of the task made by the clone, fork or vfork whose `Syscall`
+    /// event (with `result`) was just consumed: from the `Spawned` event
+    /// that follows it, else (a trace without them) the result itself.
+    pub(super) fn spawned_ids(&self, result: i32) -> SpawnedIds {
+        // What the kernel wrote in the child may come first.
+        let at = self.events[self.next.min(self.events.len())..]
+            .iter()
+            .position(|e| !matches!(e, Event::KernelWrite { .. }))
+            .map_or(self.next, |k| self.next + k);
+        match self.events.get(at) {
+            Some(Event::Spawned {
+                tid,
+                child,
+                ns_tids,
+                ..
+            }) if *tid == self.current_tid => SpawnedIds {
+                id: *child,
+                own: ns_tids.last().copied().unwrap_or(*child),
+            },
+            _ => SpawnedIds {
+                id: result,
+                own: result,
+            },
+        }
+    }
+
     /// Replay a fork: create the process for real, known from now on by
-    /// the recorded id `rec_pid`.
-    /// `parent_writes` are what the kernel wrote in the caller (put there
-    /// after this), which a vfork child shares.
+    /// rewind's id for it. The namespaces the recorded clone made are not
+    /// made again: the replayed processes live in rewind's, and what the
+    /// program saw of its own (its ids, host name, mounts) comes from the
+    /// trace. `parent_writes` are what the kernel wrote in the caller (put
+    /// there after this), which a vfork child shares.
     pub(super) fn replay_fork(
         &mut self,
         regs: &Regs,
-        rec_pid: i32,
+        ids: SpawnedIds,
         parent_writes: &[crate::trace::MemWrite],
     ) -> Result<()> {
+        let rec_pid = ids.id;
         let nr = regs.syscall_nr();
         let args = regs.syscall_args();
-        let (fork_nr, fork_args) = fork::as_fork(self.arch, nr, &args, true);
+        let (fork_nr, mut fork_args) = fork::as_fork(self.arch, nr, &args, true);
+        fork_args[0] &= !fork::NAMESPACE_FLAGS;
         let mut r = *regs;
         r.set_syscall(fork_nr, fork_args);
         let Regs::X86_64(x) = &mut r else {
@@ -50,12 +89,13 @@ impl ReplaySession {
             .into());
         }
         task.restore_syscall_regs(nr, args)?;
-        // The child's copy of its own id is the recorded one.
+        // The child's copy of its own id is the recorded one, as the child
+        // saw it (in its own pid namespace).
         let child_tid_ptr = (self.arch.syscall_name(nr) == "clone")
             .then(|| fork::child_tid_ptr(self.arch, &args))
             .flatten();
         if let Some(at) = child_tid_ptr {
-            task.write_mem(at, &rec_pid.to_le_bytes())?;
+            task.write_mem(at, &ids.own.to_le_bytes())?;
         }
         // A vfork child shares the caller's memory natively: it sees the
         // pidfd or id the kernel wrote there (so it did when recorded).

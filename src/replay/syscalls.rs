@@ -119,13 +119,12 @@ impl ReplaySession {
                 return Ok(None);
             }
             Action::Clone | Action::Fork if !ev.refused && (ev.result as i64) > 0 => {
+                let ids = self.spawned_ids(ev.result as i32);
                 match crate::arch::fork::new_task(action, &regs.syscall_args()) {
-                    Some(crate::arch::fork::NewTask::Thread) => {
-                        self.replay_clone(&regs, ev.result as i32)?
-                    }
+                    Some(crate::arch::fork::NewTask::Thread) => self.replay_clone(&regs, ids.id)?,
                     _ => {
-                        self.stdio.fork(rec_pid, ev.result as i32);
-                        self.replay_fork(&regs, ev.result as i32, &ev.writes)?
+                        self.stdio.fork(rec_pid, ids.id);
+                        self.replay_fork(&regs, ids, &ev.writes)?
                     }
                 }
             }

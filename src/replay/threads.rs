@@ -224,13 +224,20 @@ impl ReplaySession {
         if let Some(traced) = untraced {
             r.set_syscall(regs.syscall_nr(), traced);
         }
+        // No namespace is made again (see `replay_fork`).
+        let in_namespaces = args[0] & crate::arch::fork::NAMESPACE_FLAGS != 0;
+        if in_namespaces {
+            let mut a = r.syscall_args();
+            a[0] &= !crate::arch::fork::NAMESPACE_FLAGS;
+            r.set_syscall(regs.syscall_nr(), a);
+        }
         self.task.set_regs(&r)?;
         let child = run_clone_insn(&self.task)?;
-        if untraced.is_some() {
+        if untraced.is_some() || in_namespaces {
             self.task.restore_syscall_regs(regs.syscall_nr(), args)?;
         }
         let task = started_thread(&self.task, child, "the start of a replayed thread")?;
-        if untraced.is_some() {
+        if untraced.is_some() || in_namespaces {
             task.restore_syscall_regs(regs.syscall_nr(), args)?;
         }
         let counter = self.counter_for(child.as_raw(), 0);

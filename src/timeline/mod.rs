@@ -531,7 +531,8 @@ impl Timeline {
             Some(Event::Exit { .. })
             | Some(Event::Execve { .. })
             | Some(Event::KernelWrite { .. })
-            | Some(Event::Written { .. }) => return Ok(Position::at_event(prev)),
+            | Some(Event::Written { .. })
+            | Some(Event::Spawned { .. }) => return Ok(Position::at_event(prev)),
         };
         // Count the arrivals at that instruction in the stretch, with only
         // that breakpoint in place.

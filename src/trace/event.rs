@@ -17,6 +17,8 @@ use crate::arch::Arch;
 /// versions 3 and 4 decode as they are (the new variant comes last).
 /// 6: `Written` (what a write-like syscall wrote, and whether it reached
 /// rewind's own stdout or stderr); versions 3 to 5 decode as they are.
+/// Within 6: `Spawned` (a new task's id in rewind's pid namespace and in
+/// its own), appended last, so that earlier version 6 traces decode.
 pub const FORMAT_VERSION: u32 = 6;
 
 /// The oldest format this version reads: versions 1 and 2 are decoded as
@@ -312,6 +314,19 @@ pub enum Event {
         #[serde(with = "serde_bytes_compat")]
         data: Vec<u8>,
     },
+    /// Thread `tid` made a new task (thread or process) by the clone,
+    /// fork or vfork whose `Syscall` event comes just before. Events name
+    /// the new task `child`: rewind's own id for it, its thread id in
+    /// rewind's pid namespace, which the syscall's result (the id in the
+    /// caller's namespace) need not be. `ns_tids` are its ids in each pid
+    /// namespace it is in, rewind's first and its own last (the kernel's
+    /// `NSpid`): the last is what the task itself sees as its id. Traces
+    /// without this event name a new task by the syscall's result.
+    Spawned {
+        tid: i32,
+        child: i32,
+        ns_tids: Vec<i32>,
+    },
 }
 
 impl Event {
@@ -325,7 +340,8 @@ impl Event {
             | Event::Preempt { tid, .. }
             | Event::Execve { tid, .. }
             | Event::KernelWrite { tid, .. }
-            | Event::Written { tid, .. } => *tid,
+            | Event::Written { tid, .. }
+            | Event::Spawned { tid, .. } => *tid,
             Event::Syscall(s) => s.tid,
         }
     }
@@ -424,6 +440,12 @@ impl Event {
                     _ => "",
                 }
             ),
+            Event::Spawned { child, ns_tids, .. } => match ns_tids.last() {
+                Some(own) if own != child => {
+                    format!("new task {child} (its own id {own} in its pid namespace)")
+                }
+                _ => format!("new task {child}"),
+            },
         }
     }
 }

@@ -11,8 +11,12 @@ use crate::arch::Arch;
 /// One recorded process.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Process {
-    /// Its id as recorded.
+    /// rewind's id for it: its pid in rewind's pid namespace, by which
+    /// the events name its threads.
     pub pid: i32,
+    /// Its pid as it sees it itself, in its own pid namespace (the same as
+    /// `pid` outside a new pid namespace).
+    pub ns_pid: i32,
     /// The process that made it; None for the first.
     pub ppid: Option<i32>,
     /// The event that made it (fork) or started the trace (0).
@@ -42,6 +46,7 @@ impl ProcessTable {
                     if !t.processes.iter().any(|p| p.pid == *pid) {
                         t.processes.push(Process {
                             pid: *pid,
+                            ns_pid: *pid,
                             ppid: None,
                             created_at: i,
                             exit: None,
@@ -54,7 +59,17 @@ impl ProcessTable {
                         continue;
                     };
                     let parent = t.process_of.get(&s.tid).copied().unwrap_or(s.tid);
-                    let child = s.result as i32;
+                    // rewind's id for the new task, and its own (the
+                    // result is its id in the caller's pid namespace).
+                    let (child, own) = match events.get(i + 1) {
+                        Some(Event::Spawned {
+                            tid,
+                            child,
+                            ns_tids,
+                            ..
+                        }) if *tid == s.tid => (*child, ns_tids.last().copied().unwrap_or(*child)),
+                        _ => (s.result as i32, s.result as i32),
+                    };
                     match new_task(desc.action, &s.regs.syscall_args()) {
                         Some(NewTask::Thread) => {
                             t.process_of.insert(child, parent);
@@ -63,6 +78,7 @@ impl ProcessTable {
                             t.process_of.insert(child, child);
                             t.processes.push(Process {
                                 pid: child,
+                                ns_pid: own,
                                 ppid: Some(parent),
                                 created_at: i,
                                 exit: None,
@@ -156,5 +172,65 @@ mod tests {
         );
         assert_eq!(t.pid_of(101), Some(100));
         assert_eq!(t.root_exit(), Some(ExitKind::Exited(0)));
+    }
+
+    #[test]
+    fn spawned_events_name_new_tasks_by_rewinds_id_and_keep_their_own() {
+        let exec = Event::Exec {
+            pid: 100,
+            tid: 100,
+            regs: Regs::X86_64(X86Regs::default()),
+            stack: MemWrite {
+                addr: 0,
+                data: vec![],
+            },
+            maps: vec![],
+            auxv: vec![],
+        };
+        let events = vec![
+            exec,
+            // 100 forks 500, pid 1 in a new pid namespace (the caller is
+            // outside it: the result is 500).
+            call(100, 57, [0; 6], 500),
+            Event::Spawned {
+                tid: 100,
+                child: 500,
+                ns_tids: vec![500, 1],
+            },
+            // 500 forks 501 and sees it as 2; then a thread of 501 that
+            // sees itself as 3.
+            call(500, 57, [0; 6], 2),
+            Event::Spawned {
+                tid: 500,
+                child: 501,
+                ns_tids: vec![501, 2],
+            },
+            call(501, 56, [0x3d0f00, 0, 0, 0, 0, 0], 3),
+            Event::Spawned {
+                tid: 501,
+                child: 502,
+                ns_tids: vec![502, 3],
+            },
+            Event::Exit {
+                tid: 502,
+                kind: ExitKind::Exited(2),
+            },
+        ];
+        let t = ProcessTable::of(&events, Arch::X86_64);
+        let rows: Vec<(i32, i32, Option<i32>, Option<ExitKind>)> = t
+            .processes
+            .iter()
+            .map(|p| (p.pid, p.ns_pid, p.ppid, p.exit))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (100, 100, None, None),
+                (500, 1, Some(100), None),
+                (501, 2, Some(500), Some(ExitKind::Exited(2))),
+            ]
+        );
+        assert_eq!(t.pid_of(502), Some(501));
+        assert_eq!(t.pid_of(2), None);
     }
 }
