@@ -1168,12 +1168,18 @@ fn ctrl_c_interrupts_continue_and_reverse_continue() {
     // Forward.
     gdb.gdb.send("continue");
     gdb.gdb.send("echo \\nMARK-CC-1\\n");
-    std::thread::sleep(Duration::from_millis(400));
-    send_signal(gdb.gdb.pid(), libc::SIGINT);
-    let out = gdb
+    // Interrupt once gdb has resumed the replay (on a loaded machine the
+    // resume itself may take longer than a fixed delay).
+    let mut out = gdb
         .gdb
-        .read_until("the interrupted continue", |l| l.ends_with("MARK-CC-1"))
-        .join("\n");
+        .read_until("the continue", |l| l.contains("Continuing."));
+    std::thread::sleep(Duration::from_millis(300));
+    send_signal(gdb.gdb.pid(), libc::SIGINT);
+    out.extend(
+        gdb.gdb
+            .read_until("the interrupted continue", |l| l.ends_with("MARK-CC-1")),
+    );
+    let out = out.join("\n");
     c.that(out.contains("Program received signal SIGINT"), || {
         format!("Ctrl-C during continue must stop the program with SIGINT:\n{out}")
     });
