@@ -66,6 +66,59 @@ fn go_goroutines_preempted_and_switched_in_user_space() {
     );
 }
 
+/// os/exec running three commands, then `go build` itself (the go tool
+/// running the compiler and the linker as subprocesses), recorded and
+/// replayed; the caches are the test's own, warmed by building the first
+/// program natively.
+#[test]
+fn go_os_exec_and_go_build() {
+    let dir = TestDir::new("go-exec");
+    let Some(prog) = go_build(&dir, "go_exec") else {
+        skip("go_os_exec_and_go_build", "go is not installed");
+        return;
+    };
+    let rec = cycle(&dir, &[], &prog, &[], 1);
+    rec.assert_code(0);
+    assert_eq!(
+        rec.stdout_str(),
+        "echo: \"one\\n\" <nil>\nsh: \"two\\nthree\\n\" <nil>\ntr: \"FOUR\\n\" <nil>\n",
+        "{}",
+        rec.describe()
+    );
+    let go = real_binary("go").unwrap_or_else(|| PathBuf::from("/usr/lib/go/bin/go"));
+    let built = dir.join("go_busy_built");
+    let src = Path::new(WORKLOADS).join("go_busy.go");
+    let trace = dir.join("build-trace");
+    let env: Vec<String> = [
+        ("HOME", dir.path().to_path_buf()),
+        ("GOCACHE", dir.join("gocache")),
+        ("GOPATH", dir.join("gopath")),
+    ]
+    .iter()
+    .map(|(k, v)| format!("{k}={}", v.display()))
+    .chain(["GOFLAGS=-mod=mod".to_string(), "GOPROXY=off".to_string()])
+    .collect();
+    let mut extra: Vec<&str> = Vec::new();
+    for e in &env {
+        extra.push("-e");
+        extra.push(e);
+    }
+    let args = [
+        "build",
+        "-o",
+        built.to_str().unwrap(),
+        src.to_str().unwrap(),
+    ];
+    let rec = record_with(&dir, &trace, &extra, &go, &args, None);
+    rec.assert_code(0);
+    assert!(
+        built.is_file(),
+        "go build made no program\n{}",
+        rec.describe()
+    );
+    assert_replay_faithful(&rec, &replay(&dir, &trace));
+}
+
 #[test]
 fn node_with_a_worker_thread() {
     let Some(node) = real_binary("node") else {

@@ -467,20 +467,35 @@ impl ReplaySession {
         let mut chosen: Option<Vec<Leg>> = None;
         let predicted = predictions(&first, &target);
         log::debug!("anchor at {addr:#x}: predictions {predicted:?}");
-        for (ind, m) in predicted {
+        'predictions: for (ind, m) in predicted {
             let route = vec![Leg {
                 ind: Some(ind),
                 to: m,
             }];
-            let copy = self.search_copy(insn)?;
-            self.at_signal_stop = false;
-            let found = (|| -> Result<bool> {
-                Ok(walk(&copy, addr, &route, &mut pace)? && Arrival::now(&copy)?.is(&target, crc))
-            })();
-            copy.kill();
-            if found? {
-                chosen = Some(route);
-                break;
+            // A copy that went past the arrival (a timed run that ended
+            // late, on a loaded machine) says nothing about the
+            // prediction: try again with runs four times shorter.
+            for attempt in 0..3 {
+                let copy = self.search_copy(insn)?;
+                self.at_signal_stop = false;
+                let found = (|| -> Result<Option<bool>> {
+                    if !walk(&copy, addr, &route, &mut pace)? {
+                        return Ok(None);
+                    }
+                    Ok(Some(Arrival::now(&copy)?.is(&target, crc)))
+                })();
+                copy.kill();
+                match found? {
+                    Some(true) => {
+                        chosen = Some(route);
+                        break 'predictions;
+                    }
+                    Some(false) => break,
+                    None => {
+                        log::debug!("anchor at {addr:#x}: a copy lost its way (attempt {attempt})");
+                        pace.rate = pace.rate.map(|r| r * 4.0);
+                    }
+                }
             }
         }
         if chosen.is_none() {
