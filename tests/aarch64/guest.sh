@@ -26,21 +26,37 @@ test() {
     fi
 }
 
+# probe NAME: as test, for what is not expected to work yet on aarch64:
+# "REWIND-PROBE <name> PASS|FAIL", which run.sh reports without failing.
+probe() {
+    if "t_$1" >"/tmp/$1.log" 2>&1; then
+        echo "REWIND-PROBE $1 PASS"
+        [ "${rewind_verbose:-0}" = 1 ] && sed 's/^/  | /' "/tmp/$1.log"
+    else
+        echo "REWIND-PROBE $1 FAIL"
+        tail -n 30 "/tmp/$1.log" | sed 's/^/  | /'
+    fi
+}
+
 # record_replay NAME PROG ARGS...: records PROG, replays it to the end and
-# compares the replay's stdout with the recording's.
+# compares the replay's stdout with the recording's. The recording must
+# exit with $RECORD_EXIT (default 0); each run is cut off after $LIMIT
+# seconds (default 300).
 record_replay() {
     name=$1
     shift
     rm -rf "/tmp/$name.trace"
-    rewind record -o "/tmp/$name.trace" "$@" >"/tmp/$name.rec.out" 2>"/tmp/$name.rec.err"
+    timeout "${LIMIT:-300}" rewind record -o "/tmp/$name.trace" "$@" \
+        >"/tmp/$name.rec.out" 2>"/tmp/$name.rec.err"
     rc=$?
     echo "record exit $rc; stderr:"
     cat "/tmp/$name.rec.err"
     echo "recorded stdout:"
     cat "/tmp/$name.rec.out"
-    [ "$rc" = 0 ] || return 1
+    [ "$rc" = "${RECORD_EXIT:-0}" ] || return 1
     [ -n "${BEFORE_REPLAY:-}" ] && eval "$BEFORE_REPLAY"
-    rewind replay -a "/tmp/$name.trace" >"/tmp/$name.rep.out" 2>"/tmp/$name.rep.err"
+    timeout "${LIMIT:-300}" rewind replay -a "/tmp/$name.trace" \
+        >"/tmp/$name.rep.out" 2>"/tmp/$name.rep.err"
     rc=$?
     echo "replay exit $rc; stderr:"
     cat "/tmp/$name.rep.err"
@@ -71,8 +87,27 @@ t_fileio() {
     fi
 }
 
+# A dynamically linked program: the loader maps the C library.
+t_hello_dynamic() {
+    record_replay hello_dynamic /progs/hello_dynamic two || return 1
+    grep -q '^hello, world$' /tmp/hello_dynamic.rec.out
+}
+
+t_threads_basic() { LIMIT=120 record_replay threads_basic /progs/threads_basic; }
+# fork_basic's first process exits with 3.
+t_fork_basic() { LIMIT=120 RECORD_EXIT=3 record_replay fork_basic /progs/fork_basic; }
+# Synchronous signals with handlers (signal frames, rt_sigreturn); an
+# integer division by zero does not trap on aarch64, so no fpe.
+t_sig_sync() { LIMIT=120 record_replay sig_sync /progs/sig_sync segv trap abrt; }
+t_sig_spin() { LIMIT=120 record_replay sig_spin /progs/sig_spin; }
+
 test hello
 test fileio
+probe hello_dynamic
+probe threads_basic
+probe fork_basic
+probe sig_sync
+probe sig_spin
 
 echo "REWIND-AARCH64 END"
 sync

@@ -96,10 +96,16 @@ aarch64-linux-gnu-strip "$ir/bin/rewind" 2>/dev/null || true
 for lib in ld-linux-aarch64.so.1 libc.so.6 libgcc_s.so.1 libm.so.6; do
     cp -L "$sysroot/lib/$lib" "$ir/lib/$lib"
 done
-for prog in hello fileio; do
-    aarch64-linux-gnu-gcc -O1 -g -static -o "$ir/progs/$prog" "$root/tests/programs/$prog.c" ||
-        die "cannot compile tests/programs/$prog.c for aarch64"
+cc() { # output source flags...
+    out=$1 src=$2
+    shift 2
+    aarch64-linux-gnu-gcc -O1 -g "$@" -o "$ir/progs/$out" "$root/tests/programs/$src.c" ||
+        die "cannot compile tests/programs/$src.c for aarch64"
+}
+for prog in hello fileio threads_basic fork_basic sig_sync sig_spin; do
+    cc "$prog" "$prog" -static -pthread
 done
+cc hello_dynamic hello
 cp "$root/tests/aarch64/guest.sh" "$ir/init"
 chmod +x "$ir/init"
 (cd "$ir" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.cpio.gz"
@@ -129,6 +135,8 @@ if ! grep -q '^REWIND-AARCH64 END' "$log.txt"; then
     tail -n 40 "$log.txt"
     exit 1
 fi
+probes=$(grep '^REWIND-PROBE ' "$log.txt" | sed 's/^REWIND-PROBE //' | tr '\n' ',' | sed 's/,$//; s/,/, /g')
+[ -z "$probes" ] || say "not yet expected to work: $probes"
 say "$pass passed, $fail failed, of $expected"
 if [ "$fail" -ne 0 ] || [ "$pass" -ne "$expected" ] || [ "$expected" -eq 0 ]; then
     exit 1
