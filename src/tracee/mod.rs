@@ -742,15 +742,23 @@ impl Task {
         reap(self.tid);
     }
 
-    /// Set debug register `n` (0-7) on x86_64.
+    /// Set debug register `n` (0-7) on x86_64. Where there are none, none
+    /// is ever armed: clearing one is nothing to do, arming one an error.
     pub fn set_debugreg(&self, n: usize, value: u64) -> Result<()> {
+        if value == 0 && sys::debugreg_offset(n).is_none() {
+            return Ok(());
+        }
         let off = self.debugreg_offset(n)?;
         ptrace::write_user(self.tid, off as ptrace::AddressType, value as libc::c_long)
             .map_err(pt("POKEUSER(debugreg)", self.tid))
     }
 
+    /// Debug register `n` (0-7) on x86_64; 0 (nothing armed) where there
+    /// are none.
     pub fn debugreg(&self, n: usize) -> Result<u64> {
-        let off = self.debugreg_offset(n)?;
+        let Some(off) = sys::debugreg_offset(n) else {
+            return Ok(0);
+        };
         ptrace::read_user(self.tid, off as ptrace::AddressType)
             .map(|v| v as u64)
             .map_err(pt("PEEKUSER(debugreg)", self.tid))
