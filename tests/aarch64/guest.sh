@@ -14,8 +14,8 @@ cd /tmp
 
 echo "REWIND-AARCH64 BEGIN $(uname -m) $(uname -r)"
 
-# test NAME: runs the function t_NAME, its output kept in /tmp/NAME.log.
-test() {
+# must NAME: runs the function t_NAME, its output kept in /tmp/NAME.log.
+must() {
     echo "REWIND-EXPECT $1"
     if "t_$1" >"/tmp/$1.log" 2>&1; then
         echo "REWIND-TEST $1 PASS"
@@ -26,7 +26,7 @@ test() {
     fi
 }
 
-# probe NAME: as test, for what is not expected to work yet on aarch64:
+# probe NAME: as must, for what is not expected to work yet on aarch64:
 # "REWIND-PROBE <name> PASS|FAIL", which run.sh reports without failing.
 probe() {
     if "t_$1" >"/tmp/$1.log" 2>&1; then
@@ -93,6 +93,8 @@ t_hello_dynamic() {
     grep -q '^hello, world$' /tmp/hello_dynamic.rec.out
 }
 
+# 4 threads and a mutex: replays when no thread was preempted between
+# syscalls (a preemption's position needs the breakpoint trap).
 t_threads_basic() { LIMIT=120 record_replay threads_basic /progs/threads_basic; }
 # fork_basic's first process exits with 3.
 t_fork_basic() { LIMIT=120 RECORD_EXIT=3 record_replay fork_basic /progs/fork_basic; }
@@ -101,9 +103,9 @@ t_fork_basic() { LIMIT=120 RECORD_EXIT=3 record_replay fork_basic /progs/fork_ba
 t_sig_sync() { LIMIT=120 record_replay sig_sync /progs/sig_sync segv trap abrt; }
 t_sig_spin() { LIMIT=120 record_replay sig_spin /progs/sig_spin; }
 
-test hello
-test fileio
-probe hello_dynamic
+must hello
+must hello_dynamic
+must fileio
 probe threads_basic
 probe fork_basic
 probe sig_sync

@@ -12,6 +12,10 @@
 # Downloads (the kernel and busybox packages) are kept in
 # $REWIND_AARCH64_CACHE (default ~/.cache/rewind-aarch64).
 #
+# Time on a loaded 2-core machine: a cold cross-build about 8 minutes
+# (dependencies about 5, rewind about 3), the downloads a few seconds, the
+# guest 10 to 40 s (the probes' time limits bound it at a few minutes).
+#
 # Environment: REWIND_AARCH64_TIMEOUT (seconds the guest may run, default
 # 900), REWIND_AARCH64_KEEP=1 keeps the work directory,
 # REWIND_AARCH64_VERBOSE=1 shows every test's output, not only a failure's.
