@@ -17,7 +17,6 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::arch::syscall::Action;
-use crate::arch::x86_64::TimeInsn;
 use crate::arch::{regs::Regs, Arch};
 use crate::trace::{
     CpuidRecord, Event, ExitKind, Header, MapSource, MemWrite, SyscallEvent, TraceError,
@@ -863,13 +862,11 @@ impl Recorder {
     /// its syscall instruction (which runs again after any signal handler).
     fn undo_syscall(&mut self) -> Result<(), RecordError> {
         let tid = self.task.tid.as_raw();
-        let Regs::X86_64(mut r) = self.task.regs()? else {
-            return Ok(());
-        };
+        let mut r = self.task.regs()?;
         // Skip the syscall: its exit stop follows at once.
-        let nr = r.orig_rax;
-        r.orig_rax = u64::MAX;
-        self.task.set_regs(&Regs::X86_64(r))?;
+        let nr = r.syscall_nr();
+        r.set_syscall_nr(u64::MAX);
+        self.task.set_regs(&r)?;
         self.task.resume(Resume::Syscall, None)?;
         match self.task.wait()? {
             Stop::SyscallExit => {}
@@ -882,9 +879,8 @@ impl Recorder {
                 .into())
             }
         }
-        r.rip -= 2;
-        r.rax = nr;
-        self.task.set_regs(&Regs::X86_64(r))?;
+        r.rewind_to_syscall(nr);
+        self.task.set_regs(&r)?;
         Ok(())
     }
 
@@ -937,33 +933,13 @@ impl Recorder {
     /// put it in the registers, skip the instruction, record both states.
     fn emulate_time_counter(&mut self) -> Result<bool, RecordError> {
         let regs = self.task.regs()?;
-        let code = self.task.read_mem(regs.ip(), 3);
-        let Some(insn) = TimeInsn::decode(&code) else {
+        let code = self
+            .task
+            .read_mem(regs.ip(), self.arch.trapped_insn_max_len());
+        // CPUID is asked on the CPU the program is bound to, as it would have.
+        let Some(after) = regs.emulate_trapped(&code, &sys::Host) else {
             return Ok(false);
         };
-        let Regs::X86_64(mut r) = regs else {
-            return Ok(false);
-        };
-        match insn {
-            TimeInsn::Rdtsc => {
-                let t = sys::rdtsc();
-                r.rax = t & 0xffff_ffff;
-                r.rdx = t >> 32;
-            }
-            TimeInsn::Rdtscp => {
-                let (t, aux) = sys::rdtscp();
-                r.rax = t & 0xffff_ffff;
-                r.rdx = t >> 32;
-                r.rcx = aux as u64;
-            }
-            // Asked on the CPU the program is bound to, as it would have.
-            TimeInsn::Cpuid => {
-                let [a, b, c, d] = sys::cpuid(r.rax as u32, r.rcx as u32);
-                (r.rax, r.rbx, r.rcx, r.rdx) = (a as u64, b as u64, c as u64, d as u64);
-            }
-        }
-        r.rip += insn.size();
-        let after = Regs::X86_64(r);
         self.task.set_regs(&after)?;
         self.writer.push(&Event::TimeCounter {
             tid: self.task.tid.as_raw(),
@@ -1042,9 +1018,7 @@ impl Recorder {
                 self.warnings.once(format!("syscall {nr}"), msg);
             }
             let mut r = regs;
-            if let Regs::X86_64(x) = &mut r {
-                x.orig_rax = u64::MAX;
-            }
+            r.set_syscall_nr(u64::MAX);
             self.task.set_regs(&r)?;
         }
         let snap = match desc {
@@ -1229,9 +1203,7 @@ impl Recorder {
     ) -> Result<Option<ExitKind>, RecordError> {
         let tid = self.task.tid.as_raw();
         let mut r = regs;
-        if let Regs::X86_64(x) = &mut r {
-            x.orig_rax = u64::MAX;
-        }
+        r.set_syscall_nr(u64::MAX);
         self.task.set_regs(&r)?;
         self.task.resume(Resume::Syscall, None)?;
         match self.task.wait()? {

@@ -168,7 +168,7 @@ impl Recorder {
                 return Ok(Ok(Some(addr)));
             }
         }
-        let insn = regs.ip() - 2;
+        let insn = regs.syscall_insn_addr();
         if let Some((old, cap)) = self.scratch.remove(&tid) {
             self.task.inject_syscall(
                 insn,
@@ -219,9 +219,7 @@ impl Recorder {
         // Back to the entry of the program's syscall.
         let mut r = *regs;
         r.set_ip(insn);
-        if let Regs::X86_64(x) = &mut r {
-            x.rax = x.orig_rax;
-        }
+        r.reload_syscall(r.syscall_nr());
         self.task.set_regs(&r)?;
         self.task.resume(Resume::Syscall, None)?;
         match self.task.wait()? {

@@ -22,14 +22,10 @@
 
 use super::{ReplaySession, Result};
 use crate::arch::regs::Regs;
+use crate::arch::Arch;
 use crate::ticks::hits::{HitCounter, HitKind, COUNT_SIGNAL};
 use crate::trace::Event;
 use crate::tracee::{Resume, Stop, Task};
-
-/// Registers that cannot be induction variables.
-const NOT_INDUCTION: [&str; 11] = [
-    "orig_rax", "rip", "cs", "eflags", "ss", "fs_base", "gs_base", "ds", "es", "fs", "gs",
-];
 
 /// Predictions tried at most.
 const MAX_PREDICTIONS: usize = 4;
@@ -103,10 +99,7 @@ impl Arrival {
     /// The value of `var` (stack slots as 32-bit numbers).
     fn value(&self, var: Var) -> Option<u64> {
         match var {
-            Var::Reg(i) => match &self.regs {
-                Regs::X86_64(r) => Some(r.to_array()[i]),
-                _ => None,
-            },
+            Var::Reg(i) => self.regs.reg(i),
             Var::Stack(off) => self
                 .stack
                 .get(off..off + 4)
@@ -282,13 +275,8 @@ fn walk(task: &Task, addr: u64, route: &[Leg], pace: &mut Pace) -> Result<bool> 
 }
 
 /// The registers that may be induction variables.
-fn register_vars() -> Vec<Var> {
-    crate::arch::x86_64::regs::NAMES
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| !NOT_INDUCTION.contains(n))
-        .map(|(i, _)| Var::Reg(i))
-        .collect()
+fn register_vars(arch: Arch) -> Vec<Var> {
+    arch.data_regs().into_iter().map(Var::Reg).collect()
 }
 
 /// The registers and stack slots that move by a constant step over three
@@ -297,7 +285,7 @@ fn inductions(first: &[Arrival]) -> Vec<Induction> {
     let [a, b, c] = first else {
         return Vec::new();
     };
-    let mut vars = register_vars();
+    let mut vars = register_vars(a.regs.arch());
     if [b, c].iter().all(|x| x.regs.sp() == a.regs.sp()) {
         vars.extend(
             (0..a.stack.len().saturating_sub(3))
@@ -345,7 +333,7 @@ fn predictions(first: &[Arrival], want: &Arrival) -> Vec<(Induction, u64)> {
     let [a, b, c] = first else {
         return Vec::new();
     };
-    let mut vars = register_vars();
+    let mut vars = register_vars(a.regs.arch());
     // Stack slots only where the frames line up.
     if !want.stack.is_empty() && [a, b, c].iter().all(|x| x.regs.sp() == want.regs.sp()) {
         vars.extend(

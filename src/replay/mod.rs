@@ -536,9 +536,7 @@ impl ReplaySession {
     /// instruction can run, is not the program's state and is left out.
     pub fn regs(&self) -> Result<Regs> {
         let mut r = self.task.regs()?;
-        if let Regs::X86_64(x) = &mut r {
-            x.eflags &= !(1 << 16);
-        }
+        r.clear_resume_flag();
         Ok(r)
     }
 
@@ -662,11 +660,9 @@ impl ReplaySession {
     /// debug-register execution trap (x86's resume flag), as a run that
     /// starts on a breakpoint steps over it.
     pub fn skip_exec_trap_here(&mut self) -> Result<()> {
-        if let Regs::X86_64(mut r) = self.task.regs()? {
-            if r.eflags & (1 << 16) == 0 {
-                r.eflags |= 1 << 16;
-                self.task.set_regs(&Regs::X86_64(r))?;
-            }
+        let mut r = self.task.regs()?;
+        if r.set_resume_flag() {
+            self.task.set_regs(&r)?;
         }
         Ok(())
     }
@@ -1036,11 +1032,9 @@ impl ReplaySession {
             // A debug-register breakpoint here: the resume flag lets this
             // instruction run once without trapping (as stepping over an
             // int3 does), whether the thread stopped on it or stepped onto it.
-            if let Regs::X86_64(mut r) = self.task.regs()? {
-                if r.eflags & (1 << 16) == 0 {
-                    r.eflags |= 1 << 16;
-                    self.task.set_regs(&Regs::X86_64(r))?;
-                }
+            let mut r = self.task.regs()?;
+            if r.set_resume_flag() {
+                self.task.set_regs(&r)?;
             }
         }
         let Some(orig) = self.byte_under(ip) else {
@@ -1126,11 +1120,12 @@ impl ReplaySession {
         // A signal held back to the next syscall was delivered at its
         // syscall instruction with rcx and r11 as the syscall leaves them
         // (the recorder saw them only after); the syscall overwrites both.
-        let at_syscall_insn = self.read_current(now.ip(), 2) == crate::arch::x86_64::SYSCALL_INSN;
+        let insn = self.arch.syscall_insn();
+        let at_syscall_insn = self.read_current(now.ip(), insn.len()) == insn;
         let differs = want
             .diff(&now)
             .into_iter()
-            .any(|(n, _, _)| !(at_syscall_insn && (n == "rcx" || n == "r11")));
+            .any(|(n, _, _)| !(at_syscall_insn && self.arch.syscall_clobbers().contains(&&*n)));
         if differs {
             return Ok(false);
         }
@@ -1527,8 +1522,10 @@ impl ReplaySession {
 
     fn replay_time_counter(&mut self) -> Result<bool> {
         let regs = self.task.regs()?;
-        let code = self.task.read_mem(regs.ip(), 3);
-        if crate::arch::x86_64::TimeInsn::decode(&code).is_none() {
+        let code = self
+            .task
+            .read_mem(regs.ip(), self.arch.trapped_insn_max_len());
+        if !self.arch.is_trapped_insn(&code) {
             return Ok(false);
         }
         let idx = self.next;

@@ -68,13 +68,7 @@ impl ReplaySession {
         fork_args[0] &= !fork::NAMESPACE_FLAGS;
         let mut r = *regs;
         r.set_syscall(fork_nr, fork_args);
-        let Regs::X86_64(x) = &mut r else {
-            return Err(ReplayError::Unsupported(
-                "child processes on this architecture".into(),
-            ));
-        };
-        x.rip -= 2;
-        x.rax = x.orig_rax;
+        r.rewind_to_syscall(fork_nr);
         self.task.set_regs(&r)?;
         let child = super::threads::run_clone_insn(&self.task)?;
         // The parent's own syscall number and arguments back.
@@ -217,13 +211,7 @@ impl ReplaySession {
         let args = regs.syscall_args();
         let mut r = *regs;
         r.set_syscall(regs.syscall_nr(), [at, args[1], args[2], 0, 0, 0]);
-        let Regs::X86_64(x) = &mut r else {
-            return Err(ReplayError::Unsupported(
-                "execve on this architecture".into(),
-            ));
-        };
-        x.rip -= 2;
-        x.rax = x.orig_rax;
+        r.rewind_to_syscall(regs.syscall_nr());
         self.task.set_regs(&r)?;
         let pid = self.task.pid;
         let others: Vec<nix::unistd::Pid> = self

@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use super::threads::Parked;
 use super::{EndKind, ReplayError, ReplaySession, Result};
 use crate::arch::fork::{CLONE_CHILD_CLEARTID, THREAD_FLAGS};
-use crate::arch::regs::Regs;
 use crate::tracee::{Resume, Stop, Task, TaskError};
 
 /// A paused copy of the replay at a position.
@@ -158,14 +157,9 @@ impl ReplaySession {
         };
         // x86_64 order: flags, stack, parent tid, child tid, tls.
         r.set_syscall(libc::SYS_clone as u64, [flags, 0, 0, ctid, 0, 0]);
-        let Regs::X86_64(x) = &mut r else {
-            return Err(ReplayError::Unsupported(
-                "checkpoints of threads on this architecture".into(),
-            ));
-        };
-        x.rip = insn;
-        x.rax = libc::SYS_clone as u64;
-        x.orig_rax = u64::MAX;
+        r.set_ip(insn);
+        r.reload_syscall(libc::SYS_clone as u64);
+        r.set_syscall_nr(u64::MAX);
         self.task.set_regs(&r)?;
         let child = super::threads::run_clone_insn(&self.task)?;
         self.task.set_regs(&saved)?;
@@ -180,10 +174,7 @@ impl ReplaySession {
             // Back before its syscall instruction, then into the syscall:
             // stopped at its entry again.
             let mut before = t.regs;
-            if let Regs::X86_64(x) = &mut before {
-                x.rip -= 2;
-                x.rax = x.orig_rax;
-            }
+            before.rewind_to_syscall(before.syscall_nr());
             task.set_regs(&before)?;
             // As the replay parks threads: at a PTRACE_SYSEMU entry, so
             // that the kernel never runs the syscall (its event says how it

@@ -62,7 +62,7 @@ impl ReplaySession {
         self.check_ticks(idx, ev.ticks)?;
         // The running task's own syscall instruction: after an execve
         // or in another process, an older one may not be there.
-        self.set_syscall_insn(regs.ip() - 2);
+        self.set_syscall_insn(regs.syscall_insn_addr());
         self.next += 1;
         let nr = regs.syscall_nr();
         let action = if ev.refused {
@@ -185,19 +185,13 @@ impl ReplaySession {
         // The syscall instruction leaves the return address in rcx and the
         // flags in r11: as recorded (a single step into it would have left
         // the trap flag in r11).
-        if let (Regs::X86_64(now), Regs::X86_64(rec)) = (&mut r, &ev.regs) {
-            now.r11 = rec.r11;
-            now.rcx = rec.rcx;
-        }
+        r.copy_syscall_clobbers(&ev.regs);
         // Interrupted by a signal that ran no handler in this thread (a
         // process-wide SIGCHLD that woke it, then went to another thread):
         // the kernel ran it again when recorded, so it runs again here.
         if let Some(again) = restart_nr(ev.result as i64, ev.regs.syscall_nr()) {
             if self.next_signal_of_thread().is_none() {
-                if let Regs::X86_64(x) = &mut r {
-                    x.rip -= 2;
-                    x.rax = again;
-                }
+                r.rewind_to_syscall(again);
             }
         }
         self.task.set_regs(&r)?;
@@ -248,17 +242,15 @@ impl ReplaySession {
         if !(1..=64).contains(&sig) || bits & (1u64 << (sig - 1)) != 0 {
             return Ok(());
         }
-        let (Some(nr), Regs::X86_64(rec)) = (self.arch.syscall_nr("rt_sigsuspend"), regs) else {
+        let Some(nr) = self.arch.syscall_nr("rt_sigsuspend") else {
             return Err(ReplayError::Unsupported(
                 "replay of a wait under a temporary signal mask on this architecture".into(),
             ));
         };
-        let mut x = *rec;
-        x.rip -= 2;
-        x.orig_rax = nr;
-        x.rax = nr;
-        x.set_syscall_args([set, size, 0, 0, 0, 0]);
-        self.task.set_regs(&Regs::X86_64(x))?;
+        let mut x = *regs;
+        x.set_syscall(nr, [set, size, 0, 0, 0, 0]);
+        x.rewind_to_syscall(nr);
+        self.task.set_regs(&x)?;
         // From the entry stop of the emulated call to the entry of ours.
         self.task.resume(Resume::Syscall, None)?;
         let mut stop = self.task.wait()?;
@@ -287,10 +279,8 @@ impl ReplaySession {
         }
         let mut now = self.task.regs()?;
         let res = now.result();
-        if let Regs::X86_64(n) = &mut now {
-            n.orig_rax = rec.orig_rax;
-            n.set_syscall_args(a);
-        }
+        now.set_syscall_nr(regs.syscall_nr());
+        now.restore_syscall_args(a);
         self.task.set_regs(&now)?;
         if res as i64 != ERESTARTNOHAND {
             return Err(crate::replay::Divergence::new(
@@ -299,7 +289,7 @@ impl ReplaySession {
                 self.arch,
                 format!(
                     "the temporary signal mask of {}",
-                    self.arch.syscall_name(rec.orig_rax)
+                    self.arch.syscall_name(regs.syscall_nr())
                 ),
             )
             .diff(
@@ -358,34 +348,21 @@ impl ReplaySession {
     /// result register are as after the syscall.
     fn execute(&mut self, regs: &Regs, args: Option<[u64; 6]>) -> Result<u64> {
         let mut r = *regs;
-        let Regs::X86_64(x) = &mut r else {
-            return Err(ReplayError::Unsupported(
-                "replay on this architecture".into(),
-            ));
-        };
         if let Some(a) = args {
-            x.set_syscall_args(a);
+            r.set_syscall_args(a);
         }
         let res = self.execute_raw(&r)?;
         // Put the program's own argument registers back.
         let mut now = self.task.regs()?;
-        if let (Regs::X86_64(n), Regs::X86_64(o)) = (&mut now, regs) {
-            n.set_syscall_args(o.syscall_args());
-            self.task.set_regs(&now)?;
-        }
+        now.restore_syscall_args(regs.syscall_args());
+        self.task.set_regs(&now)?;
         Ok(res)
     }
 
     /// Re-run the syscall instruction just before `regs.ip()` with `regs`.
     fn execute_raw(&mut self, regs: &Regs) -> Result<u64> {
         let mut r = *regs;
-        let Regs::X86_64(x) = &mut r else {
-            return Err(ReplayError::Unsupported(
-                "replay on this architecture".into(),
-            ));
-        };
-        x.rip -= 2;
-        x.rax = x.orig_rax;
+        r.rewind_to_syscall(r.syscall_nr());
         self.task.set_regs(&r)?;
         self.task.run_syscall_insn()?;
         Ok(self.task.regs()?.result())

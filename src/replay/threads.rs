@@ -199,7 +199,7 @@ impl ReplaySession {
             );
             return Err(self.regs_divergence(idx, &what, diffs));
         }
-        self.set_syscall_insn(regs.ip() - 2);
+        self.set_syscall_insn(regs.syscall_insn_addr());
         self.at_entry = true;
         self.echo_at_entry(idx, &regs);
         self.next += 1;
@@ -210,13 +210,7 @@ impl ReplaySession {
     /// on by the recorded id `rec_tid`.
     pub(super) fn replay_clone(&mut self, regs: &Regs, rec_tid: i32) -> Result<()> {
         let mut r = *regs;
-        let Regs::X86_64(x) = &mut r else {
-            return Err(ReplayError::Unsupported(
-                "threads on this architecture".into(),
-            ));
-        };
-        x.rip -= 2;
-        x.rax = x.orig_rax;
+        r.rewind_to_syscall(regs.syscall_nr());
         // Traced even when cloned CLONE_UNTRACED, as when recorded, and
         // without a real pidfd (the recorded number comes from the trace).
         let args = regs.syscall_args();
@@ -258,10 +252,7 @@ impl ReplaySession {
         let debugregs = ThreadDebugRegs::read(&self.task)
             .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
         let mut r = *regs;
-        if let Regs::X86_64(x) = &mut r {
-            x.rip -= 2;
-            x.rax = x.orig_rax;
-        }
+        r.rewind_to_syscall(regs.syscall_nr());
         self.task.set_regs(&r)?;
         self.task.resume(Resume::Syscall, None)?;
         loop {

@@ -51,21 +51,18 @@ impl CpuModel {
         }
     }
 
-    #[cfg(target_arch = "x86_64")]
     pub fn host() -> Option<CpuModel> {
-        let l0 = crate::tracee::sys::cpuid(0, 0);
-        let l1 = crate::tracee::sys::cpuid(1, 0);
+        let cpuid = crate::tracee::sys::cpuid_if_any;
+        let (Some(l0), Some(l1)) = (cpuid(0, 0), cpuid(1, 0)) else {
+            // No CPUID: an Arm machine.
+            return Some(CpuModel {
+                vendor: Vendor::Arm,
+                family: 0,
+                model: 0,
+            });
+        };
         // Vendor string order is ebx, edx, ecx.
         Some(CpuModel::from_cpuid([l0[1], l0[3], l0[2]], l1[0]))
-    }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    pub fn host() -> Option<CpuModel> {
-        Some(CpuModel {
-            vendor: Vendor::Arm,
-            family: 0,
-            model: 0,
-        })
     }
 
     pub fn describe(&self) -> String {

@@ -522,8 +522,8 @@ impl Timeline {
     fn before_event(&mut self, event: u64) -> Result<Position> {
         let prev = event - 1;
         let addr = match self.session.events().get(prev as usize) {
-            Some(Event::Syscall(s)) => s.regs.ip() - 2,
-            Some(Event::SyscallEntry { regs, .. }) => regs.ip() - 2,
+            Some(Event::Syscall(s)) => s.regs.syscall_insn_addr(),
+            Some(Event::SyscallEntry { regs, .. }) => regs.syscall_insn_addr(),
             Some(Event::TimeCounter { regs, .. })
             | Some(Event::Signal { regs, .. })
             | Some(Event::Preempt { regs, .. }) => regs.ip(),

@@ -69,9 +69,9 @@ pub fn make_cpuid_fault(
         return Err(failed(format!("CPUID faulting on {}", arch.name())));
     };
     let ip = task.regs()?.ip();
-    let insn = crate::arch::x86_64::SYSCALL_INSN;
+    let insn = arch.syscall_insn();
     let saved = task.read_mem_exact(ip, insn.len())?;
-    task.write_mem(ip, &insn)?;
+    task.write_mem(ip, insn)?;
     let r = task.inject_syscall(
         ip,
         nr,

@@ -17,7 +17,7 @@ use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 
 use crate::arch::regs::Regs;
-use crate::arch::x86_64::regs::Regs as X86Regs;
+use crate::arch::Arch;
 
 /// The sixth argument of every syscall the recorder runs in a thread of
 /// its own accord (one the syscall itself does not use, or an anonymous
@@ -349,24 +349,41 @@ impl Task {
         if let Some(r) = self.cache.get() {
             return Ok(r);
         }
-        let r = ptrace::getregs(self.tid).map_err(pt("GETREGS", self.tid))?;
-        let r = Regs::X86_64(from_libc(&r));
+        let arch = Arch::host();
+        let words = sys::get_gp_regs(self.tid).map_err(pt("GETREGSET(PRSTATUS)", self.tid))?;
+        let mut r = Regs::from_prstatus(arch, &words).ok_or_else(|| {
+            TaskError::Unsupported(format!(
+                "the kernel gave {} words of general registers, not the layout rewind knows for {}",
+                words.len(),
+                arch.name()
+            ))
+        })?;
+        if let Some(note) = arch.syscall_nr_regset() {
+            let nr = sys::get_regset_int(self.tid, note)
+                .map_err(pt("GETREGSET(syscall number)", self.tid))?;
+            r.set_syscall_nr(nr as i64 as u64);
+        }
         self.cache.set(Some(r));
         Ok(r)
     }
 
     pub fn set_regs(&self, regs: &Regs) -> Result<()> {
         self.cache.set(None);
-        match regs {
-            Regs::X86_64(r) => {
-                ptrace::setregs(self.tid, to_libc(r)).map_err(pt("SETREGS", self.tid))
-            }
-            Regs::Aarch64(_) => Err(TaskError::Ptrace {
-                op: "SETREGS (aarch64 registers on an x86_64 host)",
-                tid: self.tid.as_raw(),
-                errno: nix::errno::Errno::EINVAL,
-            }),
+        let arch = Arch::host();
+        if regs.arch() != arch {
+            return Err(TaskError::Unsupported(format!(
+                "cannot give {} registers to a thread on {}",
+                regs.arch().name(),
+                arch.name()
+            )));
         }
+        sys::set_gp_regs(self.tid, &regs.to_prstatus())
+            .map_err(pt("SETREGSET(PRSTATUS)", self.tid))?;
+        if let Some(note) = arch.syscall_nr_regset() {
+            sys::set_regset_int(self.tid, note, regs.syscall_nr() as i32)
+                .map_err(pt("SETREGSET(syscall number)", self.tid))?;
+        }
+        Ok(())
     }
 
     /// The XSAVE area (x87, SSE, AVX registers).
@@ -486,9 +503,9 @@ impl Task {
         let req = match how {
             Resume::Cont => libc::PTRACE_CONT,
             Resume::Syscall => libc::PTRACE_SYSCALL,
-            Resume::Sysemu => libc::PTRACE_SYSEMU,
+            Resume::Sysemu => sys::PTRACE_SYSEMU,
             Resume::Step => libc::PTRACE_SINGLESTEP,
-            Resume::SysemuStep => libc::PTRACE_SYSEMU_SINGLESTEP,
+            Resume::SysemuStep => sys::PTRACE_SYSEMU_SINGLESTEP,
         };
         sys::ptrace_resume(req, self.tid, sig.unwrap_or(0)).map_err(pt("resume", self.tid))
     }
@@ -527,16 +544,11 @@ impl Task {
     /// returns the raw result.
     pub fn inject_syscall(&self, insn_addr: u64, nr: u64, args: [u64; 6]) -> Result<u64> {
         let saved = self.regs()?;
-        let Regs::X86_64(mut r) = saved else {
-            return Err(pt("inject (unsupported architecture)", self.tid)(
-                nix::errno::Errno::EINVAL,
-            ));
-        };
-        r.rip = insn_addr;
-        r.rax = nr;
-        r.orig_rax = u64::MAX;
-        r.set_syscall_args(args);
-        self.set_regs(&Regs::X86_64(r))?;
+        let mut r = saved;
+        r.set_syscall(u64::MAX, args);
+        r.set_ip(insn_addr);
+        r.reload_syscall(nr);
+        self.set_regs(&r)?;
         self.run_syscall_insn()?;
         let res = self.regs()?.result();
         self.set_regs(&saved)?;
@@ -654,18 +666,13 @@ impl Task {
     pub fn inject_fork(&self, insn_addr: u64) -> Result<Task> {
         let tid = self.tid.as_raw();
         let saved = self.regs()?;
-        let Regs::X86_64(mut r) = saved else {
-            return Err(pt("fork (unsupported architecture)", self.tid)(
-                nix::errno::Errno::EINVAL,
-            ));
-        };
-        r.rip = insn_addr;
+        let mut r = saved;
         // clone with no flags and no exit signal: a copy of the process
         // whose end does not send the program a SIGCHLD it never expects.
-        r.rax = libc::SYS_clone as u64;
-        r.orig_rax = u64::MAX;
-        r.set_syscall_args([0; 6]);
-        self.set_regs(&Regs::X86_64(r))?;
+        r.set_syscall(u64::MAX, [0; 6]);
+        r.set_ip(insn_addr);
+        r.reload_syscall(libc::SYS_clone as u64);
+        self.set_regs(&r)?;
         self.resume(Resume::Syscall, None)?;
         let mut stop = self.wait()?;
         if stop == Stop::SyscallExit {
@@ -742,82 +749,37 @@ impl Task {
         reap(self.tid);
     }
 
-    /// Set debug register `n` (0-7) on x86_64.
+    /// Set debug register `n` (0-7) on x86_64. Where there are none, none
+    /// is ever armed: clearing one is nothing to do, arming one an error.
     pub fn set_debugreg(&self, n: usize, value: u64) -> Result<()> {
-        let off = std::mem::offset_of!(libc::user, u_debugreg) + n * 8;
+        if value == 0 && sys::debugreg_offset(n).is_none() {
+            return Ok(());
+        }
+        let off = self.debugreg_offset(n)?;
         ptrace::write_user(self.tid, off as ptrace::AddressType, value as libc::c_long)
             .map_err(pt("POKEUSER(debugreg)", self.tid))
     }
 
+    /// Debug register `n` (0-7) on x86_64; 0 (nothing armed) where there
+    /// are none.
     pub fn debugreg(&self, n: usize) -> Result<u64> {
-        let off = std::mem::offset_of!(libc::user, u_debugreg) + n * 8;
+        let Some(off) = sys::debugreg_offset(n) else {
+            return Ok(0);
+        };
         ptrace::read_user(self.tid, off as ptrace::AddressType)
             .map(|v| v as u64)
             .map_err(pt("PEEKUSER(debugreg)", self.tid))
     }
 }
 
-pub fn from_libc(r: &libc::user_regs_struct) -> X86Regs {
-    X86Regs {
-        r15: r.r15,
-        r14: r.r14,
-        r13: r.r13,
-        r12: r.r12,
-        rbp: r.rbp,
-        rbx: r.rbx,
-        r11: r.r11,
-        r10: r.r10,
-        r9: r.r9,
-        r8: r.r8,
-        rax: r.rax,
-        rcx: r.rcx,
-        rdx: r.rdx,
-        rsi: r.rsi,
-        rdi: r.rdi,
-        orig_rax: r.orig_rax,
-        rip: r.rip,
-        cs: r.cs,
-        eflags: r.eflags,
-        rsp: r.rsp,
-        ss: r.ss,
-        fs_base: r.fs_base,
-        gs_base: r.gs_base,
-        ds: r.ds,
-        es: r.es,
-        fs: r.fs,
-        gs: r.gs,
-    }
-}
-
-pub fn to_libc(r: &X86Regs) -> libc::user_regs_struct {
-    libc::user_regs_struct {
-        r15: r.r15,
-        r14: r.r14,
-        r13: r.r13,
-        r12: r.r12,
-        rbp: r.rbp,
-        rbx: r.rbx,
-        r11: r.r11,
-        r10: r.r10,
-        r9: r.r9,
-        r8: r.r8,
-        rax: r.rax,
-        rcx: r.rcx,
-        rdx: r.rdx,
-        rsi: r.rsi,
-        rdi: r.rdi,
-        orig_rax: r.orig_rax,
-        rip: r.rip,
-        cs: r.cs,
-        eflags: r.eflags,
-        rsp: r.rsp,
-        ss: r.ss,
-        fs_base: r.fs_base,
-        gs_base: r.gs_base,
-        ds: r.ds,
-        es: r.es,
-        fs: r.fs,
-        gs: r.gs,
+impl Task {
+    fn debugreg_offset(&self, n: usize) -> Result<usize> {
+        sys::debugreg_offset(n).ok_or_else(|| {
+            TaskError::Unsupported(format!(
+                "hardware breakpoints and watchpoints through debug registers on {}",
+                Arch::host().name()
+            ))
+        })
     }
 }
 

@@ -3,14 +3,60 @@
 
 use nix::unistd::Pid;
 
-/// `NT_X86_XSTATE`: the XSAVE area (x87, SSE, AVX state).
-#[cfg(target_arch = "x86_64")]
-const NT_X86_XSTATE: libc::c_int = 0x202;
+use crate::arch::Arch;
 
-/// Read the XSAVE area of a stopped thread (x87/SSE/AVX registers).
-#[cfg(target_arch = "x86_64")]
+/// `PTRACE_SYSEMU` and `PTRACE_SYSEMU_SINGLESTEP` (the same numbers on
+/// x86_64 and aarch64).
+pub const PTRACE_SYSEMU: libc::c_uint = 31;
+pub const PTRACE_SYSEMU_SINGLESTEP: libc::c_uint = 32;
+
+/// `NT_PRSTATUS`: the general registers.
+const NT_PRSTATUS: u32 = 1;
+
+/// Read the floating-point and vector registers of a stopped thread, as
+/// the host architecture's regset has them (x86_64: the XSAVE area).
 pub fn get_xstate(tid: Pid) -> nix::Result<Vec<u8>> {
-    let mut buf = vec![0u8; 4096];
+    get_regset(tid, Arch::host().fp_regset(), 4096)
+}
+
+/// Write the registers [`get_xstate`] read.
+pub fn set_xstate(tid: Pid, area: &[u8]) -> nix::Result<()> {
+    set_regset(tid, Arch::host().fp_regset(), area)
+}
+
+/// The general registers of a stopped thread, as the host architecture's
+/// `NT_PRSTATUS` regset lays them out (64-bit words).
+pub fn get_gp_regs(tid: Pid) -> nix::Result<Vec<u64>> {
+    let bytes = get_regset(tid, NT_PRSTATUS, 512)?;
+    Ok(bytes
+        .chunks_exact(8)
+        .map(|w| u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]))
+        .collect())
+}
+
+/// Write the general registers [`get_gp_regs`] read.
+pub fn set_gp_regs(tid: Pid, words: &[u64]) -> nix::Result<()> {
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_ne_bytes()).collect();
+    set_regset(tid, NT_PRSTATUS, &bytes)
+}
+
+/// A regset that holds one int (aarch64 `NT_ARM_SYSTEM_CALL`).
+pub fn get_regset_int(tid: Pid, note: u32) -> nix::Result<i32> {
+    let b = get_regset(tid, note, 4)?;
+    match b.as_slice() {
+        [a, b, c, d] => Ok(i32::from_ne_bytes([*a, *b, *c, *d])),
+        _ => Err(nix::errno::Errno::EIO),
+    }
+}
+
+/// Write a regset that holds one int.
+pub fn set_regset_int(tid: Pid, note: u32, v: i32) -> nix::Result<()> {
+    set_regset(tid, note, &v.to_ne_bytes())
+}
+
+/// Read regset `note` of a stopped thread (at most `max` bytes).
+fn get_regset(tid: Pid, note: u32, max: usize) -> nix::Result<Vec<u8>> {
+    let mut buf = vec![0u8; max];
     let mut iov = libc::iovec {
         iov_base: buf.as_mut_ptr().cast(),
         iov_len: buf.len(),
@@ -22,7 +68,7 @@ pub fn get_xstate(tid: Pid) -> nix::Result<Vec<u8>> {
         libc::ptrace(
             libc::PTRACE_GETREGSET,
             tid.as_raw(),
-            NT_X86_XSTATE as usize as *mut libc::c_void,
+            note as usize as *mut libc::c_void,
             &mut iov as *mut libc::iovec as *mut libc::c_void,
         )
     };
@@ -31,9 +77,8 @@ pub fn get_xstate(tid: Pid) -> nix::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Write the XSAVE area of a stopped thread, as [`get_xstate`] read it.
-#[cfg(target_arch = "x86_64")]
-pub fn set_xstate(tid: Pid, area: &[u8]) -> nix::Result<()> {
+/// Write regset `note` of a stopped thread.
+fn set_regset(tid: Pid, note: u32, area: &[u8]) -> nix::Result<()> {
     let mut buf = area.to_vec();
     let mut iov = libc::iovec {
         iov_base: buf.as_mut_ptr().cast(),
@@ -45,7 +90,7 @@ pub fn set_xstate(tid: Pid, area: &[u8]) -> nix::Result<()> {
         libc::ptrace(
             libc::PTRACE_SETREGSET,
             tid.as_raw(),
-            NT_X86_XSTATE as usize as *mut libc::c_void,
+            note as usize as *mut libc::c_void,
             &mut iov as *mut libc::iovec as *mut libc::c_void,
         )
     };
@@ -170,6 +215,51 @@ pub fn rdtscp() -> (u64, u32) {
     // SAFETY: RDTSCP writes TSC_AUX into `aux`, a live local.
     let t = unsafe { std::arch::x86_64::__rdtscp(&mut aux) };
     (t, aux)
+}
+
+/// The host's answers to the instructions rewind emulates.
+pub struct Host;
+
+impl crate::arch::regs::HostAnswers for Host {
+    fn time_counter(&self) -> Option<u64> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            Some(rdtsc())
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            None
+        }
+    }
+
+    fn time_counter_aux(&self) -> Option<(u64, u32)> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            Some(rdtscp())
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            None
+        }
+    }
+
+    fn cpu_id(&self, leaf: u32, subleaf: u32) -> Option<[u32; 4]> {
+        cpuid_if_any(leaf, subleaf)
+    }
+}
+
+/// The offset of debug register `n` in the `user` area (x86_64), for
+/// PEEKUSER and POKEUSER; None where there is none.
+pub fn debugreg_offset(n: usize) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        Some(std::mem::offset_of!(libc::user, u_debugreg) + n * 8)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = n;
+        None
+    }
 }
 
 /// Pin the calling thread to `cpu`.

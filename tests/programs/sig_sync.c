@@ -94,7 +94,11 @@ static void divide_by_zero(void) { quotient = dividend / divisor; }
 
 static void trap(void) { __builtin_trap(); }
 
+#if defined(__aarch64__)
+static void breakpoint(void) { __asm__ volatile("brk #0"); }
+#else
 static void breakpoint(void) { __asm__ volatile("int3"); }
+#endif
 
 static volatile char *bus_page;
 

@@ -10,6 +10,12 @@ pub const SYSCALL_INSN: [u8; 4] = [0x01, 0x00, 0x00, 0xd4];
 /// `brk #0`, little-endian.
 pub const BREAKPOINT_INSN: [u8; 4] = [0x00, 0x00, 0x20, 0xd4];
 
+/// `NT_PRFPREG`: the regset of the FP/SIMD registers (v0-v31, fpsr, fpcr).
+pub const NT_PRFPREG: u32 = 2;
+/// `NT_ARM_SYSTEM_CALL`: the regset of the syscall number (an int), which
+/// a tracer changes to skip a syscall (-1) or run another.
+pub const NT_ARM_SYSTEM_CALL: u32 = 0x404;
+
 /// If `insn` is `MRS Xt, CNTVCT_EL0` (or CNTVCTSS_EL0), the destination
 /// register number. Such reads of the virtual counter cannot be trapped by
 /// kernels before 6.12, so they must be found and patched, or refused.

@@ -13,6 +13,9 @@ pub const RDTSCP_INSN: [u8; 3] = [0x0f, 0x01, 0xf9];
 /// `int3`: cc.
 pub const BREAKPOINT_INSN: u8 = 0xcc;
 
+/// `NT_X86_XSTATE`: the regset of the XSAVE area (x87, SSE, AVX state).
+pub const NT_X86_XSTATE: u32 = 0x202;
+
 /// `cpuid`: 0f a2.
 pub const CPUID_INSN: [u8; 2] = [0x0f, 0xa2];
 

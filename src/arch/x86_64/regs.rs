@@ -41,9 +41,18 @@ pub const NAMES: [&str; 27] = [
     "gs",
 ];
 
+/// The registers that are not the program's own values (instruction
+/// pointer, flags, segments and bases, the syscall number the kernel keeps).
+pub const NOT_DATA: [&str; 11] = [
+    "orig_rax", "rip", "cs", "eflags", "ss", "fs_base", "gs_base", "ds", "es", "fs", "gs",
+];
+
+/// The resume flag (RF) in eflags.
+pub const EFLAGS_RF: u64 = 1 << 16;
+
 /// The resume flag (RF) and trap flag (TF) in eflags: set by the CPU or by
 /// single-stepping, not by the program, so ignored when comparing.
-const EFLAGS_VOLATILE: u64 = (1 << 16) | (1 << 8);
+const EFLAGS_VOLATILE: u64 = EFLAGS_RF | (1 << 8);
 
 impl Regs {
     pub fn to_array(&self) -> [u64; 27] {
