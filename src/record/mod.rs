@@ -1264,12 +1264,11 @@ impl Recorder {
     /// later attaches of the same segment name the same copy).
     fn segment_source(&mut self, id: u64, addr: u64) -> Result<Option<MapSource>, RecordError> {
         let pid = self.task.pid.as_raw();
-        let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
-        let range = maps.lines().find_map(|l| {
-            let r = l.split_whitespace().next()?;
-            let (s, _) = r.split_once('-')?;
-            (u64::from_str_radix(s, 16).ok()? == addr).then(|| r.to_string())
-        });
+        let range = maps::read(pid)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|m| m.start == addr)
+            .map(|m| format!("{:x}-{:x}", m.start, m.end));
         let original = format!("System V shared memory segment {id}");
         let link = PathBuf::from(format!(
             "/proc/{pid}/map_files/{}",

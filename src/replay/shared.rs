@@ -100,17 +100,13 @@ struct SharedRange {
 
 /// The shared writable mappings in a `/proc/PID/maps` text.
 fn shared_ranges(maps: &str) -> Vec<SharedRange> {
-    maps.lines()
-        .filter_map(|line| {
-            let mut f = line.split_whitespace();
-            let (range, perms, offset) = (f.next()?, f.next()?, f.next()?);
-            let (_dev, _inode) = (f.next()?, f.next()?);
-            let path = f.collect::<Vec<_>>().join(" ");
-            let p = perms.as_bytes();
+    crate::tracee::maps::parse(maps)
+        .into_iter()
+        .filter_map(|m| {
+            let p = m.perms.as_bytes();
             if p.len() < 4 || p[3] != b's' || p[1] != b'w' {
                 return None;
             }
-            let (s, e) = range.split_once('-')?;
             let prot = [
                 (0, libc::PROT_READ),
                 (1, libc::PROT_WRITE),
@@ -120,11 +116,11 @@ fn shared_ranges(maps: &str) -> Vec<SharedRange> {
             .filter(|(i, _)| p[*i] != b'-')
             .fold(0, |acc, (_, v)| acc | v) as u64;
             Some(SharedRange {
-                start: u64::from_str_radix(s, 16).ok()?,
-                end: u64::from_str_radix(e, 16).ok()?,
+                start: m.start,
+                end: m.end,
                 prot,
-                offset: u64::from_str_radix(offset, 16).ok()?,
-                path,
+                offset: m.offset,
+                path: m.name,
             })
         })
         .collect()

@@ -476,12 +476,11 @@ impl ReplaySession {
     /// shmdt: unmap the segment's mapping that starts at the address.
     fn replay_shmdt(&mut self, regs: &Regs) -> Result<()> {
         let addr = regs.syscall_args()[0];
-        let maps =
-            std::fs::read_to_string(format!("/proc/{}/maps", self.task.pid)).unwrap_or_default();
-        let end = maps.lines().find_map(|l| {
-            let (s, e) = l.split_whitespace().next()?.split_once('-')?;
-            (u64::from_str_radix(s, 16).ok()? == addr).then(|| u64::from_str_radix(e, 16).ok())?
-        });
+        let end = crate::tracee::maps::read(self.task.pid.as_raw())
+            .unwrap_or_default()
+            .into_iter()
+            .find(|m| m.start == addr)
+            .map(|m| m.end);
         if let Some(end) = end {
             self.inject(libc::SYS_munmap as u64, [addr, end - addr, 0, 0, 0, 0])?;
         }
