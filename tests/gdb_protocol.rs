@@ -661,7 +661,7 @@ fn gdb_without_a_program_file_gets_files_through_the_server() {
         &format!("hostio_lib.c:{twice}"),
         "#0  hostio_twice (x=1) at ",
         "#1  0x",
-        &format!("main () at "),
+        "main () at ",
         &format!("hostio_main.c:{call}"),
         "$1 = 1\n",
     ]);
