@@ -39,11 +39,14 @@ use crate::replay::ReplaySession;
 /// At most this many files open at once for the debugger.
 const MAX_OPEN: usize = 256;
 
-/// The files the debugger opened.
+/// The files the debugger opened, and the trace's copies it may ask for.
 #[derive(Default)]
 pub struct OpenFiles {
     files: HashMap<u32, File>,
     next: u32,
+    /// The recording's files: (recorded path, the same normalized, the
+    /// trace's copy); read off the trace once.
+    saved: Option<Vec<(String, PathBuf, PathBuf)>>,
 }
 
 impl OpenFiles {
@@ -103,23 +106,33 @@ fn normalized(path: &Path) -> PathBuf {
 }
 
 /// The trace's copy of the file the recording knew as `path`.
-fn saved_copy(session: &ReplaySession, path: &str) -> Option<PathBuf> {
-    let saved = session.saved_files();
-    if let Some((_, copy)) = saved.iter().find(|(o, _)| o == path) {
+fn saved_copy(saved: &[(String, PathBuf, PathBuf)], path: &str) -> Option<PathBuf> {
+    if let Some((_, _, copy)) = saved.iter().find(|(o, _, _)| o == path) {
         return Some(copy.clone());
     }
     let want = normalized(Path::new(path));
     let whole = std::fs::canonicalize(path).ok();
     saved
-        .into_iter()
-        .find(|(o, _)| {
-            let o = Path::new(o);
-            normalized(o) == want
+        .iter()
+        .find(|(o, norm, _)| {
+            *norm == want
                 || whole
                     .as_ref()
                     .is_some_and(|w| std::fs::canonicalize(o).is_ok_and(|c| &c == w))
         })
-        .map(|(_, copy)| copy)
+        .map(|(_, _, copy)| copy.clone())
+}
+
+/// The recording's files, normalized (see [`OpenFiles::saved`]).
+fn recorded_files(session: &ReplaySession) -> Vec<(String, PathBuf, PathBuf)> {
+    session
+        .saved_files()
+        .into_iter()
+        .map(|(o, copy)| {
+            let norm = normalized(Path::new(&o));
+            (o, norm, copy)
+        })
+        .collect()
 }
 
 /// Where a `/proc` path of the replayed process points: `/proc/ID/REST`
@@ -151,11 +164,15 @@ fn proc_path(target: &ReplayTarget, path: &str) -> Option<(String, String)> {
 }
 
 /// The file to open for the debugger's `path`.
-fn host_path(target: &ReplayTarget, path: &str) -> PathBuf {
+fn host_path(target: &mut ReplayTarget, path: &str) -> PathBuf {
     if let Some((live, _)) = proc_path(target, path) {
         return PathBuf::from(live);
     }
-    if let Some(copy) = saved_copy(target.session(), path) {
+    if target.open_files.saved.is_none() {
+        target.open_files.saved = Some(recorded_files(target.session()));
+    }
+    let saved = target.open_files.saved.as_deref().unwrap_or_default();
+    if let Some(copy) = saved_copy(saved, path) {
         return copy;
     }
     PathBuf::from(path)
@@ -394,7 +411,7 @@ fn r_debug(mem: &dyn Memory, auxv: &[u8]) -> Option<u64> {
         let tag = mem.u64_at(at)?;
         match tag {
             DT_NULL => return None,
-            DT_DEBUG => return mem.u64_at(at + 8).filter(|&a| a != 0),
+            DT_DEBUG => return mem.u64_at(at.wrapping_add(8)).filter(|&a| a != 0),
             _ => {}
         }
     }
@@ -410,9 +427,9 @@ pub fn link_map(mem: &dyn Memory, auxv: &[u8]) -> Option<(u64, Vec<LinkEntry>)> 
     let mut seen = std::collections::HashSet::new();
     while lm != 0 && seen.insert(lm) && seen.len() <= MAX_ENTRIES {
         let l_addr = mem.u64_at(lm)?;
-        let l_name = mem.u64_at(lm + 8)?;
-        let l_ld = mem.u64_at(lm + 16)?;
-        let next = mem.u64_at(lm + 24)?;
+        let l_name = mem.u64_at(lm.wrapping_add(8))?;
+        let l_ld = mem.u64_at(lm.wrapping_add(16))?;
+        let next = mem.u64_at(lm.wrapping_add(24))?;
         if main.is_none() {
             main = Some(lm);
         } else {
