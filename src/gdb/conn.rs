@@ -1,6 +1,7 @@
 //! The debugger connection, below gdbstub: incoming bytes are split into
-//! packets here (so that [`super::packets`] can answer some before gdbstub
-//! sees them), and outgoing bytes are buffered until a reply is complete.
+//! packets here (so that the packet layer above can answer some before
+//! gdbstub sees them), and outgoing bytes are buffered until a reply is
+//! complete. Framing only: nothing here knows what a packet means.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -14,6 +15,9 @@ pub enum Incoming {
     Ack(u8),
     /// The interrupt byte (0x03, Ctrl-C) outside a packet.
     Interrupt,
+    /// A packet longer than [`MAX_PACKET`] bytes: it was read to its end
+    /// and dropped.
+    Oversized(usize),
     /// The debugger closed the connection.
     Eof,
 }
@@ -34,6 +38,9 @@ impl Incoming {
         Some(unescape(escaped))
     }
 }
+
+/// The longest packet kept in memory; a longer one is read and dropped.
+pub const MAX_PACKET: usize = 1 << 20;
 
 /// Reads the debugger's bytes and splits them into [`Incoming`] units.
 pub struct PacketReader<R> {
@@ -73,11 +80,15 @@ impl<R: Read> PacketReader<R> {
             }
         }
         let mut raw = vec![b'$'];
+        let mut len = 1usize;
         loop {
             let Some(b) = self.byte()? else {
                 return Ok(Incoming::Eof);
             };
-            raw.push(b);
+            len += 1;
+            if raw.len() < MAX_PACKET {
+                raw.push(b);
+            }
             if b == b'#' {
                 break;
             }
@@ -86,7 +97,11 @@ impl<R: Read> PacketReader<R> {
             let Some(b) = self.byte()? else {
                 return Ok(Incoming::Eof);
             };
+            len += 1;
             raw.push(b);
+        }
+        if len > raw.len() {
+            return Ok(Incoming::Oversized(len));
         }
         Ok(Incoming::Packet(raw))
     }
@@ -147,13 +162,27 @@ pub fn frame(body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// An `O` packet (console output) with `text`.
+pub fn console_packet(text: &str) -> Vec<u8> {
+    let mut body = b"O".to_vec();
+    body.extend_from_slice(hex(text.as_bytes()).as_bytes());
+    body
+}
+
+/// Bytes as the protocol's hex text.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The connection gdbstub writes to: buffered, with a hook that appends to
 /// the body of the next reply (used to advertise features in `qSupported`
-/// that gdbstub does not know about).
+/// that gdbstub does not know about). A muted connection sends nothing (a
+/// rebuilt gdbstub is told the session's settings again through it).
 pub struct Conn {
     stream: TcpStream,
     out: Vec<u8>,
     append_next: Option<Vec<u8>>,
+    muted: bool,
 }
 
 impl Conn {
@@ -162,7 +191,14 @@ impl Conn {
             stream,
             out: Vec::new(),
             append_next: None,
+            muted: false,
         }
+    }
+
+    /// Drop (`true`) or send (`false`) what is written from now on.
+    pub fn set_muted(&mut self, muted: bool) {
+        self.muted = muted;
+        self.out.clear();
     }
 
     /// Append `extra` to the body of the next packet written.
@@ -184,7 +220,7 @@ impl Conn {
     /// Send text for the debugger's console (an `O` packet; valid while
     /// the debugger waits for a stop reply).
     pub fn send_console(&mut self, text: &str) -> std::io::Result<()> {
-        self.send_packet(&super::packets::console_packet(text))
+        self.send_packet(&console_packet(text))
     }
 
     /// Apply the pending append to the packet in `self.out`.
@@ -231,6 +267,10 @@ impl gdbstub::conn::Connection for Conn {
     }
 
     fn flush(&mut self) -> Result<(), Self::Error> {
+        if self.muted {
+            self.out.clear();
+            return Ok(());
+        }
         self.rewrite_reply();
         let r = Write::write_all(&mut self.stream, &self.out);
         self.out.clear();
@@ -275,6 +315,22 @@ mod tests {
         .concat();
         let mut r = PacketReader::new(&raw[..]);
         assert_eq!(r.read_next().unwrap().body().unwrap(), b"X10,1:#");
+    }
+
+    #[test]
+    fn an_oversized_packet_is_read_to_its_end_and_dropped() {
+        let mut input = b"$".to_vec();
+        input.extend(std::iter::repeat_n(b'G', MAX_PACKET + 10));
+        input.extend_from_slice(b"#00$OK#9a");
+        let mut r = PacketReader::new(&input[..]);
+        assert_eq!(r.read_next().unwrap(), Incoming::Oversized(MAX_PACKET + 14));
+        assert_eq!(r.read_next().unwrap().body().unwrap(), b"OK");
+    }
+
+    #[test]
+    fn console_packets() {
+        assert_eq!(hex(b"x8"), "7838");
+        assert_eq!(console_packet("hi\n"), b"O68690a");
     }
 
     #[test]

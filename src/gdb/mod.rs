@@ -9,13 +9,16 @@
 //!   reverse-step.
 //! - [`conn`], [`packets`]: the connection and the packets we answer in
 //!   front of gdbstub.
-//! - [`server`], [`interrupt`]: the event loop and Ctrl-C.
+//! - [`files`]: file transfer (host I/O) and the loaded libraries.
+//! - [`server`], [`interrupt`]: the event loop and Ctrl-C; a packet
+//!   gdbstub fails on gets an error reply and the session goes on.
 //! - [`monitor`]: `monitor` commands (when, checkpoints, goto).
 //!
 //! [`Timeline`]: crate::timeline::Timeline
 
 pub mod arch;
 pub mod conn;
+pub mod files;
 pub mod interrupt;
 pub mod monitor;
 pub mod packets;

@@ -19,7 +19,7 @@
 //!   `qWatchpointSupportInfo`: lldb's queries; seeing them also switches
 //!   stop replies to Linux signal numbers, which lldb expects.
 
-use super::conn::Conn;
+use super::conn::{console_packet, hex, Conn};
 use super::target::ReplayTarget;
 use crate::replay::debugregs::SLOTS;
 
@@ -136,7 +136,7 @@ impl Front {
         }
     }
 
-    fn thread_id(&self, target: &ReplayTarget, tid: usize) -> String {
+    pub fn thread_id(&self, target: &ReplayTarget, tid: usize) -> String {
         if self.multiprocess {
             format!("p{:x}.{:x}", target.pid(), tid)
         } else {
@@ -194,17 +194,6 @@ pub fn xfer_window(data: &[u8], window: &str) -> Vec<u8> {
     out
 }
 
-/// An `O` packet (console output) with `text`.
-pub fn console_packet(text: &str) -> Vec<u8> {
-    let mut body = b"O".to_vec();
-    body.extend_from_slice(hex(text.as_bytes()).as_bytes());
-    body
-}
-
-pub(super) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn unhex(s: &str) -> Vec<u8> {
     (0..s.len() / 2)
         .filter_map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok())
@@ -244,8 +233,6 @@ mod tests {
     #[test]
     fn escapes_names() {
         assert_eq!(xml_escape("a<b>&\"c"), "a&lt;b&gt;&amp;&quot;c");
-        assert_eq!(hex(b"x8"), "7838");
         assert_eq!(unhex("7768656e"), b"when");
-        assert_eq!(console_packet("hi\n"), b"O68690a");
     }
 }

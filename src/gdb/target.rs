@@ -101,6 +101,8 @@ pub struct ReplayTarget {
     /// The last run went backwards and failed: why (see
     /// [`Self::failed_run`]).
     failed_reverse: Option<String>,
+    /// The files the debugger opened (see [`super::files`]).
+    pub(super) open_files: super::files::OpenFiles,
 }
 
 impl ReplayTarget {
@@ -119,6 +121,7 @@ impl ReplayTarget {
             console_notes: true,
             monitor: Monitor::default(),
             failed_reverse: None,
+            open_files: Default::default(),
         }
     }
 
@@ -591,6 +594,16 @@ impl Target for ReplayTarget {
     ) -> Option<gdbstub::target::ext::exec_file::ExecFileOps<'_, Self>> {
         Some(self)
     }
+
+    fn support_host_io(&mut self) -> Option<gdbstub::target::ext::host_io::HostIoOps<'_, Self>> {
+        Some(self)
+    }
+
+    fn support_libraries_svr4(
+        &mut self,
+    ) -> Option<gdbstub::target::ext::libraries::LibrariesSvr4Ops<'_, Self>> {
+        Some(self)
+    }
 }
 
 impl MultiThreadBase for ReplayTarget {
@@ -860,7 +873,7 @@ impl CurrentActivePid for ReplayTarget {
 }
 
 /// Copy `data[offset..offset+length]` into `buf`; returns the count.
-fn copy_window(data: &[u8], offset: u64, length: usize, buf: &mut [u8]) -> usize {
+pub(super) fn copy_window(data: &[u8], offset: u64, length: usize, buf: &mut [u8]) -> usize {
     let start = usize::try_from(offset)
         .unwrap_or(usize::MAX)
         .min(data.len());

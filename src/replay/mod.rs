@@ -492,25 +492,36 @@ impl ReplaySession {
     }
 
     /// Every file the recording mapped, as (path when recorded, path of its
-    /// copy in the trace): the executable, the loader and each mmap.
+    /// copy in the trace): the executable, the loader, each mmap, and each
+    /// program run by execve and its loader. A path saved twice keeps its
+    /// first copy.
     pub fn saved_files(&self) -> Vec<(String, std::path::PathBuf)> {
         let h = self.reader.header();
         let mut v = vec![(h.exe.original.clone(), self.reader.saved_file(&h.exe.saved))];
+        let mut add = |original: &String, saved: &String| {
+            if !v.iter().any(|(o, _)| o == original) {
+                v.push((original.clone(), self.reader.saved_file(saved)));
+            }
+        };
         if let Some(i) = &h.interp {
-            v.push((i.original.clone(), self.reader.saved_file(&i.saved)));
+            add(&i.original, &i.saved);
         }
         for e in &self.events {
-            if let Event::Syscall(crate::trace::SyscallEvent {
-                map:
-                    Some(crate::trace::MapSource::File {
-                        original, saved, ..
-                    }),
-                ..
-            }) = e
-            {
-                if !v.iter().any(|(o, _)| o == original) {
-                    v.push((original.clone(), self.reader.saved_file(saved)));
+            match e {
+                Event::Syscall(crate::trace::SyscallEvent {
+                    map:
+                        Some(crate::trace::MapSource::File {
+                            original, saved, ..
+                        }),
+                    ..
+                }) => add(original, saved),
+                Event::Execve { exe, interp, .. } => {
+                    add(&exe.original, &exe.saved);
+                    if let Some(i) = interp {
+                        add(&i.original, &i.saved);
+                    }
                 }
+                _ => {}
             }
         }
         v
