@@ -299,6 +299,9 @@ impl Adapter<'_> {
                 self.resume(&format!("{cmd} --thread {t} --reverse"), true)
             }
             "pause" => self.pause(),
+            "readMemory" => self.read_memory(req),
+            "disassemble" => self.disassemble(req),
+            "source" => source_text(req),
             "restart" => self.restart(),
             "disconnect" | "terminate" => {
                 self.end_session();
@@ -1345,6 +1348,137 @@ impl Adapter<'_> {
     }
 }
 
+impl Adapter<'_> {
+    // ---------------------------------------------------------------
+    // Memory and instructions
+    // ---------------------------------------------------------------
+
+    fn read_memory(&mut self, req: &Request) -> Result<Value, String> {
+        self.not_running()?;
+        let base = parse_addr(req.str_arg("memoryReference").unwrap_or(""))
+            .ok_or("readMemory: memoryReference is not an address")?;
+        let offset = req.int_arg("offset").unwrap_or(0);
+        let count = req.need_int("count")?.clamp(0, 1 << 20);
+        let addr = base.wrapping_add_signed(offset);
+        if count == 0 {
+            return Ok(json!({ "address": format!("{addr:#x}"), "data": "" }));
+        }
+        match self.mi(&format!("-data-read-memory-bytes {addr:#x} {count}")) {
+            Ok(r) => {
+                let mut bytes = Vec::new();
+                for block in r.results["memory"].as_array().cloned().unwrap_or_default() {
+                    let begin = str_of(&block, "begin").and_then(parse_addr).unwrap_or(addr);
+                    if begin != addr + bytes.len() as u64 {
+                        break;
+                    }
+                    bytes.extend(hex_bytes(str_of(&block, "contents").unwrap_or("")));
+                }
+                let unreadable = count - bytes.len() as i64;
+                let mut out = json!({ "address": format!("{addr:#x}"), "data": base64(&bytes) });
+                if unreadable > 0 {
+                    out["unreadableBytes"] = json!(unreadable);
+                }
+                Ok(out)
+            }
+            Err(_) => Ok(json!({ "address": format!("{addr:#x}"), "unreadableBytes": count })),
+        }
+    }
+
+    /// The instructions around an address, from gdb's disassembly of the
+    /// function that holds it; places outside it are marked invalid.
+    fn disassemble(&mut self, req: &Request) -> Result<Value, String> {
+        self.not_running()?;
+        let base = parse_addr(req.str_arg("memoryReference").unwrap_or(""))
+            .ok_or("disassemble: memoryReference is not an address")?;
+        let addr = base.wrapping_add_signed(req.int_arg("offset").unwrap_or(0));
+        let skip = req.int_arg("instructionOffset").unwrap_or(0);
+        let count = req.need_int("instructionCount")?.clamp(0, 10_000);
+        let r = self.mi(&format!("-data-disassemble -a {addr:#x} -- 2"));
+        let insns = match r {
+            Ok(r) => r.results["asm_insns"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        let at = insns
+            .iter()
+            .position(|i| str_of(i, "address").and_then(parse_addr) == Some(addr));
+        let mut out = Vec::new();
+        for k in 0..count {
+            let idx = at.map(|a| a as i64 + skip + k);
+            match idx
+                .and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| insns.get(i))
+            {
+                Some(i) => {
+                    let mut ins = json!({
+                        "address": str_of(i, "address").unwrap_or(""),
+                        "instruction": str_of(i, "inst").unwrap_or(""),
+                        "instructionBytes": str_of(i, "opcodes").unwrap_or(""),
+                    });
+                    if let (Some(f), Some(o)) = (str_of(i, "func-name"), str_of(i, "offset")) {
+                        ins["symbol"] = json!(format!("{f}+{o}"));
+                    }
+                    out.push(ins);
+                }
+                None => out.push(json!({
+                    "address": "0x0",
+                    "instruction": "",
+                    "presentationHint": "invalid",
+                })),
+            }
+        }
+        Ok(json!({ "instructions": out }))
+    }
+}
+
+/// `source`: the text of a source file the client names by path (frames
+/// name their files by path, with no source references).
+fn source_text(req: &Request) -> Result<Value, String> {
+    let path = req
+        .arguments
+        .pointer("/source/path")
+        .and_then(Value::as_str)
+        .ok_or("source: rewind dap gives sources by path only; this request names none")?;
+    let content = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    Ok(json!({ "content": content }))
+}
+
+/// `0x1234`, or a decimal number.
+fn parse_addr(s: &str) -> Option<u64> {
+    let s = s.trim();
+    match s.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    s.as_bytes()
+        .chunks(2)
+        .filter_map(|c| u8::from_str_radix(std::str::from_utf8(c).ok()?, 16).ok())
+        .collect()
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for k in 0..4 {
+            if k <= c.len() {
+                out.push(T[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 fn capabilities() -> Value {
     json!({
         "supportsConfigurationDoneRequest": true,
@@ -1357,6 +1491,8 @@ fn capabilities() -> Value {
         "supportsDataBreakpoints": true,
         "supportsSteppingGranularity": true,
         "supportsTerminateRequest": true,
+        "supportsReadMemoryRequest": true,
+        "supportsDisassembleRequest": true,
         "exceptionBreakpointFilters": [],
     })
 }
@@ -1454,4 +1590,22 @@ fn server_stderr(stderr: impl Read, tx: Sender<Msg>) {
         }
     }
     let _ = tx.send(Msg::ServerGone);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_and_hex() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foob"), "Zm9vYg==");
+        assert_eq!(hex_bytes("00ff10"), vec![0, 255, 16]);
+        assert_eq!(parse_addr("0x401000"), Some(0x401000));
+        assert_eq!(parse_addr("12"), Some(12));
+        assert_eq!(parse_addr("x"), None);
+    }
 }

@@ -172,6 +172,22 @@ async function session() {
         'total has its earlier value');
     step(`reverseContinue: back in step 2, total=${cfg.totals[1]}`);
 
+    // The instructions at the stop, the memory of total, the source text.
+    const ip = frames[0].instructionPointerReference;
+    const dis = await dc.disassembleRequest({ memoryReference: ip, instructionOffset: -1, instructionCount: 3 });
+    const insns = dis.body.instructions;
+    assert.strictEqual(insns.length, 3, JSON.stringify(dis.body));
+    assert.strictEqual(BigInt(insns[1].address), BigInt(ip), `disassembly around ${ip}: ${JSON.stringify(insns)}`);
+    assert.ok(BigInt(insns[0].address) < BigInt(ip) && insns[1].instruction.length > 0, JSON.stringify(insns));
+    const where = (await evaluate(dc, '&total', frames[0].id)).match(/0x[0-9a-f]+/);
+    assert.ok(where, 'the address of total');
+    const mem = await dc.customRequest('readMemory', { memoryReference: where[0], count: 8 });
+    assert.strictEqual(Buffer.from(mem.body.data, 'base64').readBigInt64LE(), BigInt(cfg.totals[1]),
+        'readMemory at &total');
+    const text = await dc.sourceRequest({ source: { path: frames[0].source.path }, sourceReference: 0 });
+    assert.ok(text.body.content.includes('LINE: add term'), 'source text');
+    step('disassemble, readMemory and source');
+
     // Structured values: a hover on rbuf has children.
     const hover = await dc.evaluateRequest({ expression: 'rbuf', frameId: frames[0].id, context: 'hover' });
     assert.ok(hover.body.variablesReference > 0, JSON.stringify(hover.body));
