@@ -79,7 +79,7 @@ fn client_modules(test: &str) -> Option<PathBuf> {
 }
 
 /// Records reverse_demo; the JSON configuration of the session script.
-fn session_config(dir: &TestDir, port: Option<u16>) -> String {
+fn session_config(dir: &TestDir) -> String {
     let exe = c_program("reverse_demo");
     let trace = dir.join("trace");
     let rec = record(dir, &trace, &exe, &[]);
@@ -108,8 +108,26 @@ fn session_config(dir: &TestDir, port: Option<u16>) -> String {
         "r": r,
         "totals": v.totals,
         "stdout": stdout,
+    })
+    .to_string()
+}
+
+/// Records dap_output (stdout and stderr in turns); the configuration of
+/// the short session.
+fn output_config(dir: &TestDir, port: u16) -> String {
+    let exe = c_program("dap_output");
+    let trace = dir.join("trace");
+    let rec = record(dir, &trace, &exe, &[]);
+    rec.assert_code(0);
+    assert!(rec.stdout_str().contains("out 5: "), "{}", rec.describe());
+    assert!(rec.stderr_str().ends_with("err 5\n"), "{}", rec.describe());
+    serde_json::json!({
+        "rewind": REWIND,
+        "trace": trace,
+        "stdout": rec.stdout_str(),
+        "stderr": rec.stderr_str(),
         "port": port,
-        "short": port.is_some(),
+        "short": true,
     })
     .to_string()
 }
@@ -149,14 +167,15 @@ fn dap_session_over_stdio() {
         return;
     };
     let dir = TestDir::new("dap_session_over_stdio");
-    let config = session_config(&dir, None);
+    let config = session_config(&dir);
     run_session(&dir, &modules, &config);
 }
 
-/// `rewind dap --port N`: a short session over a TCP connection (a
-/// breakpoint hit, back to the beginning of the recording); after
-/// the client disconnects the adapter exits with status 0 and leaves no
-/// gdb or replay behind.
+/// `rewind dap --port N`: a session over a TCP connection with a program
+/// that writes to stdout and stderr: run to the end of the recording (the
+/// output events hold its stdout and stderr, each in its category), back to
+/// the beginning; after the client disconnects the adapter exits with
+/// status 0 and leaves no gdb or replay behind.
 #[test]
 fn dap_session_over_tcp() {
     let Some(modules) = client_modules("dap_session_over_tcp") else {
@@ -164,7 +183,7 @@ fn dap_session_over_tcp() {
     };
     let dir = TestDir::new("dap_session_over_tcp");
     let port = free_port();
-    let config = session_config(&dir, Some(port));
+    let config = output_config(&dir, port);
     let mut cmd = dir.rewind();
     cmd.args(["dap", "--port", &port.to_string()]);
     let mut adapter = Spawned::start(cmd, None);

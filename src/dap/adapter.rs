@@ -1572,6 +1572,25 @@ fn server_stdout(stdout: impl Read, tx: Sender<Msg>) {
     }
 }
 
+/// A line of rewind's own on the replay server's stderr: its messages
+/// (`rewind: ...`) and log lines (`[WARN  rewind::...]`, with a timestamp
+/// when RUST_LOG asks for one).
+fn is_rewind_message(line: &str) -> bool {
+    if line.starts_with("rewind: ") {
+        return true;
+    }
+    let Some(rest) = line.strip_prefix('[') else {
+        return false;
+    };
+    let rest = match rest.split_once(' ') {
+        Some((stamp, after)) if stamp.len() >= 10 && stamp.as_bytes()[4] == b'-' => after,
+        _ => rest,
+    };
+    ["ERROR", "WARN", "INFO", "DEBUG", "TRACE"]
+        .iter()
+        .any(|l| rest.starts_with(l) && rest.contains(" rewind"))
+}
+
 /// The replay server's stderr: rewind's own messages (to the console) and
 /// the program's stderr.
 fn server_stderr(stderr: impl Read, tx: Sender<Msg>) {
@@ -1580,7 +1599,7 @@ fn server_stderr(stderr: impl Read, tx: Sender<Msg>) {
         let Ok(line) = line else { break };
         let mut text = String::from_utf8_lossy(&line).into_owned();
         text.push('\n');
-        let category = if text.starts_with("rewind") || text.starts_with('[') {
+        let category = if is_rewind_message(&text) {
             "console"
         } else {
             "stderr"
@@ -1607,5 +1626,16 @@ mod tests {
         assert_eq!(parse_addr("0x401000"), Some(0x401000));
         assert_eq!(parse_addr("12"), Some(12));
         assert_eq!(parse_addr("x"), None);
+    }
+
+    #[test]
+    fn rewind_messages_are_told_from_the_programs_stderr() {
+        assert!(is_rewind_message("rewind: the replay diverged\n"));
+        assert!(is_rewind_message("[WARN  rewind::replay] slow\n"));
+        assert!(is_rewind_message(
+            "[2026-12-07T18:00:00.000001Z INFO  rewind::gdb::server] connected\n"
+        ));
+        assert!(!is_rewind_message("[error] the program's own message\n"));
+        assert!(!is_rewind_message("warning: something\n"));
     }
 }
