@@ -5,6 +5,7 @@
 
 pub mod arch;
 pub mod cli;
+pub mod dap;
 pub mod gdb;
 pub mod record;
 pub mod replay;

@@ -1,4 +1,4 @@
-//! The command line: `rewind record`, `replay`, `ls`, `ps`, `dump`, `info`, `pack`.
+//! The command line: `rewind record`, `replay`, `dap`, `ls`, `ps`, `dump`, `info`, `pack`.
 
 mod dirs;
 mod inspect;
@@ -102,8 +102,26 @@ pub enum Command {
         /// recording machine's (the replay may diverge).
         #[arg(long = "ignore-cpu-mismatch")]
         ignore_cpu_mismatch: bool,
+        /// With -s: re-emit the program's output on rewind's stdout and
+        /// stderr as the replay passes it, each write once (not again when
+        /// going back and forward over it).
+        #[arg(long = "echo", requires = "port")]
+        echo: bool,
         /// The trace directory (default: the latest trace).
         trace: Option<PathBuf>,
+    },
+    /// Serve the Debug Adapter Protocol (for editors such as VS Code) on
+    /// stdin/stdout, or on a TCP port: the client's `launch` names the
+    /// trace (default: the latest), which is debugged forwards and
+    /// backwards at source level through gdb.
+    Dap {
+        /// Listen on this TCP port for one client instead of using
+        /// stdin/stdout.
+        #[arg(long = "port")]
+        port: Option<u16>,
+        /// Address to listen on with --port.
+        #[arg(long = "host", default_value = "127.0.0.1")]
+        host: String,
     },
     /// List recorded traces.
     Ls,
@@ -188,6 +206,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             onfork,
             cpu,
             ignore_cpu_mismatch,
+            echo,
             trace,
         } => {
             let dir = dirs::resolve_trace(trace)?;
@@ -203,6 +222,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             if autopilot {
                 cmd_replay_autopilot(&dir, &opts)
             } else {
+                let echo = if echo { Echo::StdioOnce } else { Echo::Off };
                 crate::cli::serve::replay_debug(
                     &dir,
                     port,
@@ -210,8 +230,17 @@ fn run(cli: Cli) -> Result<i32, String> {
                     &debugger,
                     follow.as_ref(),
                     &opts,
+                    echo,
                 )
             }
+        }
+        Command::Dap { port, host } => {
+            let resolve = |t: Option<PathBuf>| dirs::resolve_trace(t);
+            let served = match port {
+                Some(port) => crate::dap::serve_tcp(&host, port, &resolve),
+                None => crate::dap::serve_stdio(&resolve),
+            };
+            served.map(|()| 0)
         }
         Command::Ls => inspect::ls(),
         Command::Ps { trace } => inspect::ps(&dirs::resolve_trace(trace)?),

@@ -13,8 +13,9 @@ pub fn replay_debug(
     debugger: &str,
     follow: Option<&crate::replay::focus::FocusSpec>,
     opts: &crate::replay::ReplayOptions,
+    echo: Echo,
 ) -> Result<i32, String> {
-    let session = Timeline::open_with(dir, Echo::Off, follow, opts).map_err(|e| e.to_string())?;
+    let session = Timeline::open_with(dir, echo, follow, opts).map_err(|e| e.to_string())?;
     if let Some(port) = port {
         crate::gdb::serve_on(session, host, port).map_err(|e| e.to_string())?;
         return Ok(0);

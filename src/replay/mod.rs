@@ -165,6 +165,10 @@ pub enum Echo {
     Off,
     /// Re-emitted on rewind's own stdout and stderr.
     Stdio,
+    /// Re-emitted on rewind's own stdout and stderr the first time the
+    /// session passes each write, not again when a timeline replays it
+    /// once more after going back (`rewind replay -s --echo`).
+    StdioOnce,
 }
 
 /// Lets another thread interrupt a running replay (Ctrl-C from a debugger).
@@ -206,6 +210,9 @@ pub struct ReplaySession {
     pending_signal: Option<i32>,
     ended: Option<EndKind>,
     echo: Echo,
+    /// With [`Echo::StdioOnce`]: events before this index were echoed
+    /// already (never reset by a restart of the session).
+    echo_frontier: std::cell::Cell<usize>,
     /// Address of a syscall instruction in each live process (by its
     /// real pid), for injections: the last one its threads ran.
     syscall_insns: BTreeMap<i32, u64>,
@@ -347,6 +354,7 @@ impl ReplaySession {
             processes,
             stdio: stdio::StdioFds::new(root),
             echoed_at_entry: Default::default(),
+            echo_frontier: Default::default(),
             focus: None,
             focus_start: 1,
             focus_dr: None,

@@ -43,7 +43,7 @@ impl ReplaySession {
             return Err(self.output_divergence(idx, len, crc, &bytes));
         }
         if let (Some(s), false) = (stream, echoed) {
-            self.echo(s as u64, &bytes);
+            self.echo(idx, s as u64, &bytes);
         }
         self.next += 1;
         Ok(())
@@ -120,7 +120,7 @@ impl ReplaySession {
                 gather(source, *len as usize, &read).unwrap_or_default()
             }
         };
-        self.echo(*s as u64, &bytes);
+        self.echo(idx, *s as u64, &bytes);
         self.echoed_at_entry.insert(idx);
     }
 
@@ -150,11 +150,12 @@ impl ReplaySession {
             self.echo_written_at_entry(i + 1, regs);
             return;
         }
-        self.emulate_output(regs, &ev);
+        self.emulate_output(i, regs, &ev);
         self.echoed_at_entry.insert(i);
     }
 
-    pub(super) fn emulate_output(&self, regs: &Regs, ev: &SyscallEvent) {
+    /// `idx` is the index of its `Syscall` event.
+    pub(super) fn emulate_output(&self, idx: usize, regs: &Regs, ev: &SyscallEvent) {
         let nr = regs.syscall_nr();
         let name = self.arch.syscall_name(nr);
         let a = regs.syscall_args();
@@ -178,18 +179,36 @@ impl ReplaySession {
         };
         let read = |addr: u64, n: usize| self.task.read_mem(addr, n);
         if let Some(data) = gather(out.source, res as usize, &read) {
-            self.echo(to, &data);
+            self.echo(idx, to, &data);
         }
     }
 
-    /// Echo a write to the recorded stdout/stderr.
-    fn echo(&self, fd: u64, data: &[u8]) {
-        if let Echo::Stdio = self.echo {
-            let _ = match fd {
-                1 => std::io::stdout().lock().write_all(data),
-                2 => std::io::stderr().lock().write_all(data),
-                _ => Ok(()),
-            };
+    /// Echo a write to the recorded stdout/stderr; `idx` is the index of
+    /// the event it belongs to. With [`Echo::StdioOnce`] a write is echoed
+    /// only the first time the session passes it: the frontier is kept
+    /// across the restarts a timeline makes when it goes back.
+    fn echo(&self, idx: usize, fd: u64, data: &[u8]) {
+        match self.echo {
+            Echo::Off => return,
+            Echo::Stdio => {}
+            Echo::StdioOnce => {
+                if idx < self.echo_frontier.get() {
+                    return;
+                }
+                self.echo_frontier.set(idx + 1);
+            }
         }
+        // Once-only echo goes to a reader that shows it as it comes: a
+        // partial line is not held back.
+        let flush = matches!(self.echo, Echo::StdioOnce);
+        let _ = match fd {
+            1 => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(data)
+                    .and_then(|_| if flush { out.flush() } else { Ok(()) })
+            }
+            2 => std::io::stderr().lock().write_all(data),
+            _ => Ok(()),
+        };
     }
 }

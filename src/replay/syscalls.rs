@@ -173,7 +173,7 @@ impl ReplaySession {
                 // A trace without `Written` events: the output follows the
                 // descriptors (a write that blocked was echoed at its entry).
                 if !self.written_next() && !self.echoed_at_entry.remove(&idx) {
-                    self.emulate_output(&regs, &ev);
+                    self.emulate_output(idx, &regs, &ev);
                 }
             }
         }
