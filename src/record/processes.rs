@@ -187,7 +187,18 @@ impl Recorder {
     pub(super) fn vfork_child_writes(&self) -> Option<(i32, Vec<MemWrite>)> {
         let (parent, _) = *self.vfork_parents.get(&self.task.pid.as_raw())?;
         let p = self.threads.get(&parent)?;
-        Some((parent, shared_writes(&self.task, &p.task)))
+        // The threads' scratch areas are rewind's, not the program's: they
+        // do not exist at replay, where a write into one would fail.
+        let ours = |a: u64| {
+            self.scratch
+                .values()
+                .any(|&(start, cap)| start <= a && a < start + cap)
+        };
+        let writes = shared_writes(&self.task, &p.task)
+            .into_iter()
+            .filter(|w| !ours(w.addr))
+            .collect();
+        Some((parent, writes))
     }
 
     /// The running task's process, a vfork child, runs a new program or
