@@ -125,6 +125,14 @@ impl Arch {
     }
 
     /// A human-readable name for syscall `nr`, or `syscall_<nr>` when unknown.
+    /// The bytes of the syscall instruction.
+    pub fn syscall_insn(self) -> &'static [u8] {
+        match self {
+            Arch::X86_64 => &x86_64::SYSCALL_INSN,
+            Arch::Aarch64 => &aarch64::SYSCALL_INSN,
+        }
+    }
+
     pub fn syscall_name(self, nr: u64) -> String {
         match self.syscall(nr) {
             Some(d) => d.name.to_string(),

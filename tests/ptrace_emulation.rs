@@ -1,0 +1,141 @@
+//! ptrace inside the recording: a recorded program that traces its own
+//! children (`tests/programs/ptrace_emu.c`, one mode per test) gets its
+//! ptrace requests carried out by rewind, which is the real tracer of
+//! every recorded thread. Each test records the program, checks that it
+//! saw what the kernel would have shown it (stops, signals, registers,
+//! memory, exit statuses), and replays it with `rewind replay -a`, which
+//! must print exactly the same.
+
+mod common;
+
+use common::*;
+
+/// Record `ptrace_emu MODE`, check it ran to its end, replay it and check
+/// that the replay printed the same; returns the recording.
+fn record_and_replay(mode: &str) -> Output {
+    let dir = TestDir::new(&format!("ptrace-{mode}"));
+    let (trace, rec) = record_program(&dir, "ptrace_emu", &[mode]);
+    rec.assert_code(0);
+    assert_line(&rec, "parent: done");
+    let rep = replay(&dir, &trace);
+    assert_replay_faithful(&rec, &rep);
+    rec
+}
+
+fn assert_line(rec: &Output, line: &str) {
+    assert!(
+        rec.stdout_str().lines().any(|l| l == line),
+        "the recording did not print the line {line:?}\n{}",
+        rec.describe()
+    );
+}
+
+/// PTRACE_TRACEME, a stop at raise(SIGSTOP) seen by waitpid, GETREGS,
+/// GETREGSET(NT_PRSTATUS), PEEKUSER, GETFPREGS, GETSIGINFO, 300 single
+/// steps (the first ones over the syscalls that end raise), PEEKDATA,
+/// POKEDATA, SETREGS, PTRACE_CONT to the child's exit.
+#[test]
+fn a_parent_single_steps_pokes_and_continues_its_traced_child() {
+    let rec = record_and_replay("step");
+    for line in [
+        "parent: child stopped with signal 19",
+        "parent: GETREGSET gave 216 bytes, same rip 1, same rsp 1",
+        "parent: PEEKUSER rip same 1 (errno 0)",
+        "parent: mxcsr 0x1f80",
+        "parent: siginfo signo 19 code -6 from the child 1",
+        "parent: PEEKDATA secret = 42 (errno 0)",
+        "parent: after POKEDATA secret = 4242",
+        "parent: child exited with 7",
+    ] {
+        assert_line(&rec, line);
+    }
+    assert!(
+        rec.stdout_str().contains("child: secret is 4242,"),
+        "the child did not see the value its parent poked\n{}",
+        rec.describe()
+    );
+    let steps = line_after(&rec, "parent: 300 steps, ");
+    assert!(
+        steps.starts_with("300 traps, checksum "),
+        "every single step should end in a SIGTRAP stop: {steps:?}\n{}",
+        rec.describe()
+    );
+    assert!(
+        !rec.stderr_str().contains("warning"),
+        "nothing here should be refused\n{}",
+        rec.describe()
+    );
+}
+
+/// A fault (ud2) in the tracee is a stop with SIGILL, not delivered; the
+/// parent moves the instruction pointer past it with SETREGS and the child
+/// goes on.
+#[test]
+fn a_fault_in_the_tracee_is_a_stop_and_setregs_moves_it_on() {
+    let rec = record_and_replay("fault");
+    assert_line(&rec, "parent: child stopped with signal 4");
+    assert_line(&rec, "parent: fault at the instruction pointer 1, code 2");
+    assert_line(&rec, "child: survived ud2");
+    assert_line(&rec, "parent: child exited with 5");
+}
+
+/// PTRACE_KILL of a stopped tracee: its parent sees it killed by SIGKILL.
+#[test]
+fn ptrace_kill_ends_the_tracee() {
+    let rec = record_and_replay("kill");
+    assert_line(&rec, "parent: child killed by signal 9");
+}
+
+/// PTRACE_DETACH with a signal: the child runs on untraced and gets it.
+#[test]
+fn ptrace_detach_lets_the_tracee_go_with_a_signal() {
+    let rec = record_and_replay("detach");
+    assert!(
+        rec.stdout_str().contains("child: secret is 42, ") && rec.stdout_str().contains(", usr1 1"),
+        "the detached child should have run on and handled SIGUSR1\n{}",
+        rec.describe()
+    );
+    assert_line(&rec, "parent: child exited with 8");
+}
+
+/// A signal sent to a running tracee stops it for its tracer; passed on
+/// with PTRACE_CONT, the child's handler runs.
+#[test]
+fn a_signal_to_the_tracee_is_reported_and_passed_on() {
+    let rec = record_and_replay("signal");
+    assert_line(&rec, "parent: child stopped with signal 10");
+    assert!(
+        rec.stdout_str().contains("child: secret is 4242, ")
+            && rec.stdout_str().contains(", usr1 1"),
+        "the child should have handled the SIGUSR1 its tracer passed on\n{}",
+        rec.describe()
+    );
+    assert_line(&rec, "parent: child exited with 7");
+}
+
+/// Requests rewind does not emulate fail with the kernel's errno and one
+/// warning each; a request for a process that is not a tracee is ESRCH.
+#[test]
+fn requests_not_emulated_fail_with_a_warning() {
+    let rec = record_and_replay("refused");
+    assert_line(&rec, "parent: PTRACE_INTERRUPT = -1 (Input/output error)");
+    assert_line(&rec, "parent: PTRACE_ATTACH = -1 (Operation not permitted)");
+    assert_line(
+        &rec,
+        "parent: PTRACE_CONT of no such process = -1 (No such process)",
+    );
+    assert_line(&rec, "parent: child exited with 7");
+    let err = rec.stderr_str();
+    for req in ["PTRACE_INTERRUPT", "PTRACE_ATTACH"] {
+        let warnings = err
+            .lines()
+            .filter(|l| l.starts_with("rewind: warning:") && l.contains(req))
+            .count();
+        assert_eq!(
+            warnings,
+            1,
+            "expected one warning naming {req}\n{}",
+            rec.describe()
+        );
+    }
+}
