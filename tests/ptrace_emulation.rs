@@ -139,3 +139,39 @@ fn requests_not_emulated_fail_with_a_warning() {
         );
     }
 }
+
+/// PTRACE_O_TRACEEXEC and PTRACE_SYSCALL: the tracee runs /bin/true; its
+/// tracer sees the exec event (GETEVENTMSG) and every syscall entry and
+/// exit, as many as when the program runs without rewind.
+#[test]
+fn syscall_stops_and_the_exec_event_are_reported_as_by_the_kernel() {
+    let rec = record_and_replay("syscalls");
+    assert_line(&rec, "parent: exec event, former id is the child 1");
+    assert_line(&rec, "parent: child exited with 0");
+    let native = std::process::Command::new(c_program("ptrace_emu"))
+        .arg("syscalls")
+        .output()
+        .expect("run ptrace_emu natively");
+    let native = String::from_utf8_lossy(&native.stdout).into_owned();
+    for prefix in ["parent: first syscalls ", "parent: exec event"] {
+        let want = native
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("the native run printed no {prefix:?} line:\n{native}"));
+        assert_line(&rec, want);
+    }
+    let stops = lines_after(&rec, "parent: ")
+        .into_iter()
+        .find(|l| l.contains(" entries, "))
+        .unwrap_or_else(|| panic!("no count of syscall stops\n{}", rec.describe()));
+    let n: Vec<u64> = stops
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(
+        n.len() == 4 && n[0] > 10 && n[0] == n[1] + 1 && n[2] == 1 && n[3] == 0,
+        "every syscall but the last exit_group has an entry and an exit stop, \
+         and there is one exec event: {stops:?}\n{}",
+        rec.describe()
+    );
+}
