@@ -175,3 +175,150 @@ fn syscall_stops_and_the_exec_event_are_reported_as_by_the_kernel() {
         rec.describe()
     );
 }
+
+/// `name` as a real ELF binary, or the test is skipped (a failure in CI).
+fn binary(test: &str, name: &str) -> Option<std::path::PathBuf> {
+    let b = real_binary(name);
+    if b.is_none() {
+        skip(test, &format!("{name} is not installed"));
+    }
+    b
+}
+
+/// strace run inside a recording traces /bin/true with -f into a file:
+/// the file holds the trace of /bin/true's syscalls, and the replay, which
+/// checks every write's bytes against the recorded ones (length and
+/// checksum), reaches the end: strace wrote the same file contents.
+#[test]
+fn strace_into_a_file_is_recorded_and_replayed() {
+    let Some(strace) = binary("strace_into_a_file", "strace") else {
+        return;
+    };
+    let dir = TestDir::new("ptrace-strace-file");
+    let trace = dir.join("trace");
+    let out = dir.join("strace.out");
+    let out_s = out.to_string_lossy().into_owned();
+    let rec = record(&dir, &trace, &strace, &["-f", "-o", &out_s, "/bin/true"]);
+    rec.assert_code(0);
+    let text = std::fs::read_to_string(&out)
+        .unwrap_or_else(|e| panic!("strace wrote no {out_s}: {e}\n{}", rec.describe()));
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|l| l.contains("execve(\"/bin/true\"")),
+        "strace's first line should be the execve of /bin/true:\n{text}"
+    );
+    assert!(
+        text.contains("exit_group(0)                     = ?")
+            && text.trim_end().ends_with("+++ exited with 0 +++"),
+        "strace should have seen /bin/true exit (its exit event):\n{text}"
+    );
+    // The same syscalls, in the same order, as strace sees without rewind.
+    let native_out = dir.join("native.out");
+    let native = std::process::Command::new(&strace)
+        .args(["-f", "-o"])
+        .arg(&native_out)
+        .arg("/bin/true")
+        .output()
+        .expect("run strace natively");
+    assert!(native.status.success(), "strace without rewind failed");
+    let names = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter_map(|l| l.split_once(' ').map(|(_, rest)| rest))
+            .filter_map(|rest| rest.split_once('(').map(|(n, _)| n.to_string()))
+            .collect()
+    };
+    let native_text = std::fs::read_to_string(&native_out).expect("read native strace output");
+    assert_eq!(
+        names(&text),
+        names(&native_text),
+        "strace inside the recording saw other syscalls than without rewind:\n{text}\n--- native ---\n{native_text}"
+    );
+    let recorded = std::fs::read(&out).expect("read strace output");
+    let rep = replay(&dir, &trace);
+    assert_replay_faithful(&rec, &rep);
+    assert_eq!(
+        std::fs::read(&out).expect("read strace output again"),
+        recorded,
+        "the replay must not touch the file strace wrote"
+    );
+}
+
+/// strace writing its trace to stdout: the replay prints it byte for byte
+/// (the traced program's own output where it came, between strace's
+/// partial lines).
+#[test]
+fn strace_output_is_replayed_byte_for_byte() {
+    let Some(strace) = binary("strace_output", "strace") else {
+        return;
+    };
+    let dir = TestDir::new("ptrace-strace-stdout");
+    let trace = dir.join("trace");
+    let rec = record(
+        &dir,
+        &trace,
+        &strace,
+        &["-f", "-o", "/dev/stdout", "/bin/echo", "traced"],
+    );
+    rec.assert_code(0);
+    let out = rec.stdout_str();
+    assert!(
+        out.contains("write(1, \"traced\\n\", 7") && out.contains("+++ exited with 0 +++"),
+        "strace's trace of echo should be on stdout\n{}",
+        rec.describe()
+    );
+    assert_replay_faithful(&rec, &replay(&dir, &trace));
+}
+
+/// gdb run inside a recording debugs a program that crashes: it runs it,
+/// stops at the SIGSEGV and prints the backtrace; the replay prints the
+/// same. (gdb's worker threads are turned off: their busy loops make
+/// preemption anchors that are slow to find at replay.)
+#[test]
+fn gdb_debugging_a_crash_is_recorded_and_replayed() {
+    let Some(gdb) = binary("gdb_debugging_a_crash", "gdb") else {
+        return;
+    };
+    let dir = TestDir::new("ptrace-gdb");
+    let trace = dir.join("trace");
+    let prog = c_program("ptrace_crash");
+    let prog_s = prog.to_string_lossy().into_owned();
+    let rec = record(
+        &dir,
+        &trace,
+        &gdb,
+        &[
+            "-nx",
+            "-batch",
+            "-ex",
+            "maint set worker-threads 0",
+            "-ex",
+            "run",
+            "-ex",
+            "bt",
+            &prog_s,
+        ],
+    );
+    rec.assert_code(0);
+    let out = rec.stdout_str();
+    assert!(
+        out.contains("Program received signal SIGSEGV, Segmentation fault."),
+        "gdb should have stopped the program at its crash\n{}",
+        rec.describe()
+    );
+    for frame in ["#0  ", "#3  ", "#4  "] {
+        assert!(
+            out.lines().any(|l| l.starts_with(frame)),
+            "the backtrace lacks frame {frame:?}\n{}",
+            rec.describe()
+        );
+    }
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("#4  ") && l.contains("in main () at ")),
+        "the backtrace should end in main\n{}",
+        rec.describe()
+    );
+    assert!(out.contains("about to crash"), "{}", rec.describe());
+    assert_replay_faithful(&rec, &replay(&dir, &trace));
+}

@@ -773,6 +773,7 @@ impl Recorder {
                     // The exit of the execve that started the program.
                 }
                 Stop::Signal { sig, info } => {
+                    let info = self.ptrace_sigchld_info(self.task.tid.as_raw(), sig, info);
                     if sig == libc::SIGSEGV && self.emulate_time_counter()? {
                         continue;
                     }
@@ -1059,6 +1060,10 @@ impl Recorder {
         match stop {
             Stop::SyscallExit => {}
             Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
+                if self.tracee_exit_event()? {
+                    // Stopped for its tracer first; it ends when resumed.
+                    return Ok(None);
+                }
                 // exit_group, or killed inside the syscall: every thread of
                 // the process ends (unless a filter killed this one alone).
                 self.filter_killed_thread()?;

@@ -69,13 +69,15 @@ const SETREGSET: u64 = 0x4205;
 // Options.
 const O_TRACESYSGOOD: u64 = 0x1;
 const O_TRACEEXEC: u64 = 0x10;
+const O_TRACEEXIT: u64 = 0x40;
 const O_EXITKILL: u64 = 0x10_0000;
 /// Every option the kernel knows.
 const O_ALL: u64 = 0x30_00ff;
 /// The options whose events rewind reports (the others are accepted with
 /// a warning).
-const O_EMULATED: u64 = O_TRACESYSGOOD | O_TRACEEXEC | O_EXITKILL;
+const O_EMULATED: u64 = O_TRACESYSGOOD | O_TRACEEXEC | O_TRACEEXIT | O_EXITKILL;
 const EVENT_EXEC: i32 = 4;
+const EVENT_EXIT: i32 = 6;
 
 // Register sets.
 const NT_PRSTATUS: u64 = 1;
@@ -110,6 +112,9 @@ pub struct Emulation {
     /// A signal the tracer passed on when it resumed the thread: it is
     /// delivered when the thread next runs.
     deliver: BTreeMap<i32, (i32, Vec<u8>)>,
+    /// The SIGCHLDs rewind sent to tracer threads for their tracees'
+    /// stops, by thread: the siginfo the kernel would have given each.
+    sigchld: BTreeMap<i32, std::collections::VecDeque<Vec<u8>>>,
     /// Tracer threads whose wait, left blocking in the kernel before they
     /// had a tracee, rewind interrupted (a SIGSTOP of its own) so that they
     /// take the emulated stop of a tracee.
@@ -554,7 +559,7 @@ impl Recorder {
                 if data & !O_EMULATED != 0 {
                     let names = data & !O_EMULATED;
                     self.warnings.once(format!("ptrace options {names:#x}"), || {
-                        format!("the program set ptrace options {names:#x} (fork, clone, exit or seccomp events); rewind does not report those events to it (only exec and syscall stops)")
+                        format!("the program set ptrace options {names:#x} (fork, clone or seccomp events); rewind does not report those events to it (only exec, exit and syscall stops)")
                     });
                 }
                 if let Some(tr) = self.ptrace.tracees.get_mut(&t) {
@@ -760,6 +765,64 @@ impl Recorder {
         }
         self.wake_waiters(Some(tracer));
         self.interrupt_waits(tracer);
+        self.send_sigchld(tracer, t, status);
+    }
+
+    /// The SIGCHLD the kernel sends a tracer when its tracee `t` stops
+    /// with `status` (CLD_TRAPPED): sent by rewind to the tracer's leader
+    /// (or another thread of it), and given its siginfo at its delivery
+    /// (see [`Recorder::ptrace_sigchld_info`]). Not sent when the tracer
+    /// ignores SIGCHLD.
+    fn send_sigchld(&mut self, tracer: i32, t: i32, status: i32) {
+        let ignored = std::fs::read_to_string(format!("/proc/{tracer}/status"))
+            .ok()
+            .and_then(|s| {
+                let m = s.lines().find_map(|l| l.strip_prefix("SigIgn:"))?;
+                u64::from_str_radix(m.trim(), 16).ok()
+            })
+            .is_some_and(|m| m & (1 << (libc::SIGCHLD - 1)) != 0);
+        if ignored {
+            return;
+        }
+        let leader = Pid::from_raw(tracer);
+        let target = if self.threads.contains_key(&tracer)
+            || (self.has_current && self.task.tid == leader)
+        {
+            tracer
+        } else {
+            match self
+                .threads
+                .values()
+                .find(|p| p.task.pid == leader)
+                .map(|p| p.task.tid.as_raw())
+            {
+                Some(w) => w,
+                None => return,
+            }
+        };
+        let id = self.id_seen_by(leader, t);
+        let mut info = make_siginfo(libc::SIGCHLD, CLD_TRAPPED, id, uid_of(t));
+        info[24..28].copy_from_slice(&((status >> 8) & 0x7f).to_le_bytes());
+        if sys::tgkill(leader, Pid::from_raw(target), libc::SIGCHLD).is_ok() {
+            self.ptrace
+                .sigchld
+                .entry(target)
+                .or_default()
+                .push_back(info);
+        }
+    }
+
+    /// A signal stop of thread `t` with `sig` and `info`: a SIGCHLD that
+    /// rewind sent for a tracee's stop gets the siginfo the kernel would
+    /// have given it; any other signal keeps its own.
+    pub(super) fn ptrace_sigchld_info(&mut self, t: i32, sig: i32, info: Vec<u8>) -> Vec<u8> {
+        if sig != libc::SIGCHLD || !crate::tracee::stops::is_ours(&info) {
+            return info;
+        }
+        match self.ptrace.sigchld.get_mut(&t).and_then(|q| q.pop_front()) {
+            Some(fixed) => fixed,
+            None => info,
+        }
     }
 
     /// Threads of process `tracer` waiting in the kernel (wait4, waitid
@@ -796,7 +859,30 @@ impl Recorder {
         match stop {
             Stop::SyscallEntry => {}
             // Our SIGSTOP, passed over by the caller.
-            Stop::Signal { .. } => return Ok(false),
+            Stop::Signal { sig, info } if crate::tracee::stops::is_our_stop(*sig, info) => {
+                return Ok(false)
+            }
+            // Another signal interrupted the wait too (the SIGCHLD of the
+            // same stop): the wait ends here with its restart code, as any
+            // wait a signal interrupts, and the signal is delivered.
+            Stop::Signal { .. } => {
+                self.ptrace.interrupted.remove(&t);
+                let Some(p) = self.threads.get_mut(&t) else {
+                    return Ok(false);
+                };
+                if let ParkedState::InSyscall(_) = p.state {
+                    let ParkedState::InSyscall(b) =
+                        std::mem::replace(&mut p.state, ParkedState::Ready { sig: None })
+                    else {
+                        return Ok(false);
+                    };
+                    self.with_parked(t, |rec| {
+                        rec.copy_back(&b.regs, b.desc, &b.snap, &b.redirects)?;
+                        rec.push_syscall_exit(b.regs, b.desc, &b.snap)
+                    })?;
+                }
+                return Ok(false);
+            }
             Stop::SyscallExit => {
                 // Interrupted: the exit of the syscall the kernel restarts
                 // once our SIGSTOP is passed over. Not an event.
@@ -948,6 +1034,35 @@ impl Recorder {
         self.enter_stop(status, info)
     }
 
+    /// The running thread, the last of its process, is at its exit event
+    /// (in exit_group or exit): an emulated tracee with PTRACE_O_TRACEEXIT
+    /// stops there for its tracer (GETEVENTMSG gives the exit status) and
+    /// ends when resumed. True when it did.
+    pub(super) fn tracee_exit_event(&mut self) -> Result<bool, RecordError> {
+        let t = self.task.tid.as_raw();
+        let wants = self
+            .ptrace
+            .tracees
+            .get(&t)
+            .is_some_and(|tr| tr.options & O_TRACEEXIT != 0);
+        if !wants || self.others_in_process() {
+            return Ok(false);
+        }
+        let msg = nix::sys::ptrace::getevent(self.task.tid).unwrap_or(0) as u64;
+        if let Some(tr) = self.ptrace.tracees.get_mut(&t) {
+            tr.event_msg = msg;
+            tr.in_syscall = false;
+        }
+        let info = make_siginfo(
+            libc::SIGTRAP,
+            libc::SIGTRAP | (EVENT_EXIT << 8),
+            t,
+            uid_of(t),
+        );
+        self.enter_stop(stop_status(libc::SIGTRAP, EVENT_EXIT), Some(info))?;
+        Ok(true)
+    }
+
     /// The status and siginfo of a syscall stop of tracee `t`.
     fn syscall_stop(&self, t: i32) -> (i32, Vec<u8>) {
         let good = self
@@ -981,10 +1096,9 @@ impl Recorder {
         tr.in_syscall = true;
         let regs = self.task.regs()?;
         // The replay parks the thread at this entry too.
-        self.writer.push(&Event::SyscallEntry {
+        self.writer.push(&Event::Traced {
             tid: t,
-            regs,
-            ticks: self.ticks(),
+            op: TracedOp::AtEntry { regs },
         })?;
         self.ptrace.entry_pending.insert(t);
         let (status, info) = self.syscall_stop(t);

@@ -105,10 +105,10 @@ fn sigcont_pending(tid: i32) -> bool {
 /// A syscall left running in the kernel: what its event needs.
 pub struct Blocked {
     pub(super) regs: Regs,
-    snap: syscalls::EntrySnapshot,
+    pub(super) snap: syscalls::EntrySnapshot,
     pub(super) desc: &'static SyscallDesc,
     /// Its outputs moved to the thread's scratch area.
-    redirects: Vec<super::scratch::Redirect>,
+    pub(super) redirects: Vec<super::scratch::Redirect>,
 }
 
 /// The timer that ends a thread's slice: a SIGSTOP of ours to the thread,
@@ -400,6 +400,16 @@ impl Recorder {
             return Ok(());
         };
         p.task.forget_regs();
+        let stop = match stop {
+            Stop::Signal { sig, info } => Stop::Signal {
+                sig,
+                info: self.ptrace_sigchld_info(t, sig, info),
+            },
+            other => other,
+        };
+        let Some(p) = self.threads.get_mut(&t) else {
+            return Ok(());
+        };
         match stop {
             Stop::SyscallExit => {
                 if let ParkedState::InSyscall(_) = p.state {

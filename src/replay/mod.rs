@@ -1241,7 +1241,11 @@ impl ReplaySession {
         }
         if self.at_entry && matches!(self.events.get(self.next), Some(Event::SyscallEntry { .. })) {
             // Parked at this entry already (a syscall-entry stop of an
-            // emulated tracee, then the syscall left blocking).
+            // emulated tracee), then the syscall was left blocking: its
+            // output, if any, went out here.
+            let idx = self.next;
+            let regs = self.task.regs()?;
+            self.echo_at_entry(idx, &regs);
             self.next += 1;
             return Ok(None);
         }

@@ -348,6 +348,10 @@ pub enum TracedOp {
     /// fault, an int3), stopped there for its tracer with `regs`: the
     /// signal is not delivered unless a later `Signal` event says so.
     Fault { signo: i32, regs: Regs },
+    /// The thread stopped for its tracer at the entry of a syscall (with
+    /// `regs`), which runs when the tracer resumes it: the replay parks it
+    /// at that entry, with nothing of the syscall done yet.
+    AtEntry { regs: Regs },
     /// The tracer set the thread's registers (PTRACE_SETREGS,
     /// PTRACE_SETREGSET, PTRACE_POKEUSER): all of them, as they were after.
     SetRegs { regs: Regs },
@@ -487,6 +491,10 @@ impl Event {
                     "stopped for its tracer at {:#x} by {}",
                     regs.ip(),
                     signal_name(*signo)
+                ),
+                TracedOp::AtEntry { regs } => format!(
+                    "stopped for its tracer at the entry of {}",
+                    arch.syscall_name(regs.syscall_nr())
                 ),
                 TracedOp::SetRegs { regs } => {
                     format!("registers set by its tracer (ip {:#x})", regs.ip())
