@@ -1396,3 +1396,55 @@ impl Recorder {
         Ok(Some(None))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait_statuses_read_as_the_c_library_reads_them() {
+        let st = stop_status(libc::SIGSTOP, 0);
+        assert!(libc::WIFSTOPPED(st));
+        assert_eq!(libc::WSTOPSIG(st), libc::SIGSTOP);
+        let ev = stop_status(libc::SIGTRAP, EVENT_EXEC);
+        assert!(libc::WIFSTOPPED(ev));
+        assert_eq!(libc::WSTOPSIG(ev), libc::SIGTRAP);
+        assert_eq!(ev >> 8, libc::SIGTRAP | (EVENT_EXEC << 8));
+        let good = stop_status(libc::SIGTRAP | 0x80, 0);
+        assert_eq!(libc::WSTOPSIG(good), libc::SIGTRAP | 0x80);
+    }
+
+    #[test]
+    fn made_siginfo_has_the_kernel_layout() {
+        let info = make_siginfo(libc::SIGCHLD, CLD_TRAPPED, 1234, 1000);
+        assert_eq!(info.len(), SIGINFO_LEN);
+        let si = crate::tracee::siginfo_from_bytes(&info);
+        assert_eq!(si.si_signo, libc::SIGCHLD);
+        assert_eq!(si.si_code, CLD_TRAPPED);
+        assert_eq!(crate::tracee::siginfo_code(&info), CLD_TRAPPED);
+        // si_pid and si_uid, where the kernel puts them on every
+        // architecture with 64-bit pointers.
+        assert_eq!(i32::from_le_bytes(info[16..20].try_into().unwrap()), 1234);
+        assert_eq!(u32::from_le_bytes(info[20..24].try_into().unwrap()), 1000);
+    }
+
+    #[test]
+    fn traced_events_round_trip() {
+        let regs = Regs::X86_64(Default::default());
+        for op in [
+            TracedOp::Step { signo: 5, regs },
+            TracedOp::Fault { signo: 4, regs },
+            TracedOp::AtEntry { regs },
+            TracedOp::SetRegs { regs },
+            TracedOp::SetXstate {
+                area: vec![1, 2, 3],
+            },
+        ] {
+            let ev = Event::Traced { tid: 7, op };
+            let bytes = postcard::to_allocvec(&ev).expect("encode");
+            let back: Event = postcard::from_bytes(&bytes).expect("decode");
+            assert_eq!(back, ev);
+            assert_eq!(back.tid(), 7);
+        }
+    }
+}
