@@ -83,6 +83,27 @@ impl Regs {
         }
     }
 
+    /// At a syscall's entry stop (these registers): the registers that,
+    /// set at its exit stop, make the thread run the same syscall again
+    /// (back at its instruction, with its number and first argument, and
+    /// no syscall in progress, as when it arrived there).
+    pub fn again_from_entry(&self) -> Regs {
+        match *self {
+            Regs::X86_64(mut r) => {
+                r.rip -= x86_64::SYSCALL_INSN.len() as u64;
+                r.rax = r.orig_rax;
+                r.orig_rax = u64::MAX;
+                Regs::X86_64(r)
+            }
+            Regs::Aarch64(mut r) => {
+                r.pc -= aarch64::SYSCALL_INSN.len() as u64;
+                r.x[0] = r.orig_x0;
+                r.syscallno = u64::MAX;
+                Regs::Aarch64(r)
+            }
+        }
+    }
+
     /// The syscall result register (rax, x0).
     pub fn result(&self) -> u64 {
         match self {

@@ -4,6 +4,7 @@
 pub mod files;
 pub mod output;
 pub mod processes;
+pub mod ptrace;
 pub mod remote;
 pub mod robust;
 pub mod scratch;
@@ -360,6 +361,8 @@ struct Recorder {
     trap_cpuid: bool,
     /// What a syscall missing from the table does.
     unknown_syscalls: UnknownSyscalls,
+    /// The program's own ptrace requests, carried out by rewind.
+    ptrace: ptrace::Emulation,
 }
 
 /// Record `opts.argv` into `opts.trace_dir`.
@@ -495,6 +498,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         vfork_parents: Default::default(),
         trap_cpuid,
         unknown_syscalls: opts.unknown_syscalls,
+        ptrace: Default::default(),
     };
     let ran = rec.record_exec().and_then(|()| rec.run());
     sys::stop_seen();
@@ -727,6 +731,17 @@ impl Recorder {
                         self.resend(&reinject);
                         continue;
                     }
+                    if self.tracee_syscall_entry()? {
+                        continue;
+                    }
+                    if let Some(ended) = self.ptrace_wait(self.task.regs()?)? {
+                        if let Some(kind) = ended {
+                            if self.process_ended(kind)? {
+                                return Ok(self.root_exit.unwrap_or(kind));
+                            }
+                        }
+                        continue;
+                    }
                     if self.multi_threaded() {
                         let regs = self.task.regs()?;
                         match self.block_current(regs)? {
@@ -745,6 +760,9 @@ impl Recorder {
                         continue;
                     }
                     if self.has_current {
+                        self.tracee_syscall_exit(self.task.tid.as_raw())?;
+                    }
+                    if self.has_current {
                         let yielded =
                             self.arch.syscall_name(self.task.regs()?.syscall_nr()) == "sched_yield";
                         self.maybe_switch(yielded)?;
@@ -754,6 +772,7 @@ impl Recorder {
                     // The exit of the execve that started the program.
                 }
                 Stop::Signal { sig, info } => {
+                    let info = self.ptrace_sigchld_info(self.task.tid.as_raw(), sig, info);
                     if sig == libc::SIGSEGV && self.emulate_time_counter()? {
                         continue;
                     }
@@ -771,6 +790,9 @@ impl Recorder {
                     if signals::is_ours(&info) {
                         if let Some(i) = reinject.iter().position(|d| d.sig == sig) {
                             let d = reinject.remove(i);
+                            if self.tracee_signal(d.sig, &d.info)? {
+                                continue;
+                            }
                             self.task.set_siginfo(&d.info)?;
                             self.record_signal(d.sig, d.info)?;
                             self.pending_sig = Some(sig);
@@ -789,10 +811,16 @@ impl Recorder {
                         );
                         continue;
                     }
+                    if self.tracee_signal(sig, &info)? {
+                        continue;
+                    }
                     self.record_signal(sig, info)?;
                     self.pending_sig = Some(sig);
                 }
                 Stop::Other(sig) if threads::is_stop_signal(sig) => {
+                    if self.tracee_group_stop(sig)? {
+                        continue;
+                    }
                     // A group-stop: the thread waits for a SIGCONT.
                     self.switch_out(threads::ParkedState::GroupStopped)?;
                 }
@@ -884,43 +912,6 @@ impl Recorder {
         Ok(())
     }
 
-    /// At a ptrace syscall's entry: the program cannot trace anything
-    /// (rewind traces it, and a tracee of its own would run outside the
-    /// recording), so the request fails with EPERM, as the kernel answers
-    /// PTRACE_TRACEME and PTRACE_ATTACH when the target is already traced.
-    /// The program sees the failure and goes on; a warning names the request.
-    fn refuse_ptrace(&mut self, regs: Regs) -> Result<Option<ExitKind>, RecordError> {
-        let tid = self.task.tid.as_raw();
-        let req = crate::arch::cmds::ptrace_request_name(regs.syscall_args()[0]);
-        self.warnings.once(format!("ptrace {req}"), || {
-            format!("the program called ptrace({req}); a recorded program cannot use ptrace (rewind traces it), so it failed with EPERM")
-        });
-        let mut r = regs;
-        r.set_syscall(u64::MAX, regs.syscall_args());
-        self.task.set_regs(&r)?;
-        self.task.resume(Resume::Syscall, None)?;
-        match self.task.wait()? {
-            Stop::SyscallExit => {}
-            stop @ (Stop::Exited(_) | Stop::Killed(_)) => {
-                return Ok(Some(self.reap_process(Some(processes::ended(stop)))))
-            }
-            stop => {
-                return Err(TaskError::UnexpectedStop {
-                    tid,
-                    during: "a ptrace call refused by rewind",
-                    stop,
-                }
-                .into())
-            }
-        }
-        let result = (-libc::EPERM) as i64 as u64;
-        let mut after = self.task.regs()?;
-        after.set_result(result);
-        self.task.set_regs(&after)?;
-        self.push_syscall(regs, result, Vec::new(), true)?;
-        Ok(None)
-    }
-
     /// Send held-back signals again, so that each has a delivery stop at
     /// the current point, where its original siginfo is put back.
     fn resend(&self, signals: &[signals::Deferred]) {
@@ -959,7 +950,7 @@ impl Recorder {
         let args = regs.syscall_args();
         let desc = self.arch.syscall(nr);
         if desc.is_some_and(|d| d.name == "ptrace") {
-            return self.refuse_ptrace(regs);
+            return self.emulate_ptrace(regs);
         }
         if let Some((prog, flags)) = desc.and_then(|d| seccomp::filter_install(d.name, &args)) {
             return self.record_filter_install(regs, prog, flags);
@@ -1043,6 +1034,10 @@ impl Recorder {
         match stop {
             Stop::SyscallExit => {}
             Stop::Event(ev) if ev == libc::PTRACE_EVENT_EXIT => {
+                if self.tracee_exit_event()? {
+                    // Stopped for its tracer first; it ends when resumed.
+                    return Ok(None);
+                }
                 // exit_group, or killed inside the syscall: every thread of
                 // the process ends (unless a filter killed this one alone).
                 self.filter_killed_thread()?;

@@ -314,6 +314,7 @@ impl Recorder {
             self.root_exit = Some(kind);
         }
         self.writer.push(&Event::Exit { tid, kind })?;
+        self.ptrace_process_ended(pid.as_raw());
         Ok(())
     }
 
@@ -446,6 +447,7 @@ impl Recorder {
         })?;
         self.push_vdso(vdso)?;
         self.vfork_done(pid, vfork_writes)?;
+        self.tracee_exec(tid)?;
         Ok(None)
     }
 

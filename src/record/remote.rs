@@ -52,11 +52,16 @@ pub fn remote_writes(
 }
 
 /// The process whose memory descriptor `fd` of `task` is open on
-/// (`/proc/PID/mem`, as `/proc/self/mem` reads too).
+/// (`/proc/PID/mem`, as `/proc/self/mem` reads too, or a thread's
+/// `/proc/PID/task/TID/mem`, as a debugger opens it: then that thread).
 fn mem_file_of(task: &Task, fd: u64) -> Option<i32> {
     let link = std::fs::read_link(format!("/proc/{}/fd/{}", task.pid, fd)).ok()?;
     let s = link.to_str()?;
-    s.strip_prefix("/proc/")?.strip_suffix("/mem")?.parse().ok()
+    let inner = s.strip_prefix("/proc/")?.strip_suffix("/mem")?;
+    match inner.split_once("/task/") {
+        Some((_, tid)) => tid.parse().ok(),
+        None => inner.parse().ok(),
+    }
 }
 
 /// The ranges of the `cnt` iovecs at `iov` in `task`'s memory, covering

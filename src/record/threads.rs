@@ -61,6 +61,10 @@ pub enum ParkedState {
     /// In a group-stop (SIGSTOP, SIGTSTP...): not run until a SIGCONT is
     /// sent to its process.
     GroupStopped,
+    /// Held for the program's own ptrace (`record/ptrace.rs`): a tracee in
+    /// a stop its tracer sees, or a tracer waiting for one; not run until
+    /// released.
+    Held,
 }
 
 /// Whether a group-stop reported with `sig` is one a program's stop
@@ -100,11 +104,11 @@ fn sigcont_pending(tid: i32) -> bool {
 
 /// A syscall left running in the kernel: what its event needs.
 pub struct Blocked {
-    regs: Regs,
-    snap: syscalls::EntrySnapshot,
-    desc: &'static SyscallDesc,
+    pub(super) regs: Regs,
+    pub(super) snap: syscalls::EntrySnapshot,
+    pub(super) desc: &'static SyscallDesc,
     /// Its outputs moved to the thread's scratch area.
-    redirects: Vec<super::scratch::Redirect>,
+    pub(super) redirects: Vec<super::scratch::Redirect>,
 }
 
 /// The timer that ends a thread's slice: a SIGSTOP of ours to the thread,
@@ -385,6 +389,9 @@ impl Recorder {
     /// A stop of a thread that is not running.
     pub(super) fn on_other_stop(&mut self, tid: Pid, stop: Stop) -> Result<(), RecordError> {
         let t = tid.as_raw();
+        if self.ptrace_wait_interrupted(t, &stop)? {
+            return Ok(());
+        }
         let Some(p) = self.threads.get_mut(&t) else {
             // A thread we no longer track (its exit came late): let it go.
             if let Stop::Event(_) | Stop::Signal { .. } | Stop::Other(_) = stop {
@@ -393,6 +400,16 @@ impl Recorder {
             return Ok(());
         };
         p.task.forget_regs();
+        let stop = match stop {
+            Stop::Signal { sig, info } => Stop::Signal {
+                sig,
+                info: self.ptrace_sigchld_info(t, sig, info),
+            },
+            other => other,
+        };
+        let Some(p) = self.threads.get_mut(&t) else {
+            return Ok(());
+        };
         match stop {
             Stop::SyscallExit => {
                 if let ParkedState::InSyscall(_) = p.state {
@@ -405,6 +422,7 @@ impl Recorder {
                         rec.copy_back(&b.regs, b.desc, &b.snap, &b.redirects)?;
                         rec.push_syscall_exit(b.regs, b.desc, &b.snap)
                     })?;
+                    self.tracee_syscall_exit(t)?;
                 }
             }
             Stop::SyscallEntry => {
@@ -463,7 +481,7 @@ impl Recorder {
     }
 
     /// Run `f` with parked thread `tid` as the current one.
-    fn with_parked<T>(
+    pub(super) fn with_parked<T>(
         &mut self,
         tid: i32,
         f: impl FnOnce(&mut Recorder) -> Result<T, RecordError>,
@@ -575,12 +593,21 @@ impl Recorder {
             if let Some(&next) = ready.iter().find(|&&t| t > after).or(ready.first()) {
                 if let Some((sig, info)) = self.switch_in(next) {
                     // A signal that stopped it while parked: record its
-                    // delivery here, where the thread resumes.
+                    // delivery here, where the thread resumes (or, for an
+                    // emulated tracee, its stop for its tracer).
+                    if self.tracee_signal(sig, &info)? {
+                        continue;
+                    }
                     self.task.set_siginfo(&info)?;
                     self.record_signal(sig, info)?;
                     self.pending_sig = Some(sig);
                 } else {
                     self.pending_sig = None;
+                    self.ptrace_switched_in()?;
+                    if !self.has_current {
+                        // It stopped again for its tracer at once.
+                        continue;
+                    }
                 }
                 return Ok(None);
             }

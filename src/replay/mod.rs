@@ -12,6 +12,7 @@ mod identity;
 mod output;
 mod position;
 mod processes;
+mod ptrace;
 mod shared;
 mod snapshot;
 mod stdio;
@@ -1228,6 +1229,9 @@ impl ReplaySession {
             self.next += 1;
             return Ok(None);
         }
+        if let Some(Event::Traced { .. }) = self.events.get(self.next) {
+            return self.replay_traced();
+        }
         self.switch_for_next()?;
         if self.process_exit_next() {
             return self.end_process_event();
@@ -1248,6 +1252,16 @@ impl ReplaySession {
         }
         if self.next >= self.events.len() {
             return Ok(Some(self.end_of_events()));
+        }
+        if self.at_entry && matches!(self.events.get(self.next), Some(Event::SyscallEntry { .. })) {
+            // Parked at this entry already (a syscall-entry stop of an
+            // emulated tracee), then the syscall was left blocking: its
+            // output, if any, went out here.
+            let idx = self.next;
+            let regs = self.task.regs()?;
+            self.echo_at_entry(idx, &regs);
+            self.next += 1;
+            return Ok(None);
         }
         if self.at_entry {
             // Parked at this syscall's entry while other threads ran.

@@ -113,7 +113,7 @@ impl ReplaySession {
                 let program = self.replay_execve(&regs)?;
                 return Ok(program.filter(|_| self.report_exec).map(StopReason::Exec));
             }
-            Action::Exit if self.process_exit_next() => {
+            Action::Exit if self.process_exit_next() || self.process_exit_later() => {
                 // One process of several ends: at its `Exit` event.
                 self.note_exit_call(&regs);
                 return Ok(None);

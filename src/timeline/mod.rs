@@ -532,7 +532,8 @@ impl Timeline {
             | Some(Event::Execve { .. })
             | Some(Event::KernelWrite { .. })
             | Some(Event::Written { .. })
-            | Some(Event::Spawned { .. }) => return Ok(Position::at_event(prev)),
+            | Some(Event::Spawned { .. })
+            | Some(Event::Traced { .. }) => return Ok(Position::at_event(prev)),
         };
         // Count the arrivals at that instruction in the stretch, with only
         // that breakpoint in place.

@@ -327,6 +327,40 @@ pub enum Event {
         child: i32,
         ns_tids: Vec<i32>,
     },
+    /// What rewind did to thread `tid` for the program's own ptrace
+    /// requests (it is the emulated tracee of another recorded process,
+    /// see `record/ptrace.rs`): the replay does the same to the thread at
+    /// this point.
+    Traced {
+        tid: i32,
+        op: TracedOp,
+    },
+}
+
+/// An operation on an emulated tracee that the replay repeats.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TracedOp {
+    /// One instruction ran under a single step of rewind's (for the
+    /// tracer's PTRACE_SINGLESTEP), ending in a stop with signal `signo`
+    /// (SIGTRAP, or the signal the instruction raised) with `regs`.
+    Step { signo: i32, regs: Regs },
+    /// The thread ran to an instruction that raised signal `signo` (a
+    /// fault, an int3), stopped there for its tracer with `regs`: the
+    /// signal is not delivered unless a later `Signal` event says so.
+    Fault { signo: i32, regs: Regs },
+    /// The thread stopped for its tracer at the entry of a syscall (with
+    /// `regs`), which runs when the tracer resumes it: the replay parks it
+    /// at that entry, with nothing of the syscall done yet.
+    AtEntry { regs: Regs },
+    /// The tracer set the thread's registers (PTRACE_SETREGS,
+    /// PTRACE_SETREGSET, PTRACE_POKEUSER): all of them, as they were after.
+    SetRegs { regs: Regs },
+    /// The tracer set the thread's floating-point and vector state: the
+    /// XSAVE area as it was after.
+    SetXstate {
+        #[serde(with = "serde_bytes_compat")]
+        area: Vec<u8>,
+    },
 }
 
 impl Event {
@@ -341,7 +375,8 @@ impl Event {
             | Event::Execve { tid, .. }
             | Event::KernelWrite { tid, .. }
             | Event::Written { tid, .. }
-            | Event::Spawned { tid, .. } => *tid,
+            | Event::Spawned { tid, .. }
+            | Event::Traced { tid, .. } => *tid,
             Event::Syscall(s) => s.tid,
         }
     }
@@ -445,6 +480,28 @@ impl Event {
                     format!("new task {child} (its own id {own} in its pid namespace)")
                 }
                 _ => format!("new task {child}"),
+            },
+            Event::Traced { op, .. } => match op {
+                TracedOp::Step { signo, regs } => format!(
+                    "single-stepped for its tracer to {:#x} ({})",
+                    regs.ip(),
+                    signal_name(*signo)
+                ),
+                TracedOp::Fault { signo, regs } => format!(
+                    "stopped for its tracer at {:#x} by {}",
+                    regs.ip(),
+                    signal_name(*signo)
+                ),
+                TracedOp::AtEntry { regs } => format!(
+                    "stopped for its tracer at the entry of {}",
+                    arch.syscall_name(regs.syscall_nr())
+                ),
+                TracedOp::SetRegs { regs } => {
+                    format!("registers set by its tracer (ip {:#x})", regs.ip())
+                }
+                TracedOp::SetXstate { area } => {
+                    format!("vector registers set by its tracer ({} bytes)", area.len())
+                }
             },
         }
     }

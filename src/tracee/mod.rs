@@ -675,7 +675,17 @@ impl Task {
         self.set_regs(&r)?;
         self.resume(Resume::Syscall, None)?;
         let mut stop = self.wait()?;
-        if stop == Stop::SyscallExit {
+        // A SIGCHLD of the kernel's (a replayed child that ran a new
+        // program has it as its exit signal again, and was just ended) is
+        // not the program's: it is passed over, undelivered.
+        let mut exit_seen = false;
+        loop {
+            let kernel_sigchld = matches!(&stop, Stop::Signal { sig, info }
+                if *sig == libc::SIGCHLD && siginfo_code(info) > 0);
+            if !(kernel_sigchld || (stop == Stop::SyscallExit && !exit_seen)) {
+                break;
+            }
+            exit_seen |= stop == Stop::SyscallExit;
             self.resume(Resume::Syscall, None)?;
             stop = self.wait()?;
         }

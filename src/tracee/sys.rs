@@ -334,6 +334,62 @@ pub fn ptrace_resume(req: libc::c_uint, tid: Pid, sig: i32) -> nix::Result<()> {
     nix::errno::Errno::result(r).map(drop)
 }
 
+/// A ptrace request whose `data` is a number, not a pointer (POKEDATA,
+/// POKEUSER, SETOPTIONS...), made by rewind on one of its tracees for the
+/// recorded program's own ptrace call.
+pub fn ptrace_value(req: libc::c_uint, tid: Pid, addr: u64, data: u64) -> nix::Result<()> {
+    // SAFETY: these requests take no pointer into rewind's memory: addr
+    // is an address in the tracee (or an offset), data a plain value.
+    let r = unsafe {
+        libc::ptrace(
+            req,
+            tid.as_raw(),
+            addr as usize as *mut libc::c_void,
+            data as usize as *mut libc::c_void,
+        )
+    };
+    nix::errno::Errno::result(r).map(drop)
+}
+
+/// A ptrace request whose `data` points at a buffer (GETREGS, SETREGS,
+/// GETFPREGS, GETSIGINFO...): `buf` is rewind's copy of the recorded
+/// program's buffer, at least as large as the request reads or writes.
+pub fn ptrace_buf(req: libc::c_uint, tid: Pid, addr: u64, buf: &mut [u8]) -> nix::Result<()> {
+    // SAFETY: `buf` lives for the whole call and the caller sizes it for
+    // the request (the kernel reads or writes a fixed-size structure).
+    let r = unsafe {
+        libc::ptrace(
+            req,
+            tid.as_raw(),
+            addr as usize as *mut libc::c_void,
+            buf.as_mut_ptr().cast::<libc::c_void>(),
+        )
+    };
+    nix::errno::Errno::result(r).map(drop)
+}
+
+/// PTRACE_GETREGSET or PTRACE_SETREGSET of register set `note` through an
+/// iovec over `buf`; returns the length the kernel read or wrote.
+pub fn ptrace_regset(req: libc::c_uint, tid: Pid, note: u64, buf: &mut [u8]) -> nix::Result<usize> {
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: the kernel reads or writes at most `iov_len` bytes of the
+    // buffer `iov` points at, which lives for the whole call, and updates
+    // `iov_len`.
+    let r = unsafe {
+        libc::ptrace(
+            req,
+            tid.as_raw(),
+            note as usize as *mut libc::c_void,
+            &mut iov as *mut libc::iovec as *mut libc::c_void,
+        )
+    };
+    nix::errno::Errno::result(r)?;
+    Ok(iov.iov_len)
+}
+
 pub fn tgkill(pid: Pid, tid: Pid, sig: i32) -> nix::Result<()> {
     // SAFETY: tgkill takes integer arguments only.
     let r = unsafe { libc::syscall(libc::SYS_tgkill, pid.as_raw(), tid.as_raw(), sig) };
