@@ -266,38 +266,14 @@ impl Adapter<'_> {
             "evaluate" => self.evaluate(req),
             "continue" => self.resume("-exec-continue", false),
             "reverseContinue" => self.resume("-exec-continue --reverse", true),
-            "next" => {
-                let t = self.thread_arg(req)?;
-                let cmd = if instruction(req) {
-                    "-exec-next-instruction"
-                } else {
-                    "-exec-next"
-                };
-                self.resume(&format!("{cmd} --thread {t}"), false)
-            }
-            "stepIn" => {
-                let t = self.thread_arg(req)?;
-                let cmd = if instruction(req) {
-                    "-exec-step-instruction"
-                } else {
-                    "-exec-step"
-                };
-                self.resume(&format!("{cmd} --thread {t}"), false)
-            }
+            "next" => self.step(req, "-exec-next", "-exec-next-instruction", false),
+            "stepIn" => self.step(req, "-exec-step", "-exec-step-instruction", false),
             "stepOut" => {
                 let t = self.thread_arg(req)?;
                 self.resume(&format!("-exec-finish --thread {t}"), false)
             }
-            "stepBack" => {
-                let t = self.thread_arg(req)?;
-                // MI's general options (--thread) go before the command's own.
-                let cmd = if instruction(req) {
-                    "-exec-step-instruction"
-                } else {
-                    "-exec-next"
-                };
-                self.resume(&format!("{cmd} --thread {t} --reverse"), true)
-            }
+            // Back one source line in the function, like reverse-next.
+            "stepBack" => self.step(req, "-exec-next", "-exec-step-instruction", true),
             "pause" => self.pause(),
             "readMemory" => self.read_memory(req),
             "disassemble" => self.disassemble(req),
@@ -539,6 +515,22 @@ impl Adapter<'_> {
     }
 
     /// Resumes the program with an MI execution command.
+    /// A step of the request's thread: `line` by source line, `insn` with
+    /// `granularity: instruction`; backwards when `reverse` (MI's general
+    /// options, such as --thread, go before the command's own).
+    fn step(
+        &mut self,
+        req: &Request,
+        line: &str,
+        insn: &str,
+        reverse: bool,
+    ) -> Result<Value, String> {
+        let t = self.thread_arg(req)?;
+        let cmd = if instruction(req) { insn } else { line };
+        let back = if reverse { " --reverse" } else { "" };
+        self.resume(&format!("{cmd} --thread {t}{back}"), reverse)
+    }
+
     fn resume(&mut self, cmd: &str, reverse: bool) -> Result<Value, String> {
         let s = self.session()?;
         if s.running {

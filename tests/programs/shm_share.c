@@ -74,8 +74,8 @@ static void exercise(struct area *a, const char *name, int (*child_map)(struct a
 static char shm_name[64];
 static char file_name[64];
 
-static int map_shm_by_name(struct area **out) {
-    int fd = shm_open(shm_name, O_RDWR, 0);
+// Map `fd` (then closed) shared as the child's area.
+static int map_fd(int fd, struct area **out) {
     if (fd < 0)
         return -1;
     void *p = mmap(NULL, sizeof(struct area), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -86,16 +86,12 @@ static int map_shm_by_name(struct area **out) {
     return 0;
 }
 
+static int map_shm_by_name(struct area **out) {
+    return map_fd(shm_open(shm_name, O_RDWR, 0), out);
+}
+
 static int map_file_by_name(struct area **out) {
-    int fd = open(file_name, O_RDWR);
-    if (fd < 0)
-        return -1;
-    void *p = mmap(NULL, sizeof(struct area), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    close(fd);
-    if (p == MAP_FAILED)
-        return -1;
-    *out = p;
-    return 0;
+    return map_fd(open(file_name, O_RDWR), out);
 }
 
 int main(void) {
