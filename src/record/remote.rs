@@ -44,7 +44,9 @@ pub fn remote_writes(
     let writes = ranges
         .into_iter()
         .filter_map(|(addr, len)| {
-            let data = read_process(target, addr, len as usize)?;
+            let data = crate::tracee::read_process_mem(target, addr, len as usize)
+                .ok()
+                .filter(|d| d.len() == len as usize)?;
             Some(MemWrite { addr, data })
         })
         .collect::<Vec<_>>();
@@ -86,13 +88,4 @@ fn iovec_ranges(task: &Task, iov: u64, cnt: u64, total: u64) -> Vec<(u64, u64)> 
         left -= take;
     }
     v
-}
-
-/// `len` bytes at `addr` in process `pid`'s memory.
-fn read_process(pid: i32, addr: u64, len: usize) -> Option<Vec<u8>> {
-    use std::os::unix::fs::FileExt;
-    let f = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
-    let mut buf = vec![0u8; len];
-    f.read_exact_at(&mut buf, addr).ok()?;
-    Some(buf)
 }

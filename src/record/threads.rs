@@ -322,21 +322,17 @@ fn opens_fifo(pid: Pid, dirfd: Option<u64>, ptr: u64, flags: u64) -> bool {
 
 /// A NUL-terminated string of up to 4 KiB in `pid`'s memory.
 fn read_c_string(pid: Pid, ptr: u64) -> Option<String> {
-    use std::os::unix::fs::FileExt;
-    let f = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
-    let mut buf = vec![0u8; 4096];
-    let n = f.read_at(&mut buf, ptr).ok()?;
-    let end = buf[..n].iter().position(|&b| b == 0)?;
+    let buf = crate::tracee::read_process_mem(pid.as_raw(), ptr, 4096).ok()?;
+    let end = buf.iter().position(|&b| b == 0)?;
     Some(String::from_utf8_lossy(&buf[..end]).into_owned())
 }
 
 /// The u64 at `ptr` in `pid`'s memory (0 when unreadable).
 fn read_u64(pid: Pid, ptr: u64) -> u64 {
-    use std::os::unix::fs::FileExt;
-    let mut b = [0u8; 8];
-    std::fs::File::open(format!("/proc/{pid}/mem"))
-        .and_then(|f| f.read_exact_at(&mut b, ptr))
-        .map_or(0, |_| u64::from_le_bytes(b))
+    crate::tracee::read_process_mem(pid.as_raw(), ptr, 8)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u64::from_le_bytes)
 }
 
 impl Recorder {

@@ -835,3 +835,23 @@ pub fn siginfo_code(info: &[u8]) -> i32 {
     }
     i32::from_le_bytes([info[8], info[9], info[10], info[11]])
 }
+
+/// Up to `len` bytes at `addr` in process `pid`'s memory, read through
+/// `/proc/PID/mem` without a `Task` (fewer where the memory ends).
+pub fn read_process_mem(pid: i32, addr: u64, len: usize) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let f = std::fs::File::open(format!("/proc/{pid}/mem"))?;
+    let mut buf = vec![0u8; len];
+    let mut got = 0;
+    while got < len {
+        match f.read_at(&mut buf[got..], addr + got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if got == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    buf.truncate(got);
+    Ok(buf)
+}
