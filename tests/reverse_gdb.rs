@@ -417,6 +417,56 @@ fn check_watch(test: &str, env: &[(&str, &str)]) {
 }
 
 #[test]
+fn reverse_watch_from_a_forward_watch_stop() {
+    check_watch_after_forward("reverse_watch_from_a_forward_watch_stop", &[]);
+}
+
+#[test]
+fn reverse_watch_from_a_forward_watch_stop_by_stops() {
+    check_watch_after_forward(
+        "reverse_watch_from_a_forward_watch_stop_by_stops",
+        &[("REWIND_NO_HIT_COUNTERS", "1")],
+    );
+}
+
+/// Stopped by a watchpoint going forward (just after the write), a
+/// reverse-continue finds that same write first, not the one before it.
+fn check_watch_after_forward(test: &str, env: &[(&str, &str)]) {
+    let Some((run, v)) = session_with(test, &["reverse_watch_after_forward.gdb"], env) else {
+        return;
+    };
+    let t = &v.totals;
+    let mut s = Session::new(run);
+    s.in_order(
+        "watch total, continue, reverse-continue twice",
+        &[
+            "Hardware watchpoint 2: total".into(),
+            format!("Old value = {}\n", t[2]),
+            format!("New value = {}\n", t[3]),
+            line("add return"),
+            "$1 = 3\n".into(),
+            // Back over the write just made: before it, in step 3.
+            format!("Old value = {}\n", t[3]),
+            format!("New value = {}\n", t[2]),
+            format!("add (i=3, r={}) at ", v.r(3)),
+            line("add write"),
+            "$2 = 3\n".into(),
+            format!("$3 = {}\n", t[2]),
+            // Then step 2's write.
+            format!("Old value = {}\n", t[2]),
+            format!("New value = {}\n", t[1]),
+            format!("add (i=2, r={}) at ", v.r(2)),
+            line("add write"),
+            "$4 = 2\n".into(),
+            format!("$5 = {}\n", t[1]),
+        ],
+    );
+    s.clean();
+    s.no_history_end();
+    s.finish();
+}
+
+#[test]
 fn watchpoint_on_buffer_written_by_read() {
     let Some((run, v)) = session(
         "watchpoint_on_buffer_written_by_read",

@@ -1,18 +1,20 @@
 //! lldb against `rewind replay -s PORT`: connecting with `gdb-remote`,
 //! breakpoints, stepping, registers, backtraces and memory, and reverse
-//! execution the way an editor's lldb front end does it. lldb (before LLVM
-//! 21) has no reverse commands, so the front end sends the raw packets
-//! itself, then steps one instruction forward so that lldb refreshes what it
-//! knows about the stopped program:
+//! execution two ways: lldb's own `process continue -R` (lldb 21 and later;
+//! `lldb-scripts/native.lldb`), and the way an editor's lldb front end does
+//! it for older lldb and for stepping back, which lldb has no command for:
+//! the front end sends the raw packets itself, then steps one instruction
+//! forward so that lldb refreshes what it knows about the stopped program:
 //!
 //! - step back: `Hc<tid>`, `bs`, `bs`, then `stepi`
 //! - reverse continue: `Hc<tid>`, `bc`, `bs`, then `stepi`
 //!
-//! lldb runs in batch mode with the commands on its command line; `script
-//! print("MARK-...")` lines delimit the parts the test compares. The program
-//! is tests/programs/reverse_demo.c (see tests/reverse_gdb.rs).
+//! lldb runs in batch mode with the commands on its command line, or with
+//! one of the scripts in `lldb-scripts/` (each is run as its README says);
+//! `script print("MARK-...")` lines delimit the parts the test compares.
+//! The program is tests/programs/reverse_demo.c (see tests/reverse_gdb.rs).
 //!
-//! lldb-19 is installed by `.ci/run`; without it the test is skipped
+//! lldb-22 is installed by `.ci/run`; without it the test is skipped
 //! visibly (and fails under `REWIND_TESTS_REQUIRE_ALL`).
 
 mod common;
@@ -24,7 +26,7 @@ const SRC: &str = "reverse_demo.c";
 
 /// The lldb binary, if installed.
 fn lldb() -> Option<&'static str> {
-    ["lldb-19", "lldb"].into_iter().find(|name| {
+    ["lldb-22", "lldb"].into_iter().find(|name| {
         Command::new(name)
             .arg("--version")
             .stdout(Stdio::null())
@@ -112,7 +114,7 @@ fn responses(part: &str) -> Vec<String> {
 fn lldb_forward_and_reverse() {
     let test = "lldb_forward_and_reverse";
     let Some(lldb) = lldb() else {
-        skip(test, "lldb (lldb-19) is not installed");
+        skip(test, "lldb (lldb-22) is not installed");
         return;
     };
     let dir = TestDir::new(test);
@@ -296,4 +298,201 @@ fn lldb_forward_and_reverse() {
         notice(&out);
     }
     c.finish(&context);
+}
+
+/// Runs `lldb-scripts/NAME.lldb` against a fresh replay of the demo, the
+/// way its README says (connect on the command line, then `-s SCRIPT`):
+/// lldb's output (stdout and stderr merged) and a description for
+/// failures.
+fn run_script(lldb: &str, test: &str, name: &str) -> (String, DemoValues, String) {
+    let dir = TestDir::new(&format!("{test}-{name}"));
+    let (trace, exe, v) = record_reverse_demo(&dir);
+    let server = GdbServer::start(&dir, &trace);
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("lldb-scripts")
+        .join(format!("{name}.lldb"));
+    let mut cmd = Command::new(lldb);
+    cmd.arg("--batch")
+        .arg("--no-lldbinit")
+        .arg("-o")
+        .arg(format!("gdb-remote 127.0.0.1:{}", server.port))
+        .arg("-s")
+        .arg(&script)
+        .arg(&exe)
+        .env("TERM", "dumb");
+    let run = Spawned::start_merged(cmd).wait();
+    let out = run.stdout_str();
+    let server_err = String::from_utf8_lossy(&server.proc.stderr_so_far()).into_owned();
+    drop(server);
+    let context = format!(
+        "lldb-scripts/{name}.lldb\n{}\n--- server stderr (last 4000) ---\n{}",
+        run.describe(),
+        tail(server_err.as_bytes(), 4000)
+    );
+    (out, v, context)
+}
+
+/// What every script's run shows: it got to its end, the server did not
+/// panic, and lldb could set its own breakpoint in the dynamic loader (it
+/// finds the loader's `r_debug` through `qShlibInfoAddr`).
+fn check_script_ran(c: &mut Checks, out: &str) {
+    c.that(out.contains("\nMARK-end\n"), || {
+        "lldb did not get to the end of the script".into()
+    });
+    c.that(!out.contains("failed to set breakpoint site"), || {
+        "lldb could not set a breakpoint (its loader breakpoint at a wrong address?)".into()
+    });
+    c.that(!out.contains("panicked"), || "something panicked".into());
+}
+
+/// The text between two marks, or "" (a missing mark fails the run's
+/// MARK-end check or the part's own checks).
+fn part<'a>(out: &'a str, from: &str, to: &str) -> &'a str {
+    between(out, from, to).unwrap_or("")
+}
+
+#[test]
+fn lldb_native_reverse_continue() {
+    let test = "lldb_native_reverse_continue";
+    let Some(lldb) = lldb() else {
+        skip(test, "lldb (lldb-22) is not installed");
+        return;
+    };
+    let (out, v, context) = run_script(lldb, test, "native");
+    let mut c = Checks::new();
+    let line = |name: &str| format!("{SRC}:{}", marker_line(SRC, name));
+    check_script_ran(&mut c, &out);
+    c.in_order(
+        "at add() of step 3",
+        part(&out, "at-add-3", "reverse-continue"),
+        &["(int) i = 3\n".into()],
+    );
+    c.in_order(
+        "process continue -R: the previous hit of the breakpoint, add() of step 2",
+        part(&out, "reverse-continue", "reverse-watch"),
+        &[
+            "stop reason = breakpoint 1.1".into(),
+            format!("`add(i=2, r={}) at {}", v.r(2), line("add term")),
+            "(int) i = 2\n".into(),
+            format!(" = {}\n", v.totals[1]),
+        ],
+    );
+    c.in_order(
+        "watchpoint + process continue -R: step 1's write, stopped before it",
+        part(&out, "reverse-watch", "to-start"),
+        &[
+            format!("old value: {}\n", v.totals[1]),
+            format!("new value: {}\n", v.totals[0]),
+            "stop reason = watchpoint 1".into(),
+            format!("`add(i=1, r={}) at {}", v.r(1), line("add write")),
+            "(int) i = 1\n".into(),
+            format!(" = {}\n", v.totals[0]),
+        ],
+    );
+    c.in_order(
+        "process continue -R with nothing armed: the first instruction",
+        part(&out, "to-start", "forward"),
+        &["stop reason = history boundary".into()],
+    );
+    c.in_order(
+        "process continue -F: forward again to add() of step 1",
+        part(&out, "forward", "end"),
+        &[
+            "stop reason = breakpoint 1.1".into(),
+            format!("`add(i=1, r={}) at {}", v.r(1), line("add term")),
+            "(int) i = 1\n".into(),
+            format!(" = {}\n", v.totals[0]),
+        ],
+    );
+    c.finish(&context);
+}
+
+#[test]
+fn lldb_scripts_with_raw_packets() {
+    let test = "lldb_scripts_with_raw_packets";
+    let Some(lldb) = lldb() else {
+        skip(test, "lldb (lldb-22) is not installed");
+        return;
+    };
+    let line = |name: &str| format!("{SRC}:{}", marker_line(SRC, name));
+    let mut contexts = Vec::new();
+    let mut c = Checks::new();
+
+    let (out, v, context) = run_script(lldb, test, "basics");
+    check_script_ran(&mut c, &out);
+    c.in_order(
+        "basics: add() of step 2, its arguments and total",
+        part(&out, "at-add-2", "next"),
+        &[
+            "(int) i = 2\n".into(),
+            format!("(unsigned int) r = {}\n", v.r(2)),
+            format!(": {}\n", v.totals[1]),
+        ],
+    );
+    contexts.push(context);
+
+    let (out, _, context) = run_script(lldb, test, "reverse");
+    check_script_ran(&mut c, &out);
+    c.in_order(
+        "reverse: bc, bs, stepi lands on add() of step 2",
+        part(&out, "after-bc", "bs"),
+        &["(int) i = 2\n".into()],
+    );
+    c.in_order(
+        "reverse: forward again to step 3",
+        part(&out, "forward", "to-start"),
+        &["(int) i = 3\n".into()],
+    );
+    c.in_order(
+        "reverse: bc with no breakpoint of ours reaches the first instruction",
+        part(&out, "to-start", "at-start"),
+        &["replaylog:begin;".into()],
+    );
+    contexts.push(context);
+
+    let (out, _, context) = run_script(lldb, test, "codelldb");
+    check_script_ran(&mut c, &out);
+    c.in_order(
+        "codelldb: Hc, bc, bs, stepi lands on add() of step 2",
+        part(&out, "after-reverse-continue", "step-back"),
+        &["(int) i = 2\n".into()],
+    );
+    contexts.push(context);
+
+    let (out, v, context) = run_script(lldb, test, "watch");
+    check_script_ran(&mut c, &out);
+    c.in_order(
+        "watch: forward, stopped after step 3's write",
+        part(&out, "forward-watch", "reverse-watch"),
+        &["(int) i = 3\n".into(), format!(": {}\n", v.totals[3])],
+    );
+    c.in_order(
+        "watch: bc finds that same write; after bs and stepi, lldb is at it",
+        part(&out, "reverse-watch", "after-reverse-watch"),
+        &["watch:".into(), line("add write")],
+    );
+    c.in_order(
+        "watch: at the write of step 3, with total as before it",
+        part(&out, "after-reverse-watch", "end"),
+        &["(int) i = 3\n".into(), format!(": {}\n", v.totals[2])],
+    );
+    contexts.push(context);
+
+    let (out, _, context) = run_script(lldb, test, "monitor");
+    check_script_ran(&mut c, &out);
+    c.in_order(
+        "monitor: restart to the checkpoint at add() of step 1",
+        part(&out, "restart", "bad"),
+        &["Restarted from checkpoint ".into(), "(int) i = 1\n".into()],
+    );
+    c.in_order(
+        "monitor: bad input is refused with a reason",
+        part(&out, "bad", "end"),
+        &[
+            "is outside this trace".into(),
+            "there is no checkpoint 42".into(),
+        ],
+    );
+    contexts.push(context);
+    c.finish(&contexts.join("\n\n"));
 }

@@ -387,6 +387,13 @@ fn auxv_value(auxv: &[u8], key: u64) -> Option<u64> {
 /// found through its program headers. None while the loader has not set
 /// it (or for a program with no dynamic section).
 fn r_debug(mem: &dyn Memory, auxv: &[u8]) -> Option<u64> {
+    mem.u64_at(dt_debug_slot(mem, auxv)?).filter(|&a| a != 0)
+}
+
+/// Where the program's `DT_DEBUG` entry keeps the address of `r_debug`
+/// (the entry's value field), which the loader fills in as it starts:
+/// lldb asks for it with `qShlibInfoAddr` and reads `r_debug` from it.
+pub fn dt_debug_slot(mem: &dyn Memory, auxv: &[u8]) -> Option<u64> {
     let phdr = auxv_value(auxv, AT_PHDR)?;
     let phent = auxv_value(auxv, AT_PHENT).unwrap_or(56);
     let phnum = auxv_value(auxv, AT_PHNUM)?.min(MAX_ENTRIES as u64);
@@ -411,7 +418,7 @@ fn r_debug(mem: &dyn Memory, auxv: &[u8]) -> Option<u64> {
         let tag = mem.u64_at(at)?;
         match tag {
             DT_NULL => return None,
-            DT_DEBUG => return mem.u64_at(at.wrapping_add(8)).filter(|&a| a != 0),
+            DT_DEBUG => return Some(at.wrapping_add(8)),
             _ => {}
         }
     }
@@ -478,6 +485,21 @@ fn xml_escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&apos;")
+}
+
+impl ReplayTarget {
+    /// The reply to `qShlibInfoAddr`: where the program's `DT_DEBUG`
+    /// entry is (a statically linked program has none: an error).
+    pub fn shlib_info_reply(&self) -> Vec<u8> {
+        if self.is_killed() {
+            return b"E01".to_vec();
+        }
+        let session = self.session();
+        match dt_debug_slot(session, &session.auxv()) {
+            Some(addr) => format!("{addr:x}").into_bytes(),
+            None => b"E01".to_vec(),
+        }
+    }
 }
 
 impl LibrariesSvr4 for ReplayTarget {
@@ -584,6 +606,16 @@ mod tests {
             "<library-list-svr4 version=\"1.0\"/>\n"
         );
         assert_eq!(link_map(&mem, &[]), None);
+    }
+
+    #[test]
+    fn the_dt_debug_slot_is_known_before_the_loader_fills_it() {
+        // The entry's value field: bias + 0x3000 + one entry + the tag.
+        let (mem, auxv) = process(0);
+        assert_eq!(dt_debug_slot(&mem, &auxv), Some(0x5000_3018));
+        let (mem, auxv) = process(0x9000);
+        assert_eq!(dt_debug_slot(&mem, &auxv), Some(0x5000_3018));
+        assert_eq!(dt_debug_slot(&mem, &[]), None);
     }
 
     #[test]

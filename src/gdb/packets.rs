@@ -131,6 +131,7 @@ impl Front {
             "qGDBServerVersion" => Action::Reply(
                 format!("name:rewind;version:{};", env!("CARGO_PKG_VERSION")).into_bytes(),
             ),
+            "qShlibInfoAddr" => Action::Reply(target.shlib_info_reply()),
             "qWatchpointSupportInfo" => Action::Reply(format!("num:{SLOTS};").into_bytes()),
             _ => Action::Forward,
         }

@@ -348,7 +348,13 @@ impl Timeline {
             self.follow(seg, &mut |t: &mut Timeline,
                                    stop: &StopReason,
                                    is_end: bool| {
-                if !(is_end && final_seg) {
+                // The end of the chain is the current point: a breakpoint
+                // hit there is where the debugger is, not before it. A
+                // watchpoint that fired there fired *after* its access,
+                // which is before the current point (and going back lands
+                // before it): a reverse-continue from a forward watchpoint
+                // stop finds that same write.
+                if !(is_end && final_seg) || matches!(stop, StopReason::Watch { .. }) {
                     scan.on_stop(t, stop);
                 }
             })?;
@@ -655,6 +661,9 @@ const SCAN_CHECKPOINT_INTERVAL: Duration = Duration::from_millis(30);
 /// armed all along), and leaves checkpoints behind.
 struct Scanner {
     user_exec: std::collections::HashSet<u64>,
+    /// The user's watchpoints (a watchpoint armed only to follow a segment
+    /// is not a hit).
+    user_watch: std::collections::HashSet<u64>,
     /// Hits of each trigger since the event.
     counts: std::collections::HashMap<Segment, u64>,
     event: u64,
@@ -672,8 +681,15 @@ impl Scanner {
         let mut user_exec: std::collections::HashSet<u64> =
             t.session.breakpoint_addrs().into_iter().collect();
         user_exec.extend(t.session.hw_exec_addrs());
+        let user_watch = t
+            .session
+            .watch_points()
+            .into_iter()
+            .map(|(addr, _, _)| addr)
+            .collect();
         let mut scan = Scanner {
             user_exec,
+            user_watch,
             counts: Default::default(),
             event: pos.event,
             all_complete: pos.chain.is_empty(),
@@ -701,7 +717,7 @@ impl Scanner {
         }
         if t.session.stopped_at_event() {
             // A syscall wrote a watched range: the hit is the event itself.
-            if let StopReason::Watch { .. } = stop {
+            if matches!(stop, StopReason::Watch { addr, .. } if self.user_watch.contains(addr)) {
                 self.last = Some(Hit {
                     position: t.session.position(),
                     stop: stop.clone(),
@@ -713,7 +729,7 @@ impl Scanner {
             StopReason::Breakpoint(a) | StopReason::HwExec(a) if self.user_exec.contains(&a) => {
                 (Segment::Exec { addr: a, count: 0 }, stop.clone())
             }
-            StopReason::Watch { addr, len, kind } => (
+            StopReason::Watch { addr, len, kind } if self.user_watch.contains(&addr) => (
                 Segment::Watch {
                     addr,
                     len,
