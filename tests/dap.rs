@@ -215,6 +215,27 @@ fn dap_session_over_tcp() {
     }
 }
 
+/// "Record and debug": a launch with `program` (and `args`, `cwd`) records
+/// it into a new trace (its output on the debug console), then debugs that
+/// trace: the replay's output is what the recording printed, and going back
+/// reaches the beginning. A program that cannot be run fails the launch.
+#[test]
+fn dap_record_and_debug() {
+    let Some(modules) = client_modules("dap_record_and_debug") else {
+        return;
+    };
+    let dir = TestDir::new("dap_record_and_debug");
+    let traces = dir.join("traces");
+    std::fs::create_dir_all(&traces).expect("create the trace directory");
+    let config = serde_json::json!({
+        "rewind": REWIND,
+        "program": c_program("dap_output"),
+        "traces": traces,
+    })
+    .to_string();
+    run_session(&dir, &modules, &config);
+}
+
 /// Bad input on the protocol channel: a message that is not JSON gets a
 /// console message and the adapter reads on; a request without a command
 /// gets an error response; the end of the input ends the adapter with

@@ -80,3 +80,16 @@ pub fn resolve_trace(arg: Option<PathBuf>) -> Result<PathBuf, String> {
         }
     }
 }
+
+/// The trace directories as the debug adapter sees them.
+pub struct TraceDirs;
+
+impl crate::dap::Traces for TraceDirs {
+    fn resolve(&self, name: Option<PathBuf>) -> Result<PathBuf, String> {
+        resolve_trace(name)
+    }
+
+    fn new_trace(&self, program: &str) -> Result<PathBuf, String> {
+        new_trace_dir(program)
+    }
+}

@@ -235,10 +235,9 @@ fn run(cli: Cli) -> Result<i32, String> {
             }
         }
         Command::Dap { port, host } => {
-            let resolve = |t: Option<PathBuf>| dirs::resolve_trace(t);
             let served = match port {
-                Some(port) => crate::dap::serve_tcp(&host, port, &resolve),
-                None => crate::dap::serve_stdio(&resolve),
+                Some(port) => crate::dap::serve_tcp(&host, port, &dirs::TraceDirs),
+                None => crate::dap::serve_stdio(&dirs::TraceDirs),
             };
             served.map(|()| 0)
         }

@@ -41,6 +41,9 @@ enum Msg {
     Out(&'static str, String),
     /// The replay server's stderr closed: it exited.
     ServerGone,
+    /// The recording a launch asked for ended: its exit status, or why it
+    /// could not run.
+    Recorded(Result<std::process::ExitStatus, String>),
 }
 
 /// What a variables reference stands for (valid until the next stop).
@@ -222,7 +225,7 @@ impl Adapter<'_> {
                     self.emit("terminated", json!({}));
                 }
             }
-            Msg::ServerReady | Msg::Dap(_) | Msg::DapClosed => {}
+            Msg::ServerReady | Msg::Dap(_) | Msg::DapClosed | Msg::Recorded(_) => {}
         }
     }
 
@@ -567,15 +570,134 @@ impl Adapter<'_> {
     // Session
     // ---------------------------------------------------------------
 
+    /// Records `program` with the launch's `args` and `cwd` into a new
+    /// trace, showing its output on the debug console; the trace.
+    fn record_first(&mut self, req: &Request, program: &str) -> Result<PathBuf, String> {
+        let args: Vec<String> = match req.arguments.get("args") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<_>>()
+                .ok_or("\"args\" must be an array of strings")?,
+            Some(_) => return Err("\"args\" must be an array of strings".into()),
+        };
+        let trace = self.resolve.new_trace(program)?;
+        let me = std::env::current_exe()
+            .map_err(|e| format!("cannot find the rewind executable: {e}"))?;
+        let mut cmd = Command::new(me);
+        cmd.arg("record")
+            .arg("-o")
+            .arg(&trace)
+            .arg("--")
+            .arg(program)
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(cwd) = req.str_arg("cwd").filter(|c| !c.is_empty()) {
+            cmd.current_dir(cwd);
+        }
+        let shown = std::iter::once(program.to_string())
+            .chain(args.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.out.output("console", &format!("Recording: {shown}\n"));
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start the recording of {program}: {e}"))?;
+        let readers: Vec<_> = [
+            child
+                .stdout
+                .take()
+                .map(|o| Box::new(o) as Box<dyn Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|e| Box::new(e) as Box<dyn Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let tx = self.tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(r).split(b'\n') {
+                    let Ok(line) = line else { break };
+                    let mut text = String::from_utf8_lossy(&line).into_owned();
+                    text.push('\n');
+                    if tx.send(Msg::Out("console", text)).is_err() {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect();
+        let tx = self.tx.clone();
+        std::thread::spawn(move || {
+            // Both outputs are read to their end before the status is
+            // told, so the console shows all of it first.
+            for r in readers {
+                let _ = r.join();
+            }
+            let _ = tx.send(Msg::Recorded(child.wait().map_err(|e| e.to_string())));
+        });
+        // rewind's own last message, for the error when there is no trace.
+        let mut last_message = String::new();
+        let status = loop {
+            let Ok(msg) = self.rx.recv() else {
+                return Err("the adapter lost its input".into());
+            };
+            match msg {
+                Msg::Recorded(status) => break status,
+                Msg::Out(category, text) => {
+                    if let Some(m) = text.strip_prefix("rewind: ") {
+                        last_message = m.trim_end().to_string();
+                    }
+                    self.out.output(category, &text)
+                }
+                Msg::Dap(Ok(r)) => self.pending.push_back(r),
+                Msg::Dap(Err((seq, why))) => self.bad_message(seq, &why),
+                Msg::DapClosed => self.done = true,
+                _ => {}
+            }
+        };
+        let status = status.map_err(|e| format!("the recording of {program} failed: {e}"))?;
+        if crate::trace::TraceReader::open(&trace).is_err() {
+            // Nothing was recorded: leave no empty trace behind.
+            let _ = std::fs::remove_dir(&trace);
+            let why = if last_message.is_empty() {
+                "see the debug console".to_string()
+            } else {
+                last_message
+            };
+            return Err(format!(
+                "the recording of {program} made no trace ({status}): {why}"
+            ));
+        }
+        self.out.output(
+            "console",
+            &format!(
+                "Recorded {shown} ({status}) into {}; replaying it.\n",
+                trace.display()
+            ),
+        );
+        Ok(trace)
+    }
+
     fn launch(&mut self, req: &Request) -> Result<Value, String> {
         if self.s.is_some() {
             return Err("a trace is already being debugged in this session".into());
         }
-        let trace = req
-            .str_arg("trace")
-            .filter(|t| !t.is_empty())
-            .map(PathBuf::from);
-        let trace = (self.resolve)(trace)?;
+        let trace = match req.str_arg("program").filter(|p| !p.is_empty()) {
+            Some(program) => self.record_first(req, program)?,
+            None => {
+                let trace = req
+                    .str_arg("trace")
+                    .filter(|t| !t.is_empty())
+                    .map(PathBuf::from);
+                self.resolve.resolve(trace)?
+            }
+        };
         let reader = crate::trace::TraceReader::open(&trace)
             .map_err(|e| format!("cannot open the trace {}: {e}", trace.display()))?;
         let exe = reader.saved_file(&reader.header().exe.saved);
@@ -630,7 +752,7 @@ impl Adapter<'_> {
                 Msg::Dap(Ok(r)) => self.pending.push_back(r),
                 Msg::Dap(Err((seq, why))) => self.bad_message(seq, &why),
                 Msg::DapClosed => self.done = true,
-                Msg::Mi(_) | Msg::GdbGone => {}
+                Msg::Mi(_) | Msg::GdbGone | Msg::Recorded(_) => {}
             }
         }
         let gdb = Command::new(&gdb_path)

@@ -9,6 +9,10 @@
 //! expressions; the server gives reverse execution, the boundaries of the
 //! recording (`replaylog` stops) and monitor commands.
 //!
+//! A `launch` with a `program` records it first (`rewind record -o DIR
+//! PROGRAM ARGS...`, its output shown on the debug console), then debugs
+//! that recording.
+//!
 //! Messages are framed as the protocol says (`Content-Length: N`, a blank
 //! line, N bytes of JSON) on stdin/stdout or on one TCP connection. The
 //! message model is a small hand-written one over `serde_json` (see
@@ -22,8 +26,15 @@ use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 
-/// Finds the trace a `launch` names (None: the latest recording).
-pub type Resolve<'a> = &'a dyn Fn(Option<PathBuf>) -> Result<PathBuf, String>;
+/// Where traces are, as the command line knows it.
+pub trait Traces {
+    /// The trace a `launch` names (None: the latest recording).
+    fn resolve(&self, name: Option<PathBuf>) -> Result<PathBuf, String>;
+    /// A new, empty trace directory for a recording of `program`.
+    fn new_trace(&self, program: &str) -> Result<PathBuf, String>;
+}
+
+pub type Resolve<'a> = &'a dyn Traces;
 
 /// Serve one client on stdin/stdout until it disconnects.
 pub fn serve_stdio(resolve: Resolve) -> Result<(), String> {

@@ -13,6 +13,8 @@
 //   port     set: connect to `rewind dap --port` there instead of spawning
 //   short    set: instead, a program's stdout and stderr (stderr: its
 //            recorded stderr), to the end and back to the start
+//   program  set: instead, "record and debug": a launch with this program
+//            records it into a new trace under `traces`, then debugs it
 //
 // Each step prints a line, so a failure shows how far the session got.
 
@@ -298,8 +300,57 @@ async function session() {
     step('disconnect');
 }
 
+/// A launch with `program`: the adapter records it (its output on the
+/// debug console), then debugs the new trace; a program that cannot be run
+/// fails the launch with a message.
+async function recordSession() {
+    const dc = client();
+    const out = { console: '', stdout: '', stderr: '' };
+    dc.on('output', e => {
+        if (e.body.category in out) out[e.body.category] += e.body.output;
+    });
+    await dc.start();
+    await dc.initializeRequest({ adapterID: 'rewind', linesStartAt1: true, columnsStartAt1: true });
+    await assert.rejects(
+        dc.launchRequest({ program: path.join(cfg.traces, 'no-such-program') }),
+        err => /no-such-program.*cannot find program/.test(err.message),
+        'recording a program that does not exist must fail the launch, naming it'
+    );
+    assert.ok(!require('fs').existsSync(path.join(cfg.traces, 'no-such-program-0')),
+        'a recording that made no trace leaves no directory behind');
+    step('a program that does not exist: the launch fails, naming it');
+    const initialized = dc.waitForEvent('initialized', TIMEOUT);
+    await dc.launchRequest({ program: cfg.program, args: ['one', 'two words'], cwd: cfg.traces });
+    await initialized;
+    const recorded = out.console;
+    assert.ok(recorded.includes(`Recording: ${cfg.program} one two words\n`), recorded);
+    const m = /Recorded .* into (.*); replaying it\.\n/.exec(recorded);
+    assert.ok(m, `no "Recorded ... into" line in the console: ${recorded}`);
+    assert.strictEqual(path.dirname(m[1]), cfg.traces, 'the new trace is under the trace directory');
+    // What the program wrote while recorded, from the console.
+    const lines = prefix => recorded.split('\n').filter(l => l.startsWith(prefix)).map(l => l + '\n').join('');
+    assert.ok(lines('out 5: ').length > 0, recorded);
+    step(`recorded into ${path.basename(m[1])}; its output was on the console`);
+    let stop = await resume(dc, () => dc.configurationDoneRequest());
+    assert.strictEqual(stop.reason, 'end of recording', JSON.stringify(stop));
+    const deadline = Date.now() + 30000;
+    while ((out.stdout !== lines('out ') || out.stderr !== lines('err ')) && Date.now() < deadline) {
+        await new Promise(r => setTimeout(r, 100));
+    }
+    assert.strictEqual(out.stdout, lines('out '), 'the replay\'s stdout is what the recording printed');
+    assert.strictEqual(out.stderr, lines('err '), 'the replay\'s stderr is what the recording printed');
+    step('the replay ran to the end with the recorded output');
+    stop = await resume(dc, () => dc.reverseContinueRequest({ threadId: stop.threadId }));
+    assert.strictEqual(stop.reason, 'beginning of recording', JSON.stringify(stop));
+    step('reverseContinue: the beginning of the recording');
+    await dc.disconnectRequest({});
+    step('disconnect');
+}
+
 (async () => {
-    if (cfg.short) {
+    if (cfg.program) {
+        await recordSession();
+    } else if (cfg.short) {
         await outputSession();
     } else {
         await badTrace();
