@@ -14,8 +14,7 @@ mod common;
 
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SRC: &str = "reverse_demo.c";
@@ -23,59 +22,13 @@ const SRC: &str = "reverse_demo.c";
 /// The npm package of the client.
 const CLIENT: &str = "@vscode/debugadapter-testsupport";
 
-/// Serializes the install between the tests of this file.
-static INSTALL: Mutex<()> = Mutex::new(());
-
-fn tool_works(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// The `node_modules` directory holding the client, installed once per
-/// target directory; None (after a SKIPPED notice) without node and npm.
+/// The `node_modules` directory holding the client; None (after a SKIPPED
+/// notice) without gdb, node or npm.
 fn client_modules(test: &str) -> Option<PathBuf> {
     if !have_gdb(test) {
         return None;
     }
-    for tool in ["node", "npm"] {
-        if !tool_works(tool) {
-            skip(
-                test,
-                &format!("{tool} is not installed (the DAP client runs on node)"),
-            );
-            return None;
-        }
-    }
-    let _guard = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dap-client");
-    let modules = prefix.join("node_modules");
-    if modules.join(CLIENT).join("package.json").is_file() {
-        return Some(modules);
-    }
-    std::fs::create_dir_all(&prefix).expect("create the client directory");
-    let mut cmd = Command::new("npm");
-    cmd.args([
-        "install",
-        "--no-audit",
-        "--no-fund",
-        "--no-save",
-        "--prefix",
-    ])
-    .arg(&prefix)
-    .arg(CLIENT);
-    let out = run(cmd, None);
-    if out.code() != Some(0) || !modules.join(CLIENT).is_dir() {
-        skip(
-            test,
-            &format!("npm could not install {CLIENT}:\n{}", out.describe()),
-        );
-        return None;
-    }
-    Some(modules)
+    npm_modules(test, "dap-client", CLIENT)
 }
 
 /// Records reverse_demo; the JSON configuration of the session script.

@@ -1564,3 +1564,58 @@ pub fn rewrite_trace(from: &Path, to: &Path, edit: impl FnOnce(&mut Vec<rewind::
         }
     }
 }
+
+/// Whether `tool --version` runs and succeeds.
+pub fn tool_works(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Serializes npm installs between the tests of one binary.
+static NPM_INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A `node_modules` directory with `package` installed from the npm
+/// registry, once per target directory (`<target tmp>/<dirname>`); None,
+/// after a SKIPPED notice, without node and npm or when npm cannot
+/// install it.
+pub fn npm_modules(test: &str, dirname: &str, package: &str) -> Option<PathBuf> {
+    for tool in ["node", "npm"] {
+        if !tool_works(tool) {
+            skip(
+                test,
+                &format!("{tool} is not installed (needed for {package})"),
+            );
+            return None;
+        }
+    }
+    let _guard = NPM_INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join(dirname);
+    let modules = prefix.join("node_modules");
+    if modules.join(package).join("package.json").is_file() {
+        return Some(modules);
+    }
+    std::fs::create_dir_all(&prefix).expect("create the npm directory");
+    let mut cmd = Command::new("npm");
+    cmd.args([
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--no-save",
+        "--prefix",
+    ])
+    .arg(&prefix)
+    .arg(package);
+    let out = run(cmd, None);
+    if out.code() != Some(0) || !modules.join(package).is_dir() {
+        skip(
+            test,
+            &format!("npm could not install {package}:\n{}", out.describe()),
+        );
+        return None;
+    }
+    Some(modules)
+}
