@@ -466,6 +466,61 @@ fn check_watch_after_forward(test: &str, env: &[(&str, &str)]) {
     s.finish();
 }
 
+/// `rewind replay -g EVENT` starts the session at that event: `monitor
+/// when` says so, the next breakpoint hit is the one after it, and going
+/// back before it still works. A bad event is refused up front.
+#[test]
+fn replay_starts_at_an_event() {
+    let test = "replay_starts_at_an_event";
+    if !have_gdb(test) {
+        return;
+    }
+    let dir = TestDir::new(test);
+    let (trace, exe, v) = record_reverse_demo(&dir);
+    let first = run_gdb_scripts(&dir, &trace, Some(&exe), &["when_at_add3.gdb"]);
+    let out = first.out();
+    let event = number_after(&out, "Current event: ");
+    assert!(
+        out.contains("$1 = 3\n") && event.is_some(),
+        "{}",
+        first.describe()
+    );
+    let event = event.unwrap_or_default().to_string();
+    let from_event = run_gdb_scripts_with(
+        &dir,
+        &trace,
+        &["-g", &event],
+        Some(&exe),
+        &["replay_goto.gdb"],
+    );
+    let mut s = Session::new(from_event);
+    s.in_order(
+        "started at the event, forward to add(i=3), back to add(i=2)",
+        &[
+            format!("Current event: {event}\n"),
+            format!("add (i=3, r={}) at ", v.r(3)),
+            "$1 = 3\n".into(),
+            format!("add (i=2, r={}) at ", v.r(2)),
+            "$2 = 2\n".into(),
+        ],
+    );
+    s.clean();
+    s.finish();
+
+    let mut bad = dir.rewind();
+    bad.args(["replay", "-s", "0", "-g", "99999999"])
+        .arg(&trace);
+    let out = run(bad, None);
+    out.assert_no_panic();
+    assert_eq!(out.code(), Some(1), "{}", out.describe());
+    assert!(
+        out.stderr_str()
+            .contains("cannot start at event 99999999: event 99999999 is outside this trace"),
+        "{}",
+        out.describe()
+    );
+}
+
 #[test]
 fn watchpoint_on_buffer_written_by_read() {
     let Some((run, v)) = session(

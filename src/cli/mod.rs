@@ -107,6 +107,16 @@ pub enum Command {
         /// going back and forward over it).
         #[arg(long = "echo", requires = "port")]
         echo: bool,
+        /// Start the debugging session at this event (as `monitor when`
+        /// numbers them) instead of the first instruction; going back
+        /// before it still works.
+        #[arg(
+            short = 'g',
+            long = "goto",
+            value_name = "EVENT",
+            conflicts_with = "autopilot"
+        )]
+        goto: Option<u64>,
         /// The trace directory (default: the latest trace).
         trace: Option<PathBuf>,
     },
@@ -207,6 +217,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             cpu,
             ignore_cpu_mismatch,
             echo,
+            goto,
             trace,
         } => {
             let dir = dirs::resolve_trace(trace)?;
@@ -222,16 +233,15 @@ fn run(cli: Cli) -> Result<i32, String> {
             if autopilot {
                 cmd_replay_autopilot(&dir, &opts)
             } else {
-                let echo = if echo { Echo::StdioOnce } else { Echo::Off };
-                crate::cli::serve::replay_debug(
-                    &dir,
+                let serve = crate::cli::serve::Serve {
                     port,
-                    &host,
-                    &debugger,
-                    follow.as_ref(),
-                    &opts,
-                    echo,
-                )
+                    host: &host,
+                    debugger: &debugger,
+                    follow: follow.as_ref(),
+                    echo: if echo { Echo::StdioOnce } else { Echo::Off },
+                    goto,
+                };
+                crate::cli::serve::replay_debug(&dir, &serve, &opts)
             }
         }
         Command::Dap { port, host } => {

@@ -6,17 +6,32 @@ use std::path::Path;
 use crate::replay::Echo;
 use crate::timeline::Timeline;
 
+/// How `rewind replay` serves a debugger.
+pub struct Serve<'a> {
+    /// Listen on this port for a debugger (else start `debugger`).
+    pub port: Option<u16>,
+    pub host: &'a str,
+    pub debugger: &'a str,
+    pub follow: Option<&'a crate::replay::focus::FocusSpec>,
+    pub echo: Echo,
+    /// Go to this event before the debugger connects.
+    pub goto: Option<u64>,
+}
+
 pub fn replay_debug(
     dir: &Path,
-    port: Option<u16>,
-    host: &str,
-    debugger: &str,
-    follow: Option<&crate::replay::focus::FocusSpec>,
+    serve: &Serve,
     opts: &crate::replay::ReplayOptions,
-    echo: Echo,
 ) -> Result<i32, String> {
-    let session = Timeline::open_with(dir, echo, follow, opts).map_err(|e| e.to_string())?;
-    if let Some(port) = port {
+    let (host, debugger) = (serve.host, serve.debugger);
+    let mut session =
+        Timeline::open_with(dir, serve.echo, serve.follow, opts).map_err(|e| e.to_string())?;
+    if let Some(event) = serve.goto {
+        session.goto_event(event).map_err(|e| {
+            format!("cannot start at event {event}: {e} (`rewind dump` lists the events)")
+        })?;
+    }
+    if let Some(port) = serve.port {
         crate::gdb::serve_on(session, host, port).map_err(|e| e.to_string())?;
         return Ok(0);
     }

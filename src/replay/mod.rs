@@ -161,6 +161,7 @@ pub enum EndKind {
 }
 
 /// Where the replayed program's stdout/stderr writes go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Echo {
     /// Nowhere (debugging).
     Off,
