@@ -443,3 +443,80 @@ fn a_program_rebuilt_in_place_is_refused_and_pack_protects() {
     let rep = replay(&dir, &packed);
     assert_replay_faithful(&rec2, &rep);
 }
+
+/// `rewind pack` keeps one copy per distinct contents: a program run
+/// under two names (a copy of it) is saved twice and packed as one file
+/// with two names; packing again copies nothing. `rewind info` and `ls`
+/// give the trace's own bytes apart from those shared with the originals.
+/// The packed trace replays after its originals are deleted and from
+/// another directory.
+#[test]
+fn pack_keeps_one_copy_per_contents_and_the_trace_moves() {
+    let dir = TestDir::new("pack_keeps_one_copy_per_contents_and_the_trace_moves");
+    let (prog, copy) = (dir.join("prog"), dir.join("prog-copy"));
+    build(1, &prog);
+    std::fs::copy(&prog, &copy).expect("copy the program");
+    let trace = dir.join("trace");
+    let script = format!("{} && {}", prog.display(), copy.display());
+    let rec = record(&dir, &trace, Path::new("/bin/sh"), &["-c", &script]);
+    rec.assert_code(0);
+    assert_eq!(rec.stdout_str(), "this is build 1\nthis is build 1\n");
+    let linked_saved = |trace: &Path| -> Vec<std::fs::Metadata> {
+        std::fs::read_dir(trace.join("files"))
+            .expect("read files/")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains("prog"))
+            .map(|e| e.metadata().expect("stat a saved file"))
+            .collect()
+    };
+    let before = linked_saved(&trace);
+    assert_eq!(before.len(), 2, "both names of the program are saved");
+    assert_ne!(before[0].ino(), before[1].ino());
+    let i = info(&dir, &trace).stdout_str();
+    assert!(i.contains("shared with the originals (hard links;"), "{i}");
+
+    let p = pack(&dir, &trace);
+    p.assert_code(0);
+    let out = p.stdout_str();
+    assert!(
+        out.contains("had the same contents as another: kept once"),
+        "{}",
+        p.describe()
+    );
+    let after = linked_saved(&trace);
+    assert_eq!(after.len(), 2, "both names are kept");
+    assert_eq!(after[0].ino(), after[1].ino(), "one copy for both names");
+    let again = pack(&dir, &trace);
+    again.assert_code(0);
+    assert!(
+        again.stdout_str().contains("already packed"),
+        "{}",
+        again.describe()
+    );
+    let i = info(&dir, &trace).stdout_str();
+    assert!(i.contains("packed (private copies)"), "{i}");
+    assert!(!i.contains("shared with the originals (hard links;"), "{i}");
+    let mut ls = dir.rewind();
+    ls.env("REWIND_TRACE_DIR", dir.path()).arg("ls");
+    let listed = run(ls, None);
+    listed.assert_code(0);
+    let line = listed
+        .stdout_str()
+        .lines()
+        .find(|l| l.starts_with("trace\t"))
+        .map(str::to_string);
+    assert!(
+        line.as_deref()
+            .is_some_and(|l| !l.contains("linked") && l.contains("/bin/sh")),
+        "{}",
+        listed.describe()
+    );
+
+    std::fs::remove_file(&prog).expect("delete the program");
+    std::fs::remove_file(&copy).expect("delete its copy");
+    let moved = dir.join("elsewhere/trace");
+    std::fs::create_dir_all(dir.join("elsewhere")).expect("mkdir");
+    std::fs::rename(&trace, &moved).expect("move the trace");
+    let rep = replay(&dir, &moved);
+    assert_replay_faithful(&rec, &rep);
+}

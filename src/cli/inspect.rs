@@ -42,7 +42,16 @@ pub fn ls() -> Result<i32, String> {
         let cmd = TraceReader::open(&p)
             .map(|r| r.header().argv.join(" "))
             .unwrap_or_else(|e| format!("(unreadable: {e})"));
-        println!("{n}\t{}\t{cmd}", human(dir_size(&p)));
+        let size = match crate::trace::files::sizes(&p) {
+            Ok(sz) if sz.saved_linked > 0 => format!(
+                "{} + {} linked",
+                human(sz.own + sz.saved_private),
+                human(sz.saved_linked)
+            ),
+            Ok(sz) => human(sz.own + sz.saved_private),
+            Err(_) => human(dir_size(&p)),
+        };
+        println!("{n}\t{size}\t{cmd}");
     }
     Ok(0)
 }
@@ -205,7 +214,10 @@ pub fn info(dir: &Path) -> Result<i32, String> {
     );
     println!("saved files:  {}", files_state(dir));
     println!("events:       {}", events.len());
-    println!("size:         {}", human(dir_size(dir)));
+    match crate::trace::files::sizes(dir) {
+        Ok(sz) => println!("size:         {}", size_line(&sz)),
+        Err(e) => println!("size:         cannot be read ({e})"),
+    }
     println!("state:        {}", end.describe());
     Ok(0)
 }
@@ -251,10 +263,22 @@ fn files_state(dir: &Path) -> String {
 }
 
 /// `rewind pack`: replace the files the trace shares with the originals
-/// by private copies.
+/// by private copies, one per distinct contents; a progress bar on a
+/// terminal.
 pub fn pack(dir: &Path) -> Result<i32, String> {
     open(dir)?;
-    let r = crate::trace::files::pack(dir)?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("packing {bar:30} {pos}/{len} files, {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let r = crate::trace::files::pack(dir, &mut |done, total, bytes| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        bar.set_message(format!("{} copied", human(bytes)));
+    });
+    bar.finish_and_clear();
+    let r = r?;
     if r.copied == 0 {
         println!(
             "{}: already packed ({} files, none shared with the originals)",
@@ -272,8 +296,40 @@ pub fn pack(dir: &Path) -> Result<i32, String> {
             human(r.bytes)
         );
     }
+    if r.deduplicated > 0 {
+        println!(
+            "{} saved files had the same contents as another: kept once ({} saved)",
+            r.deduplicated,
+            human(r.dedup_bytes)
+        );
+    }
     if r.identities_added {
         println!("recorded the identities of the saved files (the trace had none)");
     }
+    if let Ok(sz) = crate::trace::files::sizes(dir) {
+        println!("size:         {}", size_line(&sz));
+    }
     Ok(0)
+}
+
+/// A trace's size: its own bytes and those it shares with the originals.
+fn size_line(s: &crate::trace::files::Sizes) -> String {
+    let own = s.own + s.saved_private;
+    if s.saved_linked == 0 {
+        format!(
+            "{} (events and header {}, saved files {})",
+            human(own),
+            human(s.own),
+            human(s.saved_private)
+        )
+    } else {
+        format!(
+            "{} of its own (events and header {}, saved copies {}), and {} shared with \
+             the originals (hard links; `rewind pack` copies them)",
+            human(own),
+            human(s.own),
+            human(s.saved_private),
+            human(s.saved_linked)
+        )
+    }
 }

@@ -172,7 +172,7 @@ impl Changed {
 pub fn check_identity(dir: &Path, id: &FileIdentity) -> Result<(), Changed> {
     let path = dir.join(FILES_DIR).join(&id.saved);
     let md = std::fs::metadata(&path);
-    let shared = md.as_ref().is_ok_and(|m| m.nlink() > 1);
+    let shared = md.is_ok() && linked_outside(&path);
     let changed = |how: String| Changed {
         saved: path.clone(),
         original: id.original.clone(),
@@ -223,27 +223,91 @@ pub fn check_saved_files(dir: &Path) -> Result<bool, Changed> {
     Ok(true)
 }
 
-/// Whether every file under `files/` is the trace's own (no other name
-/// links to it), and how many are shared.
+/// How many files are under `files/`, and how many of them are shared
+/// with the originals (hard links from outside the trace).
 pub fn shared_files(dir: &Path) -> std::io::Result<(usize, usize)> {
-    let mut total = 0;
-    let mut shared = 0;
-    for e in std::fs::read_dir(dir.join(FILES_DIR))? {
-        let e = e?;
-        let md = std::fs::symlink_metadata(e.path())?;
-        if !md.is_file() {
-            continue;
-        }
-        total += 1;
-        if md.nlink() > 1 {
-            shared += 1;
-        }
-    }
-    Ok((total, shared))
+    let all = saved_files(&dir.join(FILES_DIR))?;
+    let shared = all.iter().filter(|(_, _, outside)| *outside > 0).count();
+    Ok((all.len(), shared))
 }
 
-/// What `rewind pack` did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The regular files under `files/`, by name, each with its metadata and
+/// how many of its links are outside the trace's `files/` (a hard link to
+/// the original counts; two names of the trace for one inode, as packing
+/// makes for identical contents, do not).
+fn saved_files(files_dir: &Path) -> std::io::Result<Vec<(String, std::fs::Metadata, u64)>> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(files_dir)? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".packing") {
+            continue;
+        }
+        let md = std::fs::symlink_metadata(e.path())?;
+        if md.is_file() {
+            out.push((name, md, 0));
+        }
+    }
+    let mut names_of: std::collections::HashMap<(u64, u64), u64> = Default::default();
+    for (_, md, _) in &out {
+        *names_of.entry((md.dev(), md.ino())).or_default() += 1;
+    }
+    for (_, md, outside) in &mut out {
+        *outside = md.nlink().saturating_sub(names_of[&(md.dev(), md.ino())]);
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// Whether the saved file at `path` has links outside the trace's
+/// `files/` (see [`saved_files`]).
+fn linked_outside(path: &Path) -> bool {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return false;
+    };
+    saved_files(dir).is_ok_and(|all| {
+        all.iter()
+            .any(|(n, _, outside)| n.as_str() == name.to_string_lossy() && *outside > 0)
+    })
+}
+
+/// A trace's size on disk, each file counted once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sizes {
+    /// The events, the header and rewind's other files.
+    pub own: u64,
+    /// Saved files that are the trace's own copies.
+    pub saved_private: u64,
+    /// Saved files shared with the originals (hard links): they cost the
+    /// trace nothing until the original is deleted.
+    pub saved_linked: u64,
+}
+
+pub fn sizes(dir: &Path) -> std::io::Result<Sizes> {
+    let mut s = Sizes::default();
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let md = std::fs::symlink_metadata(e.path())?;
+        if md.is_file() {
+            s.own += md.len();
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (_, md, outside) in saved_files(&dir.join(FILES_DIR))? {
+        if !seen.insert((md.dev(), md.ino())) {
+            continue;
+        }
+        if outside > 0 {
+            s.saved_linked += md.len();
+        } else {
+            s.saved_private += md.len();
+        }
+    }
+    Ok(s)
+}
+
+/// What `pack` did.
+#[derive(Debug, Default)]
 pub struct PackReport {
     /// Files under `files/`.
     pub files: usize,
@@ -251,16 +315,25 @@ pub struct PackReport {
     pub copied: usize,
     /// Bytes copied.
     pub bytes: u64,
+    /// Files whose contents another saved file already had: now one copy
+    /// under both names.
+    pub deduplicated: usize,
+    /// Bytes those duplicates took.
+    pub dedup_bytes: u64,
     /// Identities written for a trace that kept none.
     pub identities_added: bool,
 }
 
+/// Progress of `pack`: files done, files in all, bytes copied so far.
+pub type PackProgress<'a> = &'a mut dyn FnMut(usize, usize, u64);
+
 /// Make the trace in `dir` self-contained: replace every file under
-/// `files/` that has another name (a hard link to the original) by a
-/// private copy, and keep the identities up to date. A saved file that no
-/// longer matches its identity is refused (packing would keep the wrong
-/// contents). Doing it again copies nothing.
-pub fn pack(dir: &Path) -> Result<PackReport, String> {
+/// `files/` that has another name outside the trace (a hard link to the
+/// original) by a private copy, make saved files with the same contents
+/// one copy (hard links within the trace), and keep the identities up to
+/// date. A saved file that no longer matches its identity is refused
+/// (packing would keep the wrong contents). Doing it again copies nothing.
+pub fn pack(dir: &Path, progress: PackProgress) -> Result<PackReport, String> {
     let files_dir = dir.join(FILES_DIR);
     let old = read_identities(dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.join(IDENTITIES_FILE).display()))?;
@@ -277,24 +350,16 @@ pub fn pack(dir: &Path) -> Result<PackReport, String> {
             })?;
         }
     }
-    let mut names: Vec<String> = std::fs::read_dir(&files_dir)
-        .map_err(|e| format!("cannot read {}: {e}", files_dir.display()))?
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.ends_with(".packing"))
-        .collect();
-    names.sort();
-    let mut report = PackReport::default();
+    let saved =
+        saved_files(&files_dir).map_err(|e| format!("cannot read {}: {e}", files_dir.display()))?;
+    let mut report = PackReport {
+        files: saved.len(),
+        ..Default::default()
+    };
     let mut ids = old.clone().unwrap_or_default();
-    for name in &names {
+    for (i, (name, _, outside)) in saved.iter().enumerate() {
         let path = files_dir.join(name);
-        let md = std::fs::symlink_metadata(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        if !md.is_file() {
-            continue;
-        }
-        report.files += 1;
-        if md.nlink() > 1 {
+        if *outside > 0 {
             let tmp = files_dir.join(format!("{name}.packing"));
             let n = std::fs::copy(&path, &tmp)
                 .map_err(|e| format!("cannot copy {} to {}: {e}", path.display(), tmp.display()))?;
@@ -303,29 +368,109 @@ pub fn pack(dir: &Path) -> Result<PackReport, String> {
             report.copied += 1;
             report.bytes += n;
         }
-        // The copy has a new modification time: keep the identity current.
-        let original = ids
-            .iter()
-            .find(|i| &i.saved == name)
-            .map_or_else(|| name.clone(), |i| i.original.clone());
-        let id = FileIdentity::of(&path, name, &original)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        if let Some(prev) = ids.iter().find(|i| &i.saved == name) {
-            if prev.crc32 != id.crc32 || prev.size != id.size {
-                return Err(format!(
-                    "{} changed while it was being packed; run `rewind pack` again",
-                    path.display()
-                ));
-            }
-        }
-        ids.retain(|i| &i.saved != name);
-        ids.push(id);
+        refresh_identity(&mut ids, &path, name)?;
+        progress(i + 1, saved.len(), report.bytes);
     }
+    dedup(&files_dir, &mut ids, &mut report)?;
     ids.sort_by(|a, b| a.saved.cmp(&b.saved));
     report.identities_added = old.is_none();
     write_identities(dir, &ids)
         .map_err(|e| format!("cannot write {}: {e}", dir.join(IDENTITIES_FILE).display()))?;
     Ok(report)
+}
+
+/// The identity of saved file `name` as it is now (a copy has a new
+/// modification time); its contents must be those recorded.
+fn refresh_identity(ids: &mut Vec<FileIdentity>, path: &Path, name: &str) -> Result<(), String> {
+    let original = ids
+        .iter()
+        .find(|i| i.saved == name)
+        .map_or_else(|| name.to_string(), |i| i.original.clone());
+    let id = FileIdentity::of(path, name, &original)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if let Some(prev) = ids.iter().find(|i| i.saved == name) {
+        if prev.crc32 != id.crc32 || prev.size != id.size {
+            return Err(format!(
+                "{} changed while it was being packed; run `rewind pack` again",
+                path.display()
+            ));
+        }
+    }
+    ids.retain(|i| i.saved != name);
+    ids.push(id);
+    Ok(())
+}
+
+/// Saved files with the same contents (same size and CRC, then compared
+/// byte for byte) become one inode with several names.
+fn dedup(
+    files_dir: &Path,
+    ids: &mut Vec<FileIdentity>,
+    report: &mut PackReport,
+) -> Result<(), String> {
+    let saved =
+        saved_files(files_dir).map_err(|e| format!("cannot read {}: {e}", files_dir.display()))?;
+    let mut first_of: std::collections::HashMap<(u64, u32), (String, (u64, u64))> =
+        Default::default();
+    for (name, md, outside) in saved {
+        if outside > 0 || md.len() == 0 {
+            continue;
+        }
+        let Some(crc) = ids.iter().find(|i| i.saved == name).map(|i| i.crc32) else {
+            continue;
+        };
+        let inode = (md.dev(), md.ino());
+        let key = (md.len(), crc);
+        let Some((first, first_inode)) = first_of.get(&key).cloned() else {
+            first_of.insert(key, (name, inode));
+            continue;
+        };
+        if first_inode == inode {
+            continue;
+        }
+        let (a, b) = (files_dir.join(&first), files_dir.join(&name));
+        if !same_contents(&a, &b).map_err(|e| format!("cannot compare {}: {e}", b.display()))? {
+            continue;
+        }
+        let tmp = files_dir.join(format!("{name}.packing"));
+        let _ = std::fs::remove_file(&tmp);
+        std::fs::hard_link(&a, &tmp)
+            .and_then(|()| std::fs::rename(&tmp, &b))
+            .map_err(|e| format!("cannot link {} to {}: {e}", b.display(), a.display()))?;
+        report.deduplicated += 1;
+        report.dedup_bytes += md.len();
+        refresh_identity(ids, &b, &name)?;
+    }
+    Ok(())
+}
+
+fn same_contents(a: &Path, b: &Path) -> std::io::Result<bool> {
+    let (mut fa, mut fb) = (std::fs::File::open(a)?, std::fs::File::open(b)?);
+    let (mut ba, mut bb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let n = read_full(&mut fa, &mut ba)?;
+        let m = read_full(&mut fb, &mut bb)?;
+        if n != m || ba[..n] != bb[..m] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+/// Reads until `buf` is full or the file ends.
+fn read_full(f: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 #[cfg(test)]
@@ -351,11 +496,11 @@ mod tests {
         assert_eq!(check_saved_files(&d), Ok(true));
         assert_eq!(shared_files(&d).unwrap(), (1, 1));
 
-        let r = pack(&d).unwrap();
+        let r = pack(&d, &mut |_, _, _| {}).unwrap();
         assert_eq!((r.files, r.copied, r.bytes), (1, 1, 11));
         assert_eq!(shared_files(&d).unwrap(), (1, 0));
         // Idempotent.
-        assert_eq!(pack(&d).unwrap().copied, 0);
+        assert_eq!(pack(&d, &mut |_, _, _| {}).unwrap().copied, 0);
         // The original changes; the trace does not.
         std::fs::write(&orig, b"second build").unwrap();
         assert_eq!(check_saved_files(&d), Ok(true));
@@ -364,7 +509,9 @@ mod tests {
         let err = check_saved_files(&d).unwrap_err();
         assert!(err.message().contains("/bin/original"), "{}", err.message());
         assert!(err.message().contains("rewind pack"), "{}", err.message());
-        assert!(pack(&d).unwrap_err().contains("cannot pack"));
+        assert!(pack(&d, &mut |_, _, _| {})
+            .unwrap_err()
+            .contains("cannot pack"));
         let _ = std::fs::remove_dir_all(&d);
     }
 
@@ -373,7 +520,7 @@ mod tests {
         let d = trace_dir("old");
         assert_eq!(check_saved_files(&d), Ok(false));
         std::fs::write(d.join(FILES_DIR).join("000-x"), b"x").unwrap();
-        let r = pack(&d).unwrap();
+        let r = pack(&d, &mut |_, _, _| {}).unwrap();
         assert!(r.identities_added);
         assert_eq!(check_saved_files(&d), Ok(true));
         let _ = std::fs::remove_dir_all(&d);
