@@ -1,7 +1,7 @@
 //! Memory shared between processes replays with the same sharing: an
 //! anonymous MAP_SHARED mapping over fork, a POSIX shared memory object
 //! and a regular file each process maps on its own, a memfd, a System V
-//! segment; Python's multiprocessing (semaphores in shared memory, a
+//! segment (and System V message queues and semaphores); Python's multiprocessing (semaphores in shared memory, a
 //! queue) on top of them; and going back in time over shared memory
 //! shows the contents of that time.
 
@@ -169,6 +169,34 @@ fn fifos_locks_and_pidfds_between_processes_replay() {
         "pidfd: ready after the signal: 1 (revents 0x1)",
         "pidfd: child matches, code 2, status 15",
         "done",
+    ] {
+        assert!(out.contains(line), "missing {line:?}\n{}", rec.describe());
+    }
+}
+
+/// System V message queues and semaphores between two processes: the
+/// child blocks in semop until the parent raises the semaphore, the parent
+/// blocks in msgrcv until the child sends; messages come by type, one
+/// fills the receiver's buffer exactly; GETALL, GETVAL, IPC_STAT and
+/// IPC_INFO read back. The replay prints the same (the values come from
+/// the clock at record time, and GETALL's array and the received texts are
+/// only there if their writes were recorded).
+#[test]
+fn sysv_message_queues_and_semaphores_replay() {
+    let dir = TestDir::new("sysv-ipc");
+    let rec = record_replay_program(&dir, "sysv_ipc", &[], 0);
+    let out = rec.stdout_str();
+    for line in [
+        "received type 3, 25 bytes: message 3 stamp ",
+        "received type 1, 25 bytes: message 1 stamp ",
+        "received type 2, 25 bytes: message 2 stamp ",
+        "received type 4, 16 bytes: xxxxxxxxxxxxxxxx",
+        "received type 9, ",
+        "semaphores: 0 0 7, GETVAL 2: 7",
+        "set has 3 semaphores",
+        "queue has 0 messages, last sender is the child: 1",
+        "IPC_INFO: 1, msgmnb ",
+        "child exited 0",
     ] {
         assert!(out.contains(line), "missing {line:?}\n{}", rec.describe());
     }

@@ -377,8 +377,6 @@ pub mod shapes {
         maps shared with the kernel change at any time";
     pub const WHY_USERFAULTFD: &str = "userfaultfd is not supported: page faults would be \
         resolved outside the recording";
-    pub const WHY_SYSV_IPC: &str = "System V message queues and semaphores are not supported \
-        yet: their calls may block, and the control calls' outputs depend on the command";
     pub const WHY_SHADOW_STACK: &str = "shadow stacks are not supported yet: the kernel \
         writes the shadow stack on calls and signal delivery";
     pub const WHY_MEMFD_SECRET: &str = "memfd_secret is not supported: its memory cannot be \
@@ -1134,14 +1132,34 @@ pub mod shapes {
 
     // --- refused families ---
 
-    pub const MSGGET: Shape = refuse("msgget", WHY_SYSV_IPC);
-    pub const MSGSND: Shape = refuse("msgsnd", WHY_SYSV_IPC);
-    pub const MSGRCV: Shape = refuse("msgrcv", WHY_SYSV_IPC);
-    pub const MSGCTL: Shape = refuse("msgctl", WHY_SYSV_IPC);
-    pub const SEMGET: Shape = refuse("semget", WHY_SYSV_IPC);
-    pub const SEMOP: Shape = refuse("semop", WHY_SYSV_IPC);
-    pub const SEMCTL: Shape = refuse("semctl", WHY_SYSV_IPC);
-    pub const SEMTIMEDOP: Shape = refuse("semtimedop", WHY_SYSV_IPC);
+    /// System V message queues and semaphores are kernel objects the
+    /// replay never makes: every call is emulated. msgsnd, msgrcv, semop
+    /// and semtimedop may wait for another process (`record/threads.rs`).
+    pub const MSGGET: Shape = emulate("msgget", NONE);
+    pub const MSGSND: Shape = emulate("msgsnd", NONE);
+    /// The message's type (a long) and text, as many bytes as the result.
+    pub const MSGRCV: Shape = emulate(
+        "msgrcv",
+        &[Out::ResultPlus {
+            ptr: 1,
+            cap: 2,
+            extra: 8,
+        }],
+    );
+    /// `struct msqid64_ds` (120 bytes) or `struct msginfo` (32).
+    pub const MSGCTL: Shape = emulate(
+        "msgctl",
+        &[Out::IpcCtl {
+            cmd: 1,
+            ptr: 2,
+            stat: 120,
+            info: 32,
+            sem_id: None,
+        }],
+    );
+    pub const SEMGET: Shape = emulate("semget", NONE);
+    pub const SEMOP: Shape = emulate("semop", NONE);
+    pub const SEMTIMEDOP: Shape = emulate("semtimedop", NONE);
     /// Segments are made for real at record; the replay keeps one
     /// backing file per segment, mapped by shmat (see `replay/shared.rs`).
     pub const SHMGET: Shape = emulate("shmget", NONE);

@@ -58,6 +58,80 @@ pub enum Out {
     /// `msg_len`, its name, its iovecs up to `msg_len` bytes, and its
     /// control data.
     MmsgHdr { vec: u8, vlen: u8 },
+    /// `extra` bytes then as many as the result says at `ptr`, at most
+    /// `extra` + argument `cap` in all: msgrcv's message type and text.
+    ResultPlus { ptr: u8, cap: u8, extra: usize },
+    /// What msgctl and semctl write at argument `ptr`, by the command in
+    /// argument `cmd` (see [`ipc_ctl_len`]); for semctl, `sem_id` is the
+    /// argument holding the set's id (GETALL writes one u16 per semaphore).
+    IpcCtl {
+        cmd: u8,
+        ptr: u8,
+        stat: usize,
+        info: usize,
+        sem_id: Option<u8>,
+    },
+}
+
+#[cfg(test)]
+mod ipc_tests {
+    use super::ipc_ctl_len;
+
+    #[test]
+    fn ipc_control_outputs_by_command() {
+        let none = || None;
+        // msgctl: IPC_STAT, MSG_STAT, MSG_STAT_ANY; IPC_INFO, MSG_INFO.
+        for cmd in [2, 11, 13, 2 | 0x100] {
+            assert_eq!(ipc_ctl_len(false, cmd, 120, 32, none), 120, "{cmd}");
+        }
+        for cmd in [3, 12] {
+            assert_eq!(ipc_ctl_len(false, cmd, 120, 32, none), 32, "{cmd}");
+        }
+        // IPC_RMID, IPC_SET read or ignore their argument.
+        assert_eq!(ipc_ctl_len(false, 0, 120, 32, none), 0);
+        assert_eq!(ipc_ctl_len(false, 1, 120, 32, none), 0);
+        // semctl: 13 is GETALL, 2 bytes per semaphore of the set.
+        assert_eq!(ipc_ctl_len(true, 13, 104, 40, || Some(3)), 6);
+        assert_eq!(ipc_ctl_len(true, 13, 104, 40, none), 0);
+        for cmd in [2, 18, 20] {
+            assert_eq!(ipc_ctl_len(true, cmd, 104, 40, none), 104, "{cmd}");
+        }
+        assert_eq!(ipc_ctl_len(true, 19, 104, 40, none), 40);
+        // GETVAL, SETVAL, SETALL, GETPID...: the argument is a value, or read.
+        for cmd in [12, 16, 17, 11, 14, 15] {
+            assert_eq!(ipc_ctl_len(true, cmd, 104, 40, none), 0, "{cmd}");
+        }
+    }
+}
+
+/// IPC_64, which some C libraries add to the command of msgctl and semctl.
+const IPC_64: u64 = 0x100;
+
+/// The bytes msgctl (`sem` false) or semctl writes for command `cmd`:
+/// `stat` for IPC_STAT and the *_STAT commands, `info` for IPC_INFO and
+/// the *_INFO commands, 2 per semaphore for semctl's GETALL (`nsems` asks
+/// how many the set has); none for the other commands, whose last argument
+/// may not even be a pointer.
+pub fn ipc_ctl_len(
+    sem: bool,
+    cmd: u64,
+    stat: usize,
+    info: usize,
+    nsems: impl FnOnce() -> Option<usize>,
+) -> usize {
+    const IPC_STAT: u64 = 2;
+    const IPC_INFO: u64 = 3;
+    match (sem, cmd & !IPC_64) {
+        (_, IPC_STAT) => stat,
+        (_, IPC_INFO) => info,
+        // MSG_STAT, MSG_STAT_ANY / SEM_STAT, SEM_STAT_ANY.
+        (false, 11 | 13) | (true, 18 | 20) => stat,
+        // MSG_INFO / SEM_INFO.
+        (false, 12) | (true, 19) => info,
+        // GETALL.
+        (true, 13) => nsems().unwrap_or(0).saturating_mul(2),
+        _ => 0,
+    }
 }
 
 /// What the replayer does with a syscall.

@@ -45,6 +45,10 @@ pub fn plan(desc: &SyscallDesc, args: &[u64; 6]) -> Option<Vec<(usize, usize)>> 
         let (ptr, len) = match *out {
             Out::Fixed { ptr, len } => (ptr as usize, len),
             Out::ArgLen { ptr, len } => (ptr as usize, args[len as usize] as usize),
+            Out::ResultPlus { ptr, cap, extra } => (
+                ptr as usize,
+                (args[cap as usize] as usize).saturating_add(extra),
+            ),
             Out::Array { ptr, count, elem } => (
                 ptr as usize,
                 (args[count as usize] as usize).saturating_mul(elem),

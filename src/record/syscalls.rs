@@ -1,9 +1,9 @@
 //! Which memory a syscall wrote, computed from its description in `arch/`.
 
-use crate::arch::syscall::{Action, Out, SyscallDesc};
+use crate::arch::syscall::{ipc_ctl_len, Action, Out, SyscallDesc};
 use crate::arch::{cmds, ioctl, Arch};
 use crate::trace::MemWrite;
-use crate::tracee::Task;
+use crate::tracee::{sys, Task};
 
 /// Values read at syscall entry that the outputs' sizes depend on (the
 /// capacities of in/out length arguments, which the kernel overwrites).
@@ -79,6 +79,25 @@ pub fn out_ranges(
             Out::Fixed { ptr, len } => v.push((args[ptr as usize], len)),
             Out::Result { ptr } => v.push((args[ptr as usize], res)),
             Out::ArgLen { ptr, len } => v.push((args[ptr as usize], args[len as usize] as usize)),
+            Out::ResultPlus { ptr, cap, extra } => {
+                if ok {
+                    let len = res.min(args[cap as usize] as usize).saturating_add(extra);
+                    v.push((args[ptr as usize], len));
+                }
+            }
+            Out::IpcCtl {
+                cmd,
+                ptr,
+                stat,
+                info,
+                sem_id,
+            } => {
+                if ok {
+                    let nsems = || sem_id.and_then(|a| sys::sem_count(args[a as usize] as i32));
+                    let len = ipc_ctl_len(sem_id.is_some(), args[cmd as usize], stat, info, nsems);
+                    v.push((args[ptr as usize], len));
+                }
+            }
             Out::Array { ptr, count, elem } => v.push((
                 args[ptr as usize],
                 (args[count as usize] as usize).saturating_mul(elem),

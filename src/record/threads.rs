@@ -217,6 +217,8 @@ pub fn may_block(name: &str, args: &[u64; 6], pid: Pid) -> bool {
         | "epoll_pwait" | "epoll_pwait2" | "nanosleep" | "clock_nanosleep" | "wait4" | "waitid"
         | "pause" | "rt_sigsuspend" | "rt_sigtimedwait" | "msgrcv" | "semop" | "semtimedop"
         | "flock" | "accept" | "accept4" | "connect" => true,
+        // A full queue makes msgsnd wait, unless IPC_NOWAIT.
+        "msgsnd" => args[3] & IPC_NOWAIT == 0,
         // Record locks that wait for another process's to go.
         "fcntl" => matches!(args[1], F_SETLKW | F_OFD_SETLKW),
         // Opening a FIFO waits for its other end to be opened.
@@ -241,6 +243,9 @@ pub fn may_block(name: &str, args: &[u64; 6], pid: Pid) -> bool {
         _ => false,
     }
 }
+
+/// System V IPC's "do not wait" flag.
+const IPC_NOWAIT: u64 = 0o4000;
 
 /// recv flags (the same on every architecture).
 const MSG_WAITALL: u64 = 0x100;

@@ -520,3 +520,20 @@ pub fn stop_seen() {
 pub fn kill_process(pid: Pid) {
     let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
 }
+
+/// How many semaphores System V set `semid` has (IPC_STAT from rewind,
+/// which shares the recorded processes' IPC namespace unless they made
+/// their own); None when it cannot be read.
+pub fn sem_count(semid: i32) -> Option<usize> {
+    let mut ds = std::mem::MaybeUninit::<libc::semid_ds>::zeroed();
+    // SAFETY: semctl IPC_STAT writes one `struct semid_ds` at the pointer
+    // passed, which points at one of ours, large enough.
+    let r = unsafe { libc::semctl(semid, 0, libc::IPC_STAT, ds.as_mut_ptr()) };
+    if r < 0 {
+        return None;
+    }
+    // SAFETY: IPC_STAT succeeded, so the kernel filled the structure (and
+    // it was zeroed before).
+    let ds = unsafe { ds.assume_init() };
+    Some(ds.sem_nsems as usize)
+}

@@ -229,7 +229,18 @@ pub static TABLE: &[SyscallDesc] = &[
     MSGRCV.at(188),
     MSGSND.at(189),
     SEMGET.at(190),
-    SEMCTL.at(191),
+    // struct semid64_ds is 88 bytes here, struct seminfo 40.
+    emulate(
+        "semctl",
+        &[Out::IpcCtl {
+            cmd: 2,
+            ptr: 3,
+            stat: 88,
+            info: 40,
+            sem_id: Some(0),
+        }],
+    )
+    .at(191),
     SEMTIMEDOP.at(192),
     SEMOP.at(193),
     SHMGET.at(194),
@@ -509,6 +520,7 @@ mod tests {
             "epoll_pwait",
             "epoll_pwait2",
             "clone",
+            "semctl",
         ];
         let mut shared = 0;
         for d in TABLE {
