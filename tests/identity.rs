@@ -520,3 +520,52 @@ fn pack_keeps_one_copy_per_contents_and_the_trace_moves() {
     let rep = replay(&dir, &moved);
     assert_replay_faithful(&rec, &rep);
 }
+
+/// RDRAND gives another number at replay, and rewind cannot trap it. With
+/// CPUID faulting, the recorded program is told it has no RDRAND, RDSEED,
+/// RTM or HLE, so a program that checks (as it must) takes its other path
+/// and replays the same. Without CPUID faulting the program sees the real
+/// features; one that then uses RDRAND makes the replay stop at the first
+/// output that differs, loudly.
+#[test]
+fn rdrand_is_hidden_from_recorded_programs() {
+    let test = "rdrand_is_hidden_from_recorded_programs";
+    if !is_x86_64() {
+        return skip(test, "RDRAND is an x86_64 instruction");
+    }
+    let dir = TestDir::new(test);
+    let prog = c_program("rdrand_probe");
+    let trace = dir.join("trace");
+    let rec = record(&dir, &trace, &prog, &[]);
+    rec.assert_code(0);
+    if !cpuid_faulting_here(&dir, &trace) {
+        return skip(test, "this machine has no CPUID faulting");
+    }
+    assert!(
+        rec.stdout_str()
+            .starts_with("rdrand 0 rdseed 0 rtm 0 hle 0\nfrom getrandom: "),
+        "{}",
+        rec.describe()
+    );
+    assert_replay_faithful(&rec, &replay(&dir, &trace));
+
+    let native = run(Command::new(&prog), None);
+    if !native.stdout_str().starts_with("rdrand 1") {
+        return;
+    }
+    let plain = TestDir::with_env(
+        &format!("{test}-no-faulting"),
+        &[("REWIND_NO_CPUID_FAULTING", "1")],
+    );
+    let trace = plain.join("trace");
+    let rec = record(&plain, &trace, &prog, &[]);
+    rec.assert_code(0);
+    assert!(
+        rec.stdout_str().contains("from rdrand: "),
+        "{}",
+        rec.describe()
+    );
+    let rep = replay(&plain, &trace);
+    assert_eq!(rep.code(), Some(3), "{}", rep.describe());
+    assert!(rep.stderr_str().contains("diverged"), "{}", rep.describe());
+}

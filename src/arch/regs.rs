@@ -242,7 +242,9 @@ impl Regs {
                 r.rcx = aux as u64;
             }
             x86_64::TimeInsn::Cpuid => {
-                let [a, b, c, d] = host.cpu_id(r.rax as u32, r.rcx as u32)?;
+                let (leaf, subleaf) = (r.rax as u32, r.rcx as u32);
+                let [a, b, c, d] =
+                    x86_64::cpu::program_view(leaf, subleaf, host.cpu_id(leaf, subleaf)?);
                 (r.rax, r.rbx, r.rcx, r.rdx) = (a as u64, b as u64, c as u64, d as u64);
             }
         }

@@ -37,6 +37,21 @@ pub fn core_independent(leaf: u32, mut regs: [u32; 4]) -> [u32; 4] {
     regs
 }
 
+/// A CPUID answer as a recorded program sees it: the features whose
+/// instructions give a different result each run, and that rewind cannot
+/// trap, are hidden, so that programs which check before using them (as
+/// they must) take their other path: RDRAND (leaf 1 ECX bit 30), RDSEED
+/// (leaf 7 EBX bit 18), and transactional memory, whose aborts depend on
+/// the machine (HLE, leaf 7 EBX bit 4; RTM, bit 11).
+pub fn program_view(leaf: u32, subleaf: u32, mut regs: [u32; 4]) -> [u32; 4] {
+    match (leaf, subleaf) {
+        (1, _) => regs[2] &= !(1 << 30),
+        (7, 0) => regs[1] &= !((1 << 18) | (1 << 11) | (1 << 4)),
+        _ => {}
+    }
+    regs
+}
+
 const fn cpuid(leaf: u32, subleaf: u32, reg: Reg) -> Source {
     Source::Cpuid { leaf, subleaf, reg }
 }
