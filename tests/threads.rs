@@ -578,6 +578,7 @@ fn gdb_watch_after_a_thread_exit() {
     let run = run_gdb_scripts(&dir, &trace, Some(&exe), &["threads_watch_exit.gdb"]);
     let file = "threads_watch_exit.c";
     let main_second = marker_gdb_line(file, "main-second");
+    let writer_write = marker_gdb_line(file, "writer-write");
     let hit = "hit Hardware watchpoint 2: shared";
     run.assert_in_order(&[
         "hit Breakpoint 1, watch_here ()",
@@ -596,12 +597,18 @@ fn gdb_watch_after_a_thread_exit() {
         "Old value = 43\nNew value = 44\nwriter (",
         "MARK-third",
         "$3 = 44\n",
+        // Back over the writer's write, then main's second.
+        hit,
+        "Old value = 44\nNew value = 43\nwriter (",
+        &writer_write,
+        "MARK-back",
+        "$4 = 43\n",
         "\nThread 1 \"",
         hit,
-        "Old value = 44\nNew value = 42\nmain () at ",
+        "Old value = 43\nNew value = 42\nmain () at ",
         &main_second,
-        "MARK-back",
-        "$4 = 42\n",
+        "MARK-back-main",
+        "$5 = 42\n",
     ]);
     assert!(
         !run.out().contains("Remote connection closed") && !run.server_stderr.contains("panicked"),

@@ -33,7 +33,7 @@ static void *leaver(void *arg)
 static void *writer(void *arg)
 {
     (void)arg;
-    shared = 44;
+    shared = 44; /* LINE: writer-write */
     return NULL;
 }
 
