@@ -508,6 +508,33 @@ fn gdb_follows_a_process_into_the_program_it_execs() {
     );
 }
 
+/// Programs run through execveat: fexecve of the program's own file, a
+/// copy of it in a memfd (a program with no file name: it is read through
+/// /proc/PID/exe and saved into the trace), and a path relative to a
+/// directory descriptor. Each stage prints what the first one read from
+/// the clock; the replay prints the same, with the same /proc/self/exe.
+#[test]
+fn programs_run_through_execveat_and_from_a_memfd_replay() {
+    let dir = TestDir::new("fexec");
+    let rec = record_replay_program(&dir, "fexec", &[], 0);
+    let out = rec.stdout_str();
+    let stamp = out
+        .strip_prefix("stage 1: stamp ")
+        .and_then(|r| r.lines().next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(!stamp.is_empty(), "{}", rec.describe());
+    assert_eq!(
+        out,
+        format!(
+            "stage 1: stamp {stamp}\nstage 2: stamp {stamp}\nstage 3: stamp {stamp}, running \
+             from a memfd\nstage 4: echo says {stamp}\n"
+        ),
+        "{}",
+        rec.describe()
+    );
+}
+
 /// execve while other threads live, from a thread that is not the main one
 /// (the kernel ends the others and gives it the process id) and from the
 /// main thread while a worker waits in pause(): recording does not hang on

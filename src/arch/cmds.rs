@@ -357,8 +357,6 @@ pub mod shapes {
     pub const WHY_CLONE3: &str = "clone3 is refused so that the C library falls back to \
         clone, which rewind records (with its parent_tid, child_tid and pidfd writes); clone3's \
         separate pidfd and set_tid fields are not described yet";
-    pub const WHY_EXEC: &str = "execveat is not supported yet (execve is): the C \
-        library's fexecve and execveat callers fail";
     pub const WHY_IO_URING: &str = "io_uring is not supported: its completion ring is written \
         by the kernel asynchronously; io_uring_setup fails with ENOSYS so that programs fall \
         back to plain syscalls";
@@ -729,7 +727,10 @@ pub mod shapes {
     pub const VFORK: Shape = special("vfork", Action::Fork);
     pub const CLONE3: Shape = refuse("clone3", WHY_CLONE3);
     pub const EXECVE: Shape = special("execve", Action::Exec);
-    pub const EXECVEAT: Shape = refuse("execveat", WHY_EXEC);
+    /// Recorded as execve is: the program that ran is read through
+    /// /proc/PID/exe (a memfd or a deleted file too); the replay runs the
+    /// saved copy with execve.
+    pub const EXECVEAT: Shape = special("execveat", Action::Exec);
     pub const EXIT: Shape = special("exit", Action::Exit);
     pub const EXIT_GROUP: Shape = special("exit_group", Action::Exit);
     /// int status and struct rusage.

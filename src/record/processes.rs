@@ -407,13 +407,9 @@ impl Recorder {
         // Read through /proc/PID/exe and /proc/PID/root: the program may
         // run in a mount namespace of its own, where its paths name other
         // files than in rewind's, or none that rewind can reach.
-        // A program file with no name left (deleted, or a memfd) is
-        // still refused (see the known gaps).
-        let exe_link = if exe_path.ends_with(" (deleted)") {
-            exe_path.clone()
-        } else {
-            format!("/proc/{pid}/exe")
-        };
+        // A program file with no name left (deleted, or a memfd run with
+        // fexecve) is read through the link too, and copied.
+        let exe_link = format!("/proc/{pid}/exe");
         let exe = self.save_program_file(&exe_link, &exe_path)?;
         let interp = match super::elf_interp(std::path::Path::new(&exe_link)) {
             Some(i) => {

@@ -209,9 +209,21 @@ impl ReplaySession {
         let at = (regs.sp() - 8192 - bytes.len() as u64) & !15;
         self.task.write_mem(at, &bytes)?;
         let args = regs.syscall_args();
+        // execveat(dirfd, path, argv, envp, flags) runs as execve(saved
+        // copy, argv, envp).
+        let (nr, argv, envp) = match self.arch.syscall(regs.syscall_nr()) {
+            Some(d) if d.name == "execveat" => (
+                self.arch.syscall_nr("execve").ok_or_else(|| {
+                    ReplayError::Unsupported("this architecture has no execve".into())
+                })?,
+                args[2],
+                args[3],
+            ),
+            _ => (regs.syscall_nr(), args[1], args[2]),
+        };
         let mut r = *regs;
-        r.set_syscall(regs.syscall_nr(), [at, args[1], args[2], 0, 0, 0]);
-        r.rewind_to_syscall(regs.syscall_nr());
+        r.set_syscall(nr, [at, argv, envp, 0, 0, 0]);
+        r.rewind_to_syscall(nr);
         self.task.set_regs(&r)?;
         let pid = self.task.pid;
         let others: Vec<nix::unistd::Pid> = self

@@ -681,6 +681,7 @@ mod tests {
         assert!(desc("clone").action == Action::Clone);
         assert_eq!(desc("fork").action, Action::Fork);
         assert_eq!(desc("vfork").action, Action::Fork);
+        assert_eq!(desc("execveat").action, Action::Exec);
         assert_eq!(desc("shmat").action, Action::Shmat);
         assert_eq!(desc("shmdt").action, Action::Shmdt);
         assert_eq!(desc("shmget").action, Action::Emulate);
@@ -693,7 +694,6 @@ mod tests {
         assert_eq!(desc("process_vm_writev").action, Action::Emulate);
         for name in [
             "clone3",
-            "execveat",
             "rseq",
             "ptrace",
             "io_uring_setup",
