@@ -387,3 +387,38 @@ fn sig_chld_restart_eintr_and_siginfo() {
         ],
     );
 }
+
+/// Signals the program inherits ignored (as under `nohup`, or after a
+/// shell's `trap '' PIPE HUP`): at record the kernel still reports them to
+/// rewind and they are recorded; the replay starts its program with the
+/// same ones ignored, so an EPIPE write and a SIGHUP replay as recorded
+/// instead of killing it. The replay runs from a shell with none ignored.
+#[test]
+fn inherited_ignored_signals_stay_ignored_at_replay() {
+    let dir = TestDir::new("sig_inherited");
+    let trace = dir.join("trace");
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg("trap '' PIPE HUP; exec \"$0\" record -o \"$1\" \"$2\"")
+        .arg(REWIND)
+        .arg(&trace)
+        .arg(c_program("sig_inherited"))
+        .env("REWIND_TRACE_DIR", dir.join("traces"));
+    let rec = run(cmd, None);
+    rec.assert_code(0);
+    assert_lines(
+        &rec,
+        &[
+            "SIGPIPE ignored, SIGHUP ignored",
+            "write to a pipe with no reader: -1 (Broken pipe)",
+            "alive after SIGHUP",
+        ],
+    );
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg("trap - PIPE HUP; exec \"$0\" replay -a \"$1\"")
+        .arg(REWIND)
+        .arg(&trace);
+    let rep = run(cmd, None);
+    assert_replay_faithful(&rec, &rep);
+}

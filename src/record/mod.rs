@@ -449,7 +449,20 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         cwd: None,
         cpu,
         own_pgrp: false,
+        signals: None,
     })?;
+    // What the program inherited ignored and blocked, for the replay.
+    if let Some(s) = crate::tracee::spawn::signal_state(task.pid) {
+        if s != crate::trace::InitialSignals::default() {
+            if let Err(source) = s.write(&opts.trace_dir) {
+                kill_and_reap(&[task.pid]);
+                return Err(RecordError::SaveFile {
+                    path: crate::trace::SIGNALS_FILE.into(),
+                    source,
+                });
+            }
+        }
+    }
     // Ctrl-C at the terminal reaches the program, which is recorded
     // receiving it; rewind itself stays to finish the trace. SIGINT,
     // SIGTERM or SIGHUP sent to rewind itself cut the recording short.

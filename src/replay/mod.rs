@@ -1651,6 +1651,11 @@ fn start(reader: &TraceReader, events: &[Event], machine: identity::Machine) -> 
         cwd: None,
         cpu: machine.cpu,
         own_pgrp: true,
+        signals: Some(
+            crate::trace::InitialSignals::read(reader.dir())
+                .map_err(ReplayError::Unsupported)?
+                .unwrap_or_default(),
+        ),
     })?;
     if machine.trap_cpuid {
         crate::tracee::cpu::make_cpuid_fault(&task, h.arch, true)?;

@@ -57,6 +57,40 @@ pub const EVENTS_FILE: &str = "events";
 pub const FILES_DIR: &str = "files";
 /// Present when the recording was cut short (see [`Cut`]).
 pub const CUT_FILE: &str = "cut";
+/// The signal state the program started with (see [`InitialSignals`]).
+pub const SIGNALS_FILE: &str = "signals";
+
+/// The signals the recorded program inherited ignored (SIG_IGN survives
+/// execve) and blocked, as masks (bit N-1 for signal N), which the replay
+/// gives its program too: a signal ignored at record (under `nohup`, or
+/// a shell's `trap '' SIG`) is still reported to the tracer and recorded,
+/// and the replay would otherwise deliver it with its default action.
+/// Kept as one line of JSON in the trace's `signals` file; a trace
+/// without it started with none (older traces).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InitialSignals {
+    pub ignored: u64,
+    pub blocked: u64,
+}
+
+impl InitialSignals {
+    /// Read the trace's `signals` file; None when it has none.
+    pub fn read(dir: &std::path::Path) -> Result<Option<InitialSignals>, String> {
+        let path = dir.join(SIGNALS_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(text.trim())
+                .map(Some)
+                .map_err(|e| format!("{} does not parse ({e})", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+
+    pub fn write(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        let text = serde_json::to_string(self).map_err(std::io::Error::other)?;
+        std::fs::write(dir.join(SIGNALS_FILE), format!("{text}\n"))
+    }
+}
 
 /// Why a recording ended before its program did: written, as one line of
 /// JSON, to the trace's `cut` file once the events before the cut are

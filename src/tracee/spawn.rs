@@ -33,6 +33,23 @@ pub struct SpawnSpec<'a> {
     /// Put the program in a process group of its own (replay: terminal
     /// signals must not reach it; its signals come from the trace).
     pub own_pgrp: bool,
+    /// Signals the program starts with ignored and blocked (replay: those
+    /// it started with when recorded); None: rewind's own.
+    pub signals: Option<crate::trace::InitialSignals>,
+}
+
+/// The signals ignored and blocked by process `pid` now, from
+/// /proc/PID/status; None when it cannot be read.
+pub fn signal_state(pid: Pid) -> Option<crate::trace::InitialSignals> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let mask = |key: &str| {
+        let v = status.lines().find_map(|l| l.strip_prefix(key))?;
+        u64::from_str_radix(v.trim(), 16).ok()
+    };
+    Some(crate::trace::InitialSignals {
+        ignored: mask("SigIgn:")?,
+        blocked: mask("SigBlk:")?,
+    })
 }
 
 fn cstrings(v: &[String]) -> Result<Vec<CString>, SpawnError> {
@@ -70,6 +87,9 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Task, SpawnError> {
             }
             if let Some(c) = &cwd {
                 let _ = nix::unistd::chdir(c.as_c_str());
+            }
+            if let Some(s) = spec.signals {
+                super::sys::set_initial_signals(s.ignored, s.blocked);
             }
             if ptrace::traceme().is_err() {
                 super::sys::child_fail(b"rewind: PTRACE_TRACEME failed\n");

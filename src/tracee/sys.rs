@@ -537,3 +537,41 @@ pub fn sem_count(semid: i32) -> Option<usize> {
     let ds = unsafe { ds.assume_init() };
     Some(ds.sem_nsems as usize)
 }
+
+/// In a child about to run a program: make the signals in `ignored` (bit
+/// N-1 for signal N) ignored and the others default, and block those in
+/// `blocked` (SIGKILL and SIGSTOP cannot be either; SIGSTOP stays
+/// deliverable for the tracer). Async-signal-safe: sigaction and
+/// sigprocmask only.
+pub fn set_initial_signals(ignored: u64, blocked: u64) {
+    let mut block = nix::sys::signal::SigSet::empty();
+    for signo in 1..=64 {
+        if signo == libc::SIGKILL || signo == libc::SIGSTOP {
+            continue;
+        }
+        let bit = 1u64 << (signo - 1);
+        let handler = if ignored & bit != 0 {
+            libc::SIG_IGN
+        } else {
+            libc::SIG_DFL
+        };
+        // SAFETY: installing SIG_IGN or SIG_DFL runs no code of ours; the
+        // structure is fully initialized (zeroed mask and flags) and lives
+        // for the call. Signals the C library reserves fail harmlessly.
+        unsafe {
+            let mut act: libc::sigaction = std::mem::zeroed();
+            act.sa_sigaction = handler;
+            libc::sigaction(signo, &act, std::ptr::null_mut());
+        }
+        if blocked & bit != 0 && signo <= 31 {
+            if let Ok(s) = nix::sys::signal::Signal::try_from(signo) {
+                block.add(s);
+            }
+        }
+    }
+    let _ = nix::sys::signal::sigprocmask(
+        nix::sys::signal::SigmaskHow::SIG_SETMASK,
+        Some(&block),
+        None,
+    );
+}
