@@ -627,6 +627,13 @@ impl ReplaySession {
         &self.task
     }
 
+    /// The task of the followed process's thread: the running one, or,
+    /// while another process's task runs, its parked thread (the first,
+    /// when it has several).
+    pub fn followed_task(&self) -> &Task {
+        task_of!(self, self.user_parked())
+    }
+
     /// Add a hardware breakpoint or watchpoint; Ok(false) when the four
     /// debug registers are taken.
     pub fn add_hw_point(&mut self, addr: u64, len: u64, kind: PointKind) -> Result<bool> {

@@ -284,8 +284,12 @@ impl ReplaySession {
         }
         // A fresh copy has no debug registers; while triggers are
         // suspended they stay free (for hit counters), and resuming them
-        // sets them.
-        if !self.triggers_suspended {
+        // sets them. Those carried for the followed process while another
+        // ran were the old process's: a switch to its thread would put them
+        // on the copy (and a register once set holds one of the kernel's
+        // four breakpoint slots for good, which hit counters then lack).
+        self.focus_dr = None;
+        if !self.triggers_suspended && self.current_in_focus() {
             self.hw
                 .apply(&self.task)
                 .map_err(|e| ReplayError::Unsupported(e.to_string()))?;

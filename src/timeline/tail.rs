@@ -75,8 +75,10 @@ fn stop_times(total: u64) -> Vec<u64> {
 }
 
 impl Timeline {
-    fn tid(&self) -> i32 {
-        self.session.task().tid.as_raw()
+    /// The thread hit counters follow: the followed process's (only)
+    /// thread, running or parked.
+    pub(super) fn tid(&self) -> i32 {
+        self.session.followed_task().tid.as_raw()
     }
 
     /// From the current point (triggers suspended), the latest point found
@@ -86,7 +88,7 @@ impl Timeline {
         if triggers.is_empty()
             || self.threaded
             || !self.session.can_checkpoint()
-            || self.session.task().blocks_signal(COUNT_SIGNAL)
+            || self.session.followed_task().blocks_signal(COUNT_SIGNAL)
         {
             return Ok(Tail::Unavailable);
         }
