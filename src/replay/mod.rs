@@ -282,6 +282,9 @@ pub struct ReplaySession {
     /// The followed process's debug registers while a task of another
     /// process runs.
     focus_dr: Option<hw::ThreadDebugRegs>,
+    /// Task switches and process ends so far: a copy of the running
+    /// process alone is good only while this has not moved.
+    switches: u64,
     /// How each process (recorded id) ended in the replay, by its exit
     /// call or a fatal signal, until its `Exit` event checks it.
     exits_made: BTreeMap<i32, ExitKind>,
@@ -360,6 +363,7 @@ impl ReplaySession {
             focus_start: 1,
             focus_dr: None,
             exits_made: BTreeMap::new(),
+            switches: 0,
             shared: Default::default(),
         };
         s.open_counter(0);

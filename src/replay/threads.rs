@@ -177,6 +177,7 @@ impl ReplaySession {
             counter: std::mem::replace(&mut self.counter, p.counter),
         };
         self.current_tid = tid;
+        self.switches += 1;
         self.interrupt_tid
             .store(self.task.tid.as_raw(), std::sync::atomic::Ordering::SeqCst);
         old
@@ -191,6 +192,7 @@ impl ReplaySession {
             .collect();
         tasks.push((self.task.pid, self.task.tid));
         kill_and_reap(tasks);
+        self.switches += 1;
         self.threads.clear();
     }
 

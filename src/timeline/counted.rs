@@ -173,11 +173,12 @@ impl Timeline {
     /// Replace the replayed process by a fresh copy of itself at the same
     /// point; false when no checkpoint can be taken here.
     pub(super) fn fresh_here(&mut self) -> Result<bool> {
-        if !self.session.can_checkpoint() || !self.session.current_in_focus() {
+        let can = self.session.can_checkpoint() || self.session.can_snapshot_local();
+        if !can || !self.session.current_in_focus() {
             return Ok(false);
         }
         let chain = self.session.position().chain;
-        let snap = match self.session.snapshot() {
+        let snap = match self.session.snapshot_local() {
             Ok(s) => s,
             Err(e) => {
                 log::debug!("no fresh copy for counters here: {e}");
