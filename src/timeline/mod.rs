@@ -106,13 +106,14 @@ impl Timeline {
         follow: Option<&crate::replay::focus::FocusSpec>,
         opts: &crate::replay::ReplayOptions,
     ) -> Result<Timeline> {
+        let limit = checkpoints::auto_limit().map_err(ReplayError::Unsupported)?;
         let mut session = ReplaySession::open_with(trace, echo, opts)?;
         session.follow(follow)?;
         Ok(Timeline {
             threaded: session.followed_has_threads(),
             trail: Vec::new(),
             session,
-            checkpoints: Checkpoints::default(),
+            checkpoints: Checkpoints::with_limit(limit),
             last_auto: None,
         })
     }

@@ -8,12 +8,15 @@
  * workers, then calls step(i) CALLS times: step() allocates with malloc
  * (freeing the block of 64 calls before) and writes the global g. Every
  * 10,000 calls it calls report(i, p0) with what the first worker last
- * wrote in the shared area, which prints a line. The workers loop until
+ * wrote in the shared area, which prints a line, writes the mark i into the
+ * shared area and yields the CPU (so that the workers run in the middle of
+ * the loop, at record and at replay). The workers loop until
  * the parent says stop: arithmetic, their progress written into the shared
- * area, and now and then (a rare syscall) wreport(w, n, mark) with the
- * last mark the parent wrote there. g starts from a getrandom() value, so
+ * area, a getppid() every 8 rounds, and every 256 rounds wreport(w, n,
+ * mark) with the last mark the parent wrote there. g starts from a getrandom() value, so
  * every run differs and a replay repeats its recording.
  */
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +59,7 @@ __attribute__((noinline)) void report(long i, long p0)
     if (write(1, line, len) != len)
         exit(1);
     area->parent_mark = i;
+    sched_yield();
 }
 
 __attribute__((noinline)) void wreport(int w, long n, long mark)
@@ -78,11 +82,12 @@ static void worker(int w)
         }
         n++;
         area->progress[w] = n;
-        if (n % 256 == 0) {
+        /* A syscall every few rounds keeps each run between two of them
+         * short: the workers are not preempted in the middle of a loop. */
+        if (n % 8 == 0 && getppid() == 1)
+            break;
+        if (n % 256 == 0)
             wreport(w, n, area->parent_mark); /* LINE: wreport */
-            if (getppid() == 1)
-                break;
-        }
     }
     _exit((int)(x & 1));
 }
