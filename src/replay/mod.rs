@@ -997,7 +997,10 @@ impl ReplaySession {
                         && p.injecting.is_none()
                         && !(p.at_entry && p.pending_signal.is_some())
                 }));
-        self.ended.is_none() && self.injecting.is_none() && threads_ok
+        // The running thread may sit at a syscall entry too when the others
+        // are gone (a wait4 entered while the children ran): a fork injected
+        // there would not come back to that entry.
+        self.ended.is_none() && self.injecting.is_none() && !self.at_entry && threads_ok
     }
 
     /// The original byte under an int3 we placed (user breakpoint or anchor).

@@ -160,6 +160,13 @@ impl ReplaySession {
             self.thread_copies()?
         };
         let shared = super::shared::SharedContents::take(&self.task);
+        log::trace!(
+            "snapshot at event {}: task {} (recorded {}), parked {:?}",
+            self.next,
+            self.task.tid,
+            self.current_tid,
+            self.threads.keys().collect::<Vec<_>>()
+        );
         let task = self.task.inject_fork(insn)?;
         // The original's stop has become a syscall stop: signals are queued.
         if self.pending_signal.is_some() && self.at_signal_stop {

@@ -670,6 +670,8 @@ const SCAN_CHECKPOINT_INTERVAL: Duration = Duration::from_millis(30);
 /// armed all along), and leaves checkpoints behind.
 struct Scanner {
     user_exec: std::collections::HashSet<u64>,
+    /// The user's watchpoints (a segment followed may arm one of its own).
+    user_watch: std::collections::HashSet<u64>,
     /// Hits of each trigger since the event.
     counts: std::collections::HashMap<Segment, u64>,
     event: u64,
@@ -687,8 +689,15 @@ impl Scanner {
         let mut user_exec: std::collections::HashSet<u64> =
             t.session.breakpoint_addrs().into_iter().collect();
         user_exec.extend(t.session.hw_exec_addrs());
+        let user_watch = t
+            .session
+            .watch_points()
+            .into_iter()
+            .map(|(addr, _, _)| addr)
+            .collect();
         let mut scan = Scanner {
             user_exec,
+            user_watch,
             counts: Default::default(),
             event: pos.event,
             all_complete: pos.chain.is_empty(),
@@ -716,7 +725,10 @@ impl Scanner {
         }
         if t.session.stopped_at_event() {
             // A syscall wrote a watched range: the hit is the event itself.
-            if let StopReason::Watch { .. } = stop {
+            if let StopReason::Watch { addr, .. } = stop {
+                if !self.user_watch.contains(addr) {
+                    return;
+                }
                 self.last = Some(Hit {
                     position: t.session.position(),
                     stop: stop.clone(),
@@ -728,7 +740,7 @@ impl Scanner {
             StopReason::Breakpoint(a) | StopReason::HwExec(a) if self.user_exec.contains(&a) => {
                 (Segment::Exec { addr: a, count: 0 }, stop.clone())
             }
-            StopReason::Watch { addr, len, kind } => (
+            StopReason::Watch { addr, len, kind } if self.user_watch.contains(&addr) => (
                 Segment::Watch {
                     addr,
                     len,
