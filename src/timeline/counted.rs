@@ -77,6 +77,11 @@ impl Trigger {
         }
     }
 
+    /// A counter on thread `tid`, or why not.
+    fn try_open(&self, tid: i32) -> std::io::Result<HitCounter> {
+        HitCounter::open(tid, self.addr, self.len, self.kind, None)
+    }
+
     pub(super) fn open(&self, tid: i32, stop_at: Option<u64>) -> Option<HitCounter> {
         match HitCounter::open(tid, self.addr, self.len, self.kind, stop_at) {
             Ok(c) => Some(c),
@@ -150,24 +155,30 @@ impl Timeline {
     /// checkpoint here, restored: a fork has no debug registers) and tries
     /// again. Triggers must be suspended.
     pub(super) fn can_count(&mut self, triggers: &[Trigger]) -> Result<bool> {
-        let probe = |t: &Timeline| -> bool {
+        // Ok, or whether the slots were short (ENOSPC).
+        let probe = |t: &Timeline| -> std::result::Result<(), bool> {
             let tid = t.tid();
             let mut open = Vec::new();
             for tr in triggers {
-                match tr.open(tid, None) {
-                    Some(c) => open.push(c),
-                    None => return false,
+                match tr.try_open(tid) {
+                    Ok(c) => open.push(c),
+                    Err(e) => {
+                        log::debug!("no hit counter for {:?}: {e}", tr.seg);
+                        return Err(e.raw_os_error() == Some(libc::ENOSPC));
+                    }
                 }
             }
-            true
+            Ok(())
         };
-        if probe(self) {
-            return Ok(true);
+        match probe(self) {
+            Ok(()) => return Ok(true),
+            Err(false) => return Ok(false),
+            Err(true) => {}
         }
         if !self.fresh_here()? {
             return Ok(false);
         }
-        Ok(probe(self))
+        Ok(probe(self).is_ok())
     }
 
     /// Replace the replayed process by a fresh copy of itself at the same
