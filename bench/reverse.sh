@@ -1,30 +1,38 @@
 #!/usr/bin/env bash
-# Benchmark of reverse execution: how long reverse commands take in gdb on a
-# trace of a program that runs ~3 s natively, compared with replaying the
-# whole trace, and how much memory the replay and its checkpoints hold.
+# Benchmark of reverse execution: how long reverse commands take in gdb,
+# compared with replaying the whole trace in the same run, and how much
+# memory the replay and its checkpoints hold. Four workloads:
 #
-# The workload (bench/reverse_work.c) calls work() 10^7 times, writes a line
-# every 10^4 calls (1000 write syscalls) and updates the globals total (every
-# call) and last_report (every 10^4 calls). It is recorded once; then:
-#
-#   - `rewind replay -a` of the whole trace, best of $RUNS (default 3);
-#   - one gdb session (batch mode) against `rewind replay -s PORT`, which
-#     first continues to the end of the trace and then, each time starting
-#     from the end, times
+# (a) bench/reverse_work.c: calls work() $CALLS times (default 10^7), writes
+#     a line every 10^4 calls (1000 write syscalls) and updates the globals
+#     total (every call) and last_report (every 10^4 calls). From the end:
 #       * `reverse-continue` to the previous hit of `break work`,
 #       * `watch total` + `reverse-continue` to its last write,
 #       * `watch last_report` + `reverse-continue` to its last write,
-#       * `monitor goto <the middle event>`;
-#     gdb's own python clock is read around each command;
-#   - the peak memory of the replay server and every process below it
-#     (the replayed program and its checkpoints), sampled from /proc every
-#     50 ms during the session: the sum of RSS and the sum of PSS.
+#       * `monitor goto <the middle event>`.
+# (b) tests/programs/fork_workers_malloc.c with no workers: step() mallocs
+#     and writes the global g, $CALLS_B times (default 2*10^6). From the end:
+#     `reverse-continue` to the previous hit of `break step`, and `watch g` +
+#     `reverse-continue`.
+# (c) the same program with 3 workers ($CALLS_C calls, default 2*10^5): 4
+#     processes alive while the parent loops. From the end, `break report` +
+#     `reverse-continue` into the middle of the loop, then from there the
+#     two commands of (b).
+# (d) on the trace of (b), from the last call of step(): `reverse-step` 100
+#     times, then `reverse-next` 100 times (in main's loop): the average
+#     per command.
 #
+# For each: `rewind replay -a` of the whole trace (best of $RUNS, default
+# 3); one gdb session (batch mode) against `rewind replay -s PORT`, gdb's
+# own python clock read around each command; the peak memory of the replay
+# server and every process below it (the replayed processes and the
+# checkpoints), sampled from /proc every 50 ms: the sums of RSS and PSS.
 # Prints each time, the ratio to the full replay, and the exact commands.
 # Nothing is asserted.
 #
 # Usage: bench/reverse.sh
-#        RUNS=5 CALLS=10000000 ROUNDS=170 bench/reverse.sh
+#        RUNS=5 CALLS=10000000 ROUNDS=170 CALLS_B=2000000 CALLS_C=200000 bench/reverse.sh
+#        ONLY="b c" bench/reverse.sh                (some workloads only)
 #        REWIND_BIN=/path/to/rewind bench/reverse.sh   (use that binary, no build)
 set -euo pipefail
 
@@ -32,6 +40,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUNS=${RUNS:-3}
 CALLS=${CALLS:-10000000}
 ROUNDS=${ROUNDS:-170}
+CALLS_B=${CALLS_B:-2000000}
+CALLS_C=${CALLS_C:-200000}
+ONLY=${ONLY:-a b c d}
 cd "$ROOT"
 
 if [[ -n ${REWIND_BIN:-} ]]; then
@@ -60,37 +71,6 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "n/a" }'; }
 
-PROG=$WORK/reverse_work
-gcc -O1 -g -o "$PROG" "$ROOT/bench/reverse_work.c"
-TRACE=$WORK/trace
-
-echo "rewind reverse-execution benchmark: $(nproc) CPUs, $(uname -r), $(gdb --version | head -n1)"
-echo
-echo "workload: $PROG $CALLS $ROUNDS   (gcc -O1 -g bench/reverse_work.c)"
-
-t0=$(now)
-"$PROG" "$CALLS" "$ROUNDS" >/dev/null
-t1=$(now)
-NATIVE=$(elapsed "$t0" "$t1")
-echo "  native run                  $NATIVE s"
-
-t0=$(now)
-"$REWIND" record -o "$TRACE" "$PROG" "$CALLS" "$ROUNDS" >/dev/null 2>"$WORK/record.err"
-t1=$(now)
-echo "  record                      $(elapsed "$t0" "$t1") s   ($REWIND record -o $TRACE $PROG $CALLS $ROUNDS)"
-
-REPLAY=""
-for ((i = 1; i <= RUNS; i++)); do
-    t0=$(now)
-    "$REWIND" replay -a "$TRACE" >/dev/null 2>"$WORK/replay.err"
-    t1=$(now)
-    t=$(elapsed "$t0" "$t1")
-    if [[ -z $REPLAY ]] || awk -v a="$t" -v b="$REPLAY" 'BEGIN { exit !(a < b) }'; then
-        REPLAY=$t
-    fi
-done
-echo "  replay -a (best of $RUNS)       $REPLAY s   ($REWIND replay -a $TRACE)"
-echo
 
 # The processes below a pid (children, grandchildren...).
 descendants() {
@@ -136,11 +116,94 @@ listening() { # is something listening on TCP port $1?
         /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 40777)
 
-SCRIPT=$WORK/session.gdb
-cat >"$SCRIPT" <<'EOF'
-python
+echo "rewind reverse-execution benchmark: $(nproc) CPUs, $(uname -r), $(gdb --version | head -n1)"
+
+# Records `$@` into $WORK/$NAME.trace and replays it: sets TRACE and REPLAY.
+record_and_replay() { # NAME PROG ARGS...
+    local name=$1 t0 t1 t i
+    shift
+    TRACE=$WORK/$name.trace
+    t0=$(now)
+    "$@" >/dev/null
+    t1=$(now)
+    echo "  native run                  $(elapsed "$t0" "$t1") s"
+    t0=$(now)
+    "$REWIND" record -o "$TRACE" "$@" >/dev/null 2>"$WORK/$name.record.err"
+    t1=$(now)
+    echo "  record                      $(elapsed "$t0" "$t1") s   ($REWIND record -o $TRACE $*)"
+    REPLAY=""
+    for ((i = 1; i <= RUNS; i++)); do
+        t0=$(now)
+        "$REWIND" replay -a "$TRACE" >/dev/null 2>"$WORK/$name.replay.err"
+        t1=$(now)
+        t=$(elapsed "$t0" "$t1")
+        if [[ -z $REPLAY ]] || awk -v a="$t" -v b="$REPLAY" 'BEGIN { exit !(a < b) }'; then
+            REPLAY=$t
+        fi
+    done
+    echo "  replay -a (best of $RUNS)       $REPLAY s   ($REWIND replay -a $TRACE)"
+}
+
+# Runs gdb script $2 against a replay server of $TRACE for program $3;
+# output in $WORK/$1.gdb.out, peak memory in $WORK/$1.memory.
+gdb_session() { # NAME SCRIPT PROG
+    local name=$1 script=$2 prog=$3 port t0 t1
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 40777)
+    "$REWIND" replay -s "$port" "$TRACE" >"$WORK/$name.server.out" 2>"$WORK/$name.server.err" &
+    SERVER_PID=$!
+    for _ in $(seq 1 500); do
+        listening "$port" && break
+        sleep 0.02
+    done
+    sample_memory "$SERVER_PID" "$WORK/$name.memory" &
+    SAMPLER_PID=$!
+    GDB_CMD=(gdb -batch -nx -iex 'set pagination off' -iex 'set confirm off'
+        -ex "target extended-remote 127.0.0.1:$port" -x "$script" "$prog")
+    t0=$(now)
+    "${GDB_CMD[@]}" >"$WORK/$name.gdb.out" 2>&1 || true
+    t1=$(now)
+    SESSION=$(elapsed "$t0" "$t1")
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+    wait "$SAMPLER_PID" 2>/dev/null || true
+    SAMPLER_PID=""
+    OUT=$WORK/$name.gdb.out
+    MEM=$WORK/$name.memory
+    ERR=$WORK/$name.server.err
+}
+
+figure() { awk -v k="$1" '$1 == "BENCH" && $2 == k { print $3 }' "$OUT" | tail -n1; }
+report() { # NAME LABEL
+    local t
+    t=$(figure "$1")
+    if [[ -z $t ]]; then
+        printf '  %-52s failed (see the gdb output below)\n' "$2"
+    else
+        printf '  %-52s %8.3f s   %6s of replay -a\n' "$2" "$t" "$(pct "$t" "$REPLAY")"
+    fi
+}
+memory() {
+    if [[ -s $MEM ]]; then
+        read -r rss pss n <"$MEM"
+        awk -v r="$rss" -v p="$pss" -v n="$n" \
+            'BEGIN { printf "  peak memory of the server and the processes below it: RSS sum %.1f MiB, PSS sum %.1f MiB, at most %d processes\n", r / 1024, p / 1024, n }'
+    fi
+}
+details() { # SCRIPT PATTERN
+    echo "  gdb: ${GDB_CMD[*]}"
+    echo "  script ($1):"
+    sed 's/^/      /' "$1"
+    echo "  gdb output (stop reports and figures):"
+    grep -E "BENCH|Breakpoint|watchpoint|Old value|New value|^\\\$|SIGKILL|Now at|rewind:|error|Error|$2" "$OUT" |
+        sed 's/^/      /' | head -n 40
+    if [[ -s $ERR ]]; then
+        echo "  server stderr (last lines):"
+        grep -v '^parent\|^worker' "$ERR" | tail -n 10 | sed 's/^/      /'
+    fi
+}
+
+PRELUDE='python
 import re
 import time
 
@@ -149,10 +212,28 @@ def timed(name, command):
     gdb.execute(command)
     print("BENCH %s %.6f" % (name, time.time() - start))
 
+def repeated(name, command, n):
+    start = time.time()
+    for _ in range(n):
+        gdb.execute(command, to_string=True)
+    print("BENCH %s %.6f" % (name, (time.time() - start) / n))
+
 def event():
     out = gdb.execute("monitor when", to_string=True)
     return int(re.search(r"\d+", out).group(0))
-end
+end'
+
+want() { [[ " $ONLY " == *" $1 "* ]]; }
+
+if want a; then
+    echo
+    PROG=$WORK/reverse_work
+    gcc -O1 -g -o "$PROG" "$ROOT/bench/reverse_work.c"
+    echo "(a) workload: $PROG $CALLS $ROUNDS   (gcc -O1 -g bench/reverse_work.c)"
+    record_and_replay a "$PROG" "$CALLS" "$ROUNDS"
+    SCRIPT=$WORK/a.gdb
+    cat >"$SCRIPT" <<EOF
+$PRELUDE
 python timed("continue-to-end", "continue")
 python last = event(); print("BENCH last-event %d" % last)
 break work
@@ -171,60 +252,91 @@ continue
 python timed("goto-middle", "monitor goto %d" % (last // 2))
 python print("BENCH middle-event %d" % event())
 EOF
-
-"$REWIND" replay -s "$PORT" "$TRACE" >"$WORK/server.out" 2>"$WORK/server.err" &
-SERVER_PID=$!
-for _ in $(seq 1 500); do
-    listening "$PORT" && break
-    sleep 0.02
-done
-sample_memory "$SERVER_PID" "$WORK/memory" &
-SAMPLER_PID=$!
-
-GDB_CMD=(gdb -batch -nx -iex 'set pagination off' -iex 'set confirm off'
-    -ex "target extended-remote 127.0.0.1:$PORT" -x "$SCRIPT" "$PROG")
-t0=$(now)
-"${GDB_CMD[@]}" >"$WORK/gdb.out" 2>&1 || true
-t1=$(now)
-SESSION=$(elapsed "$t0" "$t1")
-wait "$SERVER_PID" 2>/dev/null || true
-SERVER_PID=""
-wait "$SAMPLER_PID" 2>/dev/null || true
-SAMPLER_PID=""
-
-figure() { awk -v k="$1" '$1 == "BENCH" && $2 == k { print $3 }' "$WORK/gdb.out" | tail -n1; }
-report() { # NAME LABEL
-    local t
-    t=$(figure "$1")
-    if [[ -z $t ]]; then
-        printf '  %-48s failed (see the gdb output below)\n' "$2"
-    else
-        printf '  %-48s %8.3f s   %6s of replay -a\n' "$2" "$t" "$(pct "$t" "$REPLAY")"
-    fi
-}
-
-echo "gdb session ($SESSION s in all), each reverse command from the end of the trace:"
-report continue-to-end "continue from the start to the end"
-report reverse-continue-break "reverse-continue to the last hit of break work"
-report reverse-continue-watch-total "watch total + reverse-continue"
-report reverse-continue-watch-last-report "watch last_report + reverse-continue"
-report goto-middle "monitor goto $(figure middle-event) (of $(figure last-event))"
-if [[ -s $WORK/memory ]]; then
-    read -r rss pss n <"$WORK/memory"
-    echo
-    echo "peak memory of the replay server and the processes below it (sampled every 50 ms):"
-    awk -v r="$rss" -v p="$pss" -v n="$n" \
-        'BEGIN { printf "  RSS sum %.1f MiB, PSS sum %.1f MiB, at most %d processes\n", r / 1024, p / 1024, n }'
+    gdb_session a "$SCRIPT" "$PROG"
+    echo "  gdb session ($SESSION s in all), each reverse command from the end of the trace:"
+    report continue-to-end "continue from the start to the end"
+    report reverse-continue-break "reverse-continue to the last hit of break work"
+    report reverse-continue-watch-total "watch total + reverse-continue"
+    report reverse-continue-watch-last-report "watch last_report + reverse-continue"
+    report goto-middle "monitor goto $(figure middle-event) (of $(figure last-event))"
+    memory
+    details "$SCRIPT" ' at .*reverse_work[.]c:'
 fi
-echo
-echo "gdb: ${GDB_CMD[*]}"
-echo "script ($SCRIPT):"
-sed 's/^/    /' "$SCRIPT"
-echo
-echo "gdb output (stop reports and figures):"
-grep -E 'BENCH|Breakpoint|watchpoint|Old value|New value|^\$|SIGKILL|Now at|rewind:|error|Error| at .*reverse_work[.]c:' "$WORK/gdb.out" |
-    sed 's/^/    /' | head -n 60
-if [[ -s $WORK/server.err ]]; then
-    echo "server stderr (last lines):"
-    tail -n 10 "$WORK/server.err" | sed 's/^/    /'
+
+MALLOC=$WORK/fork_workers_malloc
+gcc -O1 -g -o "$MALLOC" "$ROOT/tests/programs/fork_workers_malloc.c"
+
+if want b || want d; then
+    echo
+    echo "(b, d) workload: $MALLOC $CALLS_B 0   (gcc -O1 -g tests/programs/fork_workers_malloc.c)"
+    record_and_replay b "$MALLOC" "$CALLS_B" 0
+    SCRIPT=$WORK/b.gdb
+    cat >"$SCRIPT" <<EOF
+$PRELUDE
+python timed("continue-to-end", "continue")
+break step
+python timed("reverse-continue-break", "reverse-continue")
+print i
+delete
+continue
+watch g
+python timed("reverse-continue-watch", "reverse-continue")
+print i
+delete
+break step
+continue
+reverse-continue
+delete
+python repeated("reverse-step", "reverse-step", 100)
+print \$pc
+python repeated("reverse-next", "reverse-next", 100)
+print i
+EOF
+    gdb_session b "$SCRIPT" "$MALLOC"
+    echo "  gdb session ($SESSION s in all), from the end of the trace:"
+    report continue-to-end "continue from the start to the end"
+    if want b; then
+        report reverse-continue-break "(b) reverse-continue to the last hit of break step"
+        report reverse-continue-watch "(b) watch g + reverse-continue"
+    fi
+    if want d; then
+        report reverse-step "(d) reverse-step, average of 100 in a row"
+        report reverse-next "(d) reverse-next, average of 100 in a row"
+    fi
+    memory
+    details "$SCRIPT" ' at .*fork_workers_malloc[.]c:'
+fi
+
+if want c; then
+    echo
+    echo "(c) workload: $MALLOC $CALLS_C 3   (4 processes)"
+    record_and_replay c "$MALLOC" "$CALLS_C" 3
+    SCRIPT=$WORK/c.gdb
+    cat >"$SCRIPT" <<EOF
+$PRELUDE
+python timed("continue-to-end", "continue")
+break report
+python timed("reverse-continue-report", "reverse-continue")
+print i
+delete
+break step
+python timed("reverse-continue-break", "reverse-continue")
+print i
+delete
+break report
+continue
+delete
+watch g
+python timed("reverse-continue-watch", "reverse-continue")
+print i
+delete
+EOF
+    gdb_session c "$SCRIPT" "$MALLOC"
+    echo "  gdb session ($SESSION s in all):"
+    report continue-to-end "continue from the start to the end"
+    report reverse-continue-report "reverse-continue from the end to the last report()"
+    report reverse-continue-break "(c) from there, reverse-continue to break step"
+    report reverse-continue-watch "(c) from there, watch g + reverse-continue"
+    memory
+    details "$SCRIPT" ' at .*fork_workers_malloc[.]c:'
 fi

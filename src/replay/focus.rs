@@ -116,7 +116,7 @@ impl ReplaySession {
         self.focus.is_none_or(|f| self.pid_of(tid) == f)
     }
 
-    pub(super) fn current_in_focus(&self) -> bool {
+    pub fn current_in_focus(&self) -> bool {
         self.in_focus(self.current_tid)
     }
 

@@ -283,6 +283,9 @@ pub struct ReplaySession {
     /// The followed process's debug registers while a task of another
     /// process runs.
     focus_dr: Option<hw::ThreadDebugRegs>,
+    /// Task switches and process ends so far: a copy of the running
+    /// process alone is good only while this has not moved.
+    switches: u64,
     /// How each process (recorded id) ended in the replay, by its exit
     /// call or a fatal signal, until its `Exit` event checks it.
     exits_made: BTreeMap<i32, ExitKind>,
@@ -361,6 +364,7 @@ impl ReplaySession {
             focus_start: 1,
             focus_dr: None,
             exits_made: BTreeMap::new(),
+            switches: 0,
             shared: Default::default(),
         };
         s.open_counter(0);
@@ -626,6 +630,13 @@ impl ReplaySession {
     /// The thread being replayed.
     pub fn task(&self) -> &Task {
         &self.task
+    }
+
+    /// The task of the followed process's thread: the running one, or,
+    /// while another process's task runs, its parked thread (the first,
+    /// when it has several).
+    pub fn followed_task(&self) -> &Task {
+        task_of!(self, self.user_parked())
     }
 
     /// Add a hardware breakpoint or watchpoint; Ok(false) when the four
@@ -987,7 +998,10 @@ impl ReplaySession {
                         && p.injecting.is_none()
                         && !(p.at_entry && p.pending_signal.is_some())
                 }));
-        self.ended.is_none() && self.injecting.is_none() && threads_ok
+        // The running thread may sit at a syscall entry too when the others
+        // are gone (a wait4 entered while the children ran): a fork injected
+        // there would not come back to that entry.
+        self.ended.is_none() && self.injecting.is_none() && !self.at_entry && threads_ok
     }
 
     /// The original byte under an int3 we placed (user breakpoint or anchor).

@@ -157,6 +157,7 @@ impl ReplaySession {
             tasks.push((pid, self.task.tid));
         }
         super::threads::kill_and_reap(tasks);
+        self.switches += 1;
         self.threads.retain(|_, p| p.task().pid != pid);
         if self.task.pid == pid {
             // Any live task takes the running one's place; the next

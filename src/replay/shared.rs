@@ -179,6 +179,28 @@ impl SharedContents {
         Ok(())
     }
 
+    /// In `copy` (a fresh fork of a copy made inside the current stretch,
+    /// while the replay's other processes wait), put back the contents
+    /// kept into the mappings it shares with them: they must go on
+    /// sharing them, and none of them has run since the copy was made.
+    pub fn restore_in_place(&self, copy: &Task, files: &SharedFiles) -> super::Result<()> {
+        use std::os::unix::fs::FileExt;
+        for (r, data) in &self.ranges {
+            if files.owns(&r.path) {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&r.path)
+                    .map_err(|e| copy_error("restore", e))?;
+                f.write_all_at(data, r.offset)
+                    .map_err(|e| copy_error("restore", e))?;
+            } else {
+                copy.write_mem(r.start, data)
+                    .map_err(|e| copy_error("restore", e))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Give `copy` (a fork that will run ahead of the replayed process)
     /// private copies of the shared mappings, with the contents kept.
     pub fn privatize(&self, copy: &Task, insn: u64) -> super::Result<()> {

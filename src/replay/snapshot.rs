@@ -35,6 +35,18 @@ pub struct Snapshot {
     /// The contents of the shared writable mappings (the copy shares their
     /// pages with the replay, which goes on writing them).
     shared: super::shared::SharedContents,
+    /// A copy of the running process only, made while other processes
+    /// live: it can be returned to only while they have not run since.
+    local: Option<LocalScope>,
+}
+
+/// What a copy of the running process alone (see
+/// [`ReplaySession::snapshot_local`]) relies on.
+struct LocalScope {
+    /// The session's count of task switches and process ends when made.
+    switches: u64,
+    /// The other processes' tasks then (recorded ids).
+    others: Vec<i32>,
 }
 
 /// What a parked thread needs to be made again in a restored copy.
@@ -91,6 +103,50 @@ impl ReplaySession {
                     .into(),
             ));
         }
+        self.snapshot_with(None)
+    }
+
+    /// Whether [`ReplaySession::snapshot_local`] can copy the running
+    /// process here: it has no other thread, nothing is half-done, and the
+    /// event that ends the stretch is its own (running to it makes no
+    /// other process run).
+    pub fn can_snapshot_local(&self) -> bool {
+        let pid = self.task.pid;
+        let next_is_ours = matches!(
+            self.events.get(self.next),
+            Some(e) if e.tid() == self.current_tid && !matches!(e, crate::trace::Event::Exit { .. })
+        );
+        self.ended.is_none()
+            && self.injecting.is_none()
+            && self.counter.is_none()
+            && next_is_ours
+            && self.threads.values().all(|p| p.task.pid != pid)
+    }
+
+    /// A snapshot for a search inside the current stretch: a full one
+    /// where one can be taken, else (other processes alive) a copy of the
+    /// running process alone, which [`ReplaySession::restore`] accepts
+    /// only while no other process has run since (they are left as they
+    /// are; memory shared with them gets the copy's contents back).
+    pub fn snapshot_local(&mut self) -> Result<Snapshot> {
+        if self.can_checkpoint() {
+            return self.snapshot();
+        }
+        if !self.can_snapshot_local() {
+            return Err(ReplayError::Unsupported(
+                "cannot copy the running process here (it has other threads, or the next event \
+                 is another's)"
+                    .into(),
+            ));
+        }
+        let scope = LocalScope {
+            switches: self.switches,
+            others: self.threads.keys().copied().collect(),
+        };
+        self.snapshot_with(Some(scope))
+    }
+
+    fn snapshot_with(&mut self, local: Option<LocalScope>) -> Result<Snapshot> {
         let insn = self.syscall_insn().ok_or_else(|| {
             ReplayError::Unsupported(
                 "cannot take a checkpoint before the program's first syscall".into(),
@@ -98,8 +154,19 @@ impl ReplaySession {
         })?;
         // The anchor is re-armed when needed; keep it out of the copy.
         self.disarm_anchor()?;
-        let threads = self.thread_copies()?;
+        let threads = if local.is_some() {
+            Vec::new()
+        } else {
+            self.thread_copies()?
+        };
         let shared = super::shared::SharedContents::take(&self.task);
+        log::trace!(
+            "snapshot at event {}: task {} (recorded {}), parked {:?}",
+            self.next,
+            self.task.tid,
+            self.current_tid,
+            self.threads.keys().collect::<Vec<_>>()
+        );
         let task = self.task.inject_fork(insn)?;
         // The original's stop has become a syscall stop: signals are queued.
         if self.pending_signal.is_some() && self.at_signal_stop {
@@ -123,6 +190,7 @@ impl ReplaySession {
             threads,
             insn,
             shared,
+            local,
         })
     }
 
@@ -218,13 +286,51 @@ impl ReplaySession {
                 snap.pid()
             )));
         }
+        if let Some(scope) = &snap.local {
+            if scope.switches != self.switches {
+                return Err(ReplayError::Unsupported(
+                    "a copy made for a search inside one stretch cannot be returned to once \
+                     other processes have run"
+                        .into(),
+                ));
+            }
+        }
         let insn = snap.insn;
         let task = snap.task.inject_fork(insn)?;
-        self.kill_process();
-        self.task = task;
-        self.syscall_insns.clear();
-        self.set_syscall_insn(insn);
-        self.drop_threads(snap.current_tid);
+        match &snap.local {
+            None => {
+                self.kill_process();
+                self.task = task;
+                self.syscall_insns.clear();
+                self.set_syscall_insn(insn);
+                self.drop_threads(snap.current_tid);
+            }
+            Some(scope) => {
+                // The running process, and any process made since, go;
+                // the others stay as they are.
+                let mut gone = vec![(self.task.pid, self.task.tid)];
+                let made: Vec<i32> = self
+                    .threads
+                    .keys()
+                    .filter(|t| !scope.others.contains(t))
+                    .copied()
+                    .collect();
+                for t in made {
+                    if let Some(p) = self.threads.remove(&t) {
+                        gone.push((p.task.pid, p.task.tid));
+                    }
+                }
+                let live: Vec<i32> = self.threads.values().map(|p| p.task.pid.as_raw()).collect();
+                super::threads::kill_and_reap(gone);
+                self.task = task;
+                self.syscall_insns.retain(|pid, _| live.contains(pid));
+                self.set_syscall_insn(insn);
+                self.current_tid = snap.current_tid;
+                self.at_entry = false;
+                self.interrupt_tid
+                    .store(self.task.tid.as_raw(), std::sync::atomic::Ordering::SeqCst);
+            }
+        }
         self.interrupt_pid
             .store(self.task.pid.as_raw(), std::sync::atomic::Ordering::SeqCst);
         self.next = snap.next;
@@ -259,7 +365,11 @@ impl ReplaySession {
             }
         }
         self.enable_fork_tracing()?;
-        snap.shared.restore(&self.task, insn, &self.shared)?;
+        if snap.local.is_some() {
+            snap.shared.restore_in_place(&self.task, &self.shared)?;
+        } else {
+            snap.shared.restore(&self.task, insn, &self.shared)?;
+        }
         if !snap.threads.is_empty() {
             // The copy's first thread came from a fork, which does not
             // keep the thread-id word the kernel clears at its exit (and
@@ -284,8 +394,12 @@ impl ReplaySession {
         }
         // A fresh copy has no debug registers; while triggers are
         // suspended they stay free (for hit counters), and resuming them
-        // sets them.
-        if !self.triggers_suspended {
+        // sets them. Those carried for the followed process while another
+        // ran were the old process's: a switch to its thread would put them
+        // on the copy (and a register once set holds one of the kernel's
+        // four breakpoint slots for good, which hit counters then lack).
+        self.focus_dr = None;
+        if !self.triggers_suspended && self.current_in_focus() {
             self.hw
                 .apply(&self.task)
                 .map_err(|e| ReplayError::Unsupported(e.to_string()))?;

@@ -66,6 +66,27 @@ impl ReplaySession {
         self.events.iter().any(|e| Some(e.tid()) != main)
     }
 
+    /// Whether the followed process (every process, when the debugger
+    /// follows no one in particular) had more than one thread at some
+    /// point. Other processes' threads carry no breakpoints or debug
+    /// registers, so hits counted on the followed process's one thread are
+    /// all the hits there are.
+    pub fn followed_has_threads(&self) -> bool {
+        let mut first = None;
+        for e in &self.events {
+            let t = e.tid();
+            if !self.in_focus(t) {
+                continue;
+            }
+            match first {
+                None => first = Some(t),
+                Some(f) if f != t => return true,
+                Some(_) => {}
+            }
+        }
+        false
+    }
+
     /// The recorded id of the running thread (of the followed process,
     /// the first of its threads when another process's task runs).
     pub fn current_tid(&self) -> i32 {
@@ -156,6 +177,7 @@ impl ReplaySession {
             counter: std::mem::replace(&mut self.counter, p.counter),
         };
         self.current_tid = tid;
+        self.switches += 1;
         self.interrupt_tid
             .store(self.task.tid.as_raw(), std::sync::atomic::Ordering::SeqCst);
         old
@@ -170,6 +192,7 @@ impl ReplaySession {
             .collect();
         tasks.push((self.task.pid, self.task.tid));
         kill_and_reap(tasks);
+        self.switches += 1;
         self.threads.clear();
     }
 

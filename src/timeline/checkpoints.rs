@@ -3,8 +3,26 @@
 
 use crate::replay::{Position, Snapshot};
 
-/// Automatic checkpoints kept at most.
+/// Automatic checkpoints kept at most, unless `REWIND_CHECKPOINT_LIMIT`
+/// says otherwise.
 pub const MAX_AUTO: usize = 32;
+/// The variable that sets another limit (0: none kept).
+pub const LIMIT_VAR: &str = "REWIND_CHECKPOINT_LIMIT";
+
+/// The limit on automatic checkpoints: `REWIND_CHECKPOINT_LIMIT`, or
+/// [`MAX_AUTO`]; an error that says what is wrong with a bad value.
+pub fn auto_limit() -> Result<usize, String> {
+    match std::env::var(LIMIT_VAR) {
+        Err(std::env::VarError::NotPresent) => Ok(MAX_AUTO),
+        Ok(v) => v.trim().parse::<usize>().map_err(|_| {
+            format!(
+                "{LIMIT_VAR} must be the number of automatic checkpoints to keep (0 or more), \
+                 not {v:?}"
+            )
+        }),
+        Err(e) => Err(format!("{LIMIT_VAR} is not usable: {e}")),
+    }
+}
 /// The newest automatic checkpoints are never thinned.
 const KEEP_NEWEST: usize = 4;
 
@@ -22,13 +40,28 @@ struct Entry {
     explicit: bool,
 }
 
-#[derive(Default)]
 pub struct Checkpoints {
     entries: Vec<Entry>,
     next_id: u32,
+    /// Automatic checkpoints kept at most.
+    limit: usize,
+}
+
+impl Default for Checkpoints {
+    fn default() -> Checkpoints {
+        Checkpoints::with_limit(MAX_AUTO)
+    }
 }
 
 impl Checkpoints {
+    pub fn with_limit(limit: usize) -> Checkpoints {
+        Checkpoints {
+            entries: Vec::new(),
+            next_id: 0,
+            limit,
+        }
+    }
+
     fn insert(&mut self, snap: Snapshot, explicit: bool) -> u32 {
         self.next_id += 1;
         let id = self.next_id;
@@ -49,22 +82,24 @@ impl Checkpoints {
         id
     }
 
-    /// Drop automatic checkpoints, where they are densest, down to MAX_AUTO.
+    /// Drop automatic checkpoints, where they are densest, down to the
+    /// limit; the earliest when no gap can be merged (a limit of a few).
     fn thin(&mut self) {
         loop {
             let autos: Vec<usize> = (0..self.entries.len())
                 .filter(|&i| !self.entries[i].explicit)
                 .collect();
-            if autos.len() <= MAX_AUTO {
+            if autos.len() <= self.limit {
                 return;
             }
-            let thinnable = autos.len().saturating_sub(KEEP_NEWEST);
+            let thinnable = autos.len().saturating_sub(KEEP_NEWEST.min(self.limit));
             // Removing autos[j] merges the gaps on both sides of it: pick
             // the one whose merged gap is smallest.
             let ev = |i: usize| self.entries[i].snap.position().event;
             let best = (1..thinnable)
                 .min_by_key(|&j| ev(autos[j + 1]) - ev(autos[j - 1]))
-                .map(|j| autos[j]);
+                .map(|j| autos[j])
+                .or_else(|| (thinnable > 0).then(|| autos[0]));
             match best {
                 Some(i) => {
                     self.entries.remove(i);

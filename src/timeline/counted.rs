@@ -77,6 +77,11 @@ impl Trigger {
         }
     }
 
+    /// A counter on thread `tid`, or why not.
+    fn try_open(&self, tid: i32) -> std::io::Result<HitCounter> {
+        HitCounter::open(tid, self.addr, self.len, self.kind, None)
+    }
+
     pub(super) fn open(&self, tid: i32, stop_at: Option<u64>) -> Option<HitCounter> {
         match HitCounter::open(tid, self.addr, self.len, self.kind, stop_at) {
             Ok(c) => Some(c),
@@ -110,15 +115,18 @@ impl Timeline {
             // Counters follow one thread; hits count in any.
             return Ok(Counted::Unavailable);
         }
-        if self.session.task().blocks_signal(COUNT_SIGNAL) {
+        if self.session.followed_task().blocks_signal(COUNT_SIGNAL) {
             return Ok(Counted::Unavailable);
         }
-        let tid = self.session.task().tid.as_raw();
         if trigger.kind == HitKind::Exec && self.session.regs()?.ip() == trigger.addr {
             // Leaving the address does not count, as leaving a breakpoint
             // does not.
             self.session.skip_exec_trap_here()?;
         }
+        if !self.can_count(std::slice::from_ref(&trigger))? {
+            return Ok(Counted::Unavailable);
+        }
+        let tid = self.tid();
         let Some(counter) = trigger.open(tid, Some(count)) else {
             return Ok(Counted::Unavailable);
         };
@@ -138,6 +146,60 @@ impl Timeline {
             return Ok(Counted::Lost);
         }
         Ok(Counted::Done)
+    }
+
+    /// Whether each of `triggers` can be given a counter on the followed
+    /// thread now. A debug register set once holds one of the kernel's
+    /// four breakpoint slots for the thread's life, even cleared: when the
+    /// slots are short, the session moves to a fresh copy of itself (a
+    /// checkpoint here, restored: a fork has no debug registers) and tries
+    /// again. Triggers must be suspended.
+    pub(super) fn can_count(&mut self, triggers: &[Trigger]) -> Result<bool> {
+        // Ok, or whether the slots were short (ENOSPC).
+        let probe = |t: &Timeline| -> std::result::Result<(), bool> {
+            let tid = t.tid();
+            let mut open = Vec::new();
+            for tr in triggers {
+                match tr.try_open(tid) {
+                    Ok(c) => open.push(c),
+                    Err(e) => {
+                        log::debug!("no hit counter for {:?}: {e}", tr.seg);
+                        return Err(e.raw_os_error() == Some(libc::ENOSPC));
+                    }
+                }
+            }
+            Ok(())
+        };
+        match probe(self) {
+            Ok(()) => return Ok(true),
+            Err(false) => return Ok(false),
+            Err(true) => {}
+        }
+        if !self.fresh_here()? {
+            return Ok(false);
+        }
+        Ok(probe(self).is_ok())
+    }
+
+    /// Replace the replayed process by a fresh copy of itself at the same
+    /// point; false when no checkpoint can be taken here.
+    pub(super) fn fresh_here(&mut self) -> Result<bool> {
+        let can = self.session.can_checkpoint() || self.session.can_snapshot_local();
+        if !can || !self.session.current_in_focus() {
+            return Ok(false);
+        }
+        let chain = self.session.position().chain;
+        let snap = match self.session.snapshot_local() {
+            Ok(s) => s,
+            Err(e) => {
+                log::debug!("no fresh copy for counters here: {e}");
+                return Ok(false);
+            }
+        };
+        self.session.restore(&snap)?;
+        self.session.set_chain(chain);
+        log::debug!("fresh copy at {} for counters", self.session.position());
+        Ok(true)
     }
 
     /// The user's breakpoints and watchpoints as counters see them; None
@@ -177,31 +239,23 @@ impl Timeline {
         let Some(triggers) = self.user_triggers() else {
             return Ok(None);
         };
-        if triggers.is_empty() || self.session.task().blocks_signal(COUNT_SIGNAL) {
+        if triggers.is_empty() || self.session.followed_task().blocks_signal(COUNT_SIGNAL) {
             return Ok(None);
         }
         let start = self.session.position();
         if !start.chain.is_empty() {
             return Ok(None);
         }
-        let tid = self.session.task().tid.as_raw();
         let was_suspended = self.session.triggers_suspended();
         self.session.suspend_triggers()?;
-        // Whether every trigger can be counted here.
-        let mut probes = Vec::new();
-        for t in &triggers {
-            match t.open(tid, None) {
-                Some(c) => probes.push(c),
-                None => {
-                    drop(probes);
-                    if !was_suspended {
-                        self.session.resume_triggers()?;
-                    }
-                    return Ok(None);
-                }
+        // Whether every trigger can be counted here (in a fresh copy of
+        // the process, when this one's debug-register slots are held).
+        if !self.can_count(&triggers)? {
+            if !was_suspended {
+                self.session.resume_triggers()?;
             }
+            return Ok(None);
         }
-        drop(probes);
         let ip = self.session.regs()?.ip();
         if triggers
             .iter()
@@ -234,7 +288,15 @@ impl Timeline {
         };
         // Whatever comes after it in the stretch, every trigger armed.
         let t0 = std::time::Instant::now();
-        let later = self.scan_to_event(pos.event + 1)?;
+        let suspended = self.session.triggers_suspended();
+        if suspended {
+            self.session.resume_triggers()?;
+        }
+        let later = self.scan_to_event(pos.event + 1);
+        if suspended {
+            self.session.suspend_triggers()?;
+        }
+        let later = later?;
         log::debug!("scanned the rest of the stretch in {:?}", t0.elapsed());
         Ok(Some(Some(later.unwrap_or(Hit {
             position: pos,
@@ -290,7 +352,7 @@ impl Timeline {
         let mut last = None;
         while self.session.event_index() < hi {
             let event = self.session.event_index();
-            let tid = self.session.task().tid.as_raw();
+            let tid = self.tid();
             // Counters that stop the thread at the first hit; then the
             // rest of the stretch runs with none.
             let mut counters = Vec::new();
@@ -356,7 +418,7 @@ impl Timeline {
         base: &Position,
         seg: &Segment,
     ) -> Result<Option<Position>> {
-        if self.threaded || self.session.task().blocks_signal(COUNT_SIGNAL) {
+        if self.threaded || self.session.followed_task().blocks_signal(COUNT_SIGNAL) {
             return Ok(None);
         }
         let Some(trigger) = Trigger::from_segment(seg) else {
@@ -407,12 +469,13 @@ impl Timeline {
         candidates: &[u64],
         after: u64,
     ) -> Result<(Option<(u64, u64)>, usize)> {
-        self.reach(base)?;
-        // The next round starts here again.
-        let _ = self.auto_checkpoint_here();
         let was_suspended = self.session.triggers_suspended();
         self.session.suspend_triggers()?;
-        let r = self.count_candidates_suspended(trigger, candidates, after);
+        let r = self.reach(base).and_then(|()| {
+            // The next round starts here again.
+            let _ = self.auto_checkpoint_here();
+            self.count_candidates_suspended(trigger, candidates, after)
+        });
         if !was_suspended {
             self.session.resume_triggers()?;
         }
@@ -425,7 +488,7 @@ impl Timeline {
         candidates: &[u64],
         after: u64,
     ) -> Result<(Option<(u64, u64)>, usize)> {
-        let tid = self.session.task().tid.as_raw();
+        let tid = self.tid();
         let here = self.session.regs()?.ip();
         let Some(watch) = trigger.open(tid, Some(1)) else {
             return Ok((None, 0));
@@ -474,7 +537,7 @@ impl Timeline {
         if self.threaded {
             return Ok(None);
         }
-        let tid = self.session.task().tid.as_raw();
+        let tid = self.tid();
         let Some(counter) = Trigger::from_segment(&Segment::Exec { addr, count: 0 })
             .and_then(|t| t.open(tid, None))
         else {

@@ -60,8 +60,9 @@ pub struct Timeline {
     /// When the last automatic checkpoint was taken (replay time runs only
     /// while going forward).
     last_auto: Option<Instant>,
-    /// The trace has several threads: hit counters (which follow one
-    /// thread) are not used.
+    /// The followed process has several threads: hit counters (which
+    /// follow one thread) are not used. Other processes do not count:
+    /// they carry no triggers.
     threaded: bool,
     /// Events at which running natively towards a position leaves a
     /// checkpoint on the way: the starts of the windows a reverse-continue
@@ -105,13 +106,14 @@ impl Timeline {
         follow: Option<&crate::replay::focus::FocusSpec>,
         opts: &crate::replay::ReplayOptions,
     ) -> Result<Timeline> {
+        let limit = checkpoints::auto_limit().map_err(ReplayError::Unsupported)?;
         let mut session = ReplaySession::open_with(trace, echo, opts)?;
         session.follow(follow)?;
         Ok(Timeline {
-            threaded: session.has_threads(),
+            threaded: session.followed_has_threads(),
             trail: Vec::new(),
             session,
-            checkpoints: Checkpoints::default(),
+            checkpoints: Checkpoints::with_limit(limit),
             last_auto: None,
         })
     }
@@ -294,8 +296,19 @@ impl Timeline {
     fn scan_windows(&mut self, windows: &[(u64, u64)]) -> Result<Option<Hit>> {
         for &(lo, hi) in windows {
             self.trail.retain(|&e| e < lo);
-            self.reach(&Position::at_event(lo))?;
-            let found = match self.scan_counted(hi)? {
+            // Counters need the followed thread's debug-register slots: go
+            // there with the triggers out, so that the copy restored on the
+            // way never gets the debugger's registers (see
+            // `counted::fresh_here`).
+            let was_suspended = self.session.triggers_suspended();
+            self.session.suspend_triggers()?;
+            let counted = self
+                .reach(&Position::at_event(lo))
+                .and_then(|()| self.scan_counted(hi));
+            if !was_suspended {
+                self.session.resume_triggers()?;
+            }
+            let found = match counted? {
                 Some(found) => found,
                 None => self.scan_to_event(hi)?,
             };
@@ -460,10 +473,11 @@ impl Timeline {
         if known {
             return Ok(earlier);
         }
-        self.reach(&start)?;
         let was_suspended = self.session.triggers_suspended();
         self.session.suspend_triggers()?;
-        let r = self.follow_counted(&earlier.chain[earlier.chain.len() - 1]);
+        let r = self
+            .reach(&start)
+            .and_then(|()| self.follow_counted(&earlier.chain[earlier.chain.len() - 1]));
         if !was_suspended {
             self.session.resume_triggers()?;
         }
@@ -543,9 +557,10 @@ impl Timeline {
         };
         // Count the arrivals at that instruction in the stretch, with only
         // that breakpoint in place.
-        self.reach(&Position::at_event(prev))?;
         self.session.suspend_triggers()?;
-        let counted = self.count_arrivals(addr, event);
+        let counted = self
+            .reach(&Position::at_event(prev))
+            .and_then(|()| self.count_arrivals(addr, event));
         self.session.resume_triggers()?;
         if let Some(count) = counted? {
             let mut chain = Vec::new();

@@ -230,13 +230,13 @@ impl Timeline {
     /// stretch, counted by stops; the session comes back here (by a copy
     /// of the process).
     pub(super) fn hits_to_stretch_end(&mut self, seg: &Segment) -> Result<u64> {
-        if !self.session.can_checkpoint() {
+        if !(self.session.can_checkpoint() || self.session.can_snapshot_local()) {
             return Err(ReplayError::Unsupported(format!(
                 "cannot count the hits of {seg:?} to the end of this stretch here (no \
                  checkpoint can be taken)"
             )));
         }
-        let back = self.session.snapshot()?;
+        let back = self.session.snapshot_local()?;
         let chain = self.session.position().chain;
         let event = self.session.event_index();
         let mut total = 0;

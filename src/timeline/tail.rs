@@ -75,8 +75,10 @@ fn stop_times(total: u64) -> Vec<u64> {
 }
 
 impl Timeline {
-    fn tid(&self) -> i32 {
-        self.session.task().tid.as_raw()
+    /// The thread hit counters follow: the followed process's (only)
+    /// thread, running or parked.
+    pub(super) fn tid(&self) -> i32 {
+        self.session.followed_task().tid.as_raw()
     }
 
     /// From the current point (triggers suspended), the latest point found
@@ -85,12 +87,12 @@ impl Timeline {
     pub(super) fn tail_search(&mut self, triggers: &[Trigger], need: u64) -> Result<Tail> {
         if triggers.is_empty()
             || self.threaded
-            || !self.session.can_checkpoint()
-            || self.session.task().blocks_signal(COUNT_SIGNAL)
+            || !(self.session.can_checkpoint() || self.session.can_snapshot_local())
+            || self.session.followed_task().blocks_signal(COUNT_SIGNAL)
         {
             return Ok(Tail::Unavailable);
         }
-        let start = match self.session.snapshot() {
+        let start = match self.session.snapshot_local() {
             Ok(s) => s,
             Err(e) => {
                 log::debug!("no search from the end here: {e}");
@@ -138,7 +140,7 @@ impl Timeline {
             if ahead <= need.saturating_add(TAIL_REFINE_ABOVE) {
                 break;
             }
-            let again = self.session.snapshot()?;
+            let again = self.session.snapshot_local()?;
             match self.tail_search_from(&again, triggers, need, &one(d), false)? {
                 Tail::At(c, n) if n.iter().sum::<u64>() < ahead => {
                     copy = c;
@@ -201,7 +203,7 @@ impl Timeline {
             if !stopped {
                 break;
             }
-            copies.push(self.session.snapshot()?);
+            copies.push(self.session.snapshot_local()?);
         }
         log::debug!(
             "search from the end of stretch {event}: {total} ns, {} copies, in {:?}",
@@ -236,7 +238,7 @@ impl Timeline {
             self.session.restore(start)?;
             if enough(&counts) {
                 // A copy of the start to hand back, the session there.
-                let copy = self.session.snapshot()?;
+                let copy = self.session.snapshot_local()?;
                 return Ok(Tail::At(Box::new(copy), counts));
             }
         }
