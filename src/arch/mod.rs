@@ -3,6 +3,7 @@
 //! ptrace glue in `tracee/` is `cfg`-gated.
 
 pub mod aarch64;
+pub mod breakpoint;
 pub mod cmds;
 pub mod cpu;
 pub mod fork;

@@ -261,12 +261,43 @@ pub fn reap_status(tid: Pid) -> Option<crate::trace::ExitKind> {
     }
 }
 
+/// The first argument of each thread's last syscall as the syscall saw
+/// it (by kernel thread id), where ptrace cannot read it from a register
+/// set ([`Arch::keeps_syscall_arg0`]: aarch64's `orig_x0`). Taken at
+/// syscall-entry and seccomp stops, and from the registers rewind sets;
+/// [`Task::regs`] reports it. Like the kernel's own copy, it keeps its
+/// value after the syscall until the next one.
+static SYSCALL_ARG0: std::sync::Mutex<std::collections::BTreeMap<i32, u64>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+fn kept_arg0() -> std::sync::MutexGuard<'static, std::collections::BTreeMap<i32, u64>> {
+    // A panic elsewhere while holding it leaves plain integers: still good.
+    SYSCALL_ARG0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Keep the first argument of the syscall `tid` stopped at (entry or
+/// seccomp stop), where the architecture needs it kept.
+fn keep_syscall_arg0(tid: Pid, info: &libc::ptrace_syscall_info) {
+    if let Some(a) = sys::syscall_info_arg0(info) {
+        kept_arg0().insert(tid.as_raw(), a);
+    }
+}
+
 /// What a raw wait status of thread `tid` means.
 fn decode_status(tid: Pid, st: libc::c_int) -> Result<Stop> {
+    let keeps = Arch::host().keeps_syscall_arg0();
     if libc::WIFEXITED(st) {
+        if keeps {
+            kept_arg0().remove(&tid.as_raw());
+        }
         return Ok(Stop::Exited(libc::WEXITSTATUS(st)));
     }
     if libc::WIFSIGNALED(st) {
+        if keeps {
+            kept_arg0().remove(&tid.as_raw());
+        }
         return Ok(Stop::Killed(libc::WTERMSIG(st)));
     }
     if !libc::WIFSTOPPED(st) {
@@ -275,12 +306,21 @@ fn decode_status(tid: Pid, st: libc::c_int) -> Result<Stop> {
     let sig = libc::WSTOPSIG(st);
     let event = (st >> 16) & 0xff;
     if event != 0 {
+        if keeps && event == libc::PTRACE_EVENT_SECCOMP {
+            let info = ptrace::syscall_info(tid).map_err(pt("GET_SYSCALL_INFO", tid))?;
+            keep_syscall_arg0(tid, &info);
+        }
         return Ok(Stop::Event(event));
     }
     if sig == libc::SIGTRAP | 0x80 {
         return match ptrace::syscall_info(tid) {
             Ok(info) if info.op == libc::PTRACE_SYSCALL_INFO_EXIT => Ok(Stop::SyscallExit),
-            Ok(_) => Ok(Stop::SyscallEntry),
+            Ok(info) => {
+                if keeps {
+                    keep_syscall_arg0(tid, &info);
+                }
+                Ok(Stop::SyscallEntry)
+            }
             Err(e) => Err(pt("GET_SYSCALL_INFO", tid)(e)),
         };
     }
@@ -363,6 +403,11 @@ impl Task {
                 .map_err(pt("GETREGSET(syscall number)", self.tid))?;
             r.set_syscall_nr(nr as i64 as u64);
         }
+        if arch.keeps_syscall_arg0() {
+            if let Some(&a) = kept_arg0().get(&self.tid.as_raw()) {
+                r.set_kept_arg0(a);
+            }
+        }
         self.cache.set(Some(r));
         Ok(r)
     }
@@ -382,6 +427,9 @@ impl Task {
         if let Some(note) = arch.syscall_nr_regset() {
             sys::set_regset_int(self.tid, note, regs.syscall_nr() as i32)
                 .map_err(pt("SETREGSET(syscall number)", self.tid))?;
+        }
+        if let Some(a) = regs.kept_arg0().filter(|_| arch.keeps_syscall_arg0()) {
+            kept_arg0().insert(self.tid.as_raw(), a);
         }
         Ok(())
     }

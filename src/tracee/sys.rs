@@ -97,6 +97,22 @@ fn set_regset(tid: Pid, note: u32, area: &[u8]) -> nix::Result<()> {
     nix::errno::Errno::result(r).map(drop)
 }
 
+/// The first argument of the syscall a thread stopped at, from what
+/// `PTRACE_GET_SYSCALL_INFO` returned for it: at a syscall-entry or seccomp
+/// stop (None at an exit stop or elsewhere). On aarch64 this is `orig_x0`,
+/// which no register set gives.
+pub fn syscall_info_arg0(info: &libc::ptrace_syscall_info) -> Option<u64> {
+    match info.op {
+        // SAFETY: `op` says which member of the union the kernel filled:
+        // `entry` for an entry stop, `seccomp` for a seccomp stop; both are
+        // plain integers, valid for any bits.
+        libc::PTRACE_SYSCALL_INFO_ENTRY => Some(unsafe { info.u.entry.args[0] }),
+        // SAFETY: as above.
+        libc::PTRACE_SYSCALL_INFO_SECCOMP => Some(unsafe { info.u.seccomp.args[0] }),
+        _ => None,
+    }
+}
+
 /// `PTRACE_GETSIGMASK` and `PTRACE_SETSIGMASK`.
 const PTRACE_GETSIGMASK: libc::c_uint = 0x420a;
 const PTRACE_SETSIGMASK: libc::c_uint = 0x420b;
