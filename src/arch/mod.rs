@@ -7,6 +7,7 @@ pub mod breakpoint;
 pub mod cmds;
 pub mod cpu;
 pub mod fork;
+pub mod hwdebug;
 pub mod ioctl;
 pub mod output;
 pub mod regs;

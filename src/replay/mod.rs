@@ -723,7 +723,7 @@ impl ReplaySession {
                 task_of!(self, ut).write_mem(a, orig.bytes())?;
             }
         }
-        task_of!(self, ut).set_debugreg(7, 0)?;
+        task_of!(self, ut).set_hw_regs(&crate::arch::hwdebug::HwRegs::disabled(self.arch))?;
         self.note_focus_dr(ut)
     }
 
@@ -1066,28 +1066,67 @@ impl ReplaySession {
             return Ok(None);
         }
         let ip = self.task.regs()?.ip();
+        // Debug registers taken off for one step (no resume flag).
+        let mut hw_off = false;
         if self.hw.exec_at(ip) {
             // A debug-register breakpoint here: the resume flag lets this
             // instruction run once without trapping (as stepping over an
             // int3 does), whether the thread stopped on it or stepped onto it.
+            // Without one (aarch64), the registers are off for one step.
             let mut r = self.task.regs()?;
-            if r.set_resume_flag() {
+            if !self.arch.has_resume_flag() {
+                self.task
+                    .set_hw_regs(&crate::arch::hwdebug::HwRegs::disabled(self.arch))?;
+                hw_off = true;
+            } else if r.set_resume_flag() {
                 self.task.set_regs(&r)?;
             }
         }
-        let Some(orig) = self.byte_under(ip) else {
+        let orig = self.byte_under(ip);
+        if orig.is_none() && !hw_off {
             return Ok(None);
-        };
-        self.task.write_mem(ip, orig.bytes())?;
+        }
+        if let Some(orig) = orig {
+            self.task.write_mem(ip, orig.bytes())?;
+        }
         let r = self.step_once();
         // Put the breakpoint back unless the step removed what it was for.
-        if self.byte_under(ip).is_some() {
+        if orig.is_some() && self.byte_under(ip).is_some() {
             self.task.write_mem(ip, self.arch.breakpoint_insn())?;
+        }
+        if hw_off && !self.triggers_suspended {
+            self.hw
+                .apply(&self.task)
+                .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
         }
         match r? {
             Some(stop) => Ok(Some(stop)),
             None if mode == RunMode::Step => Ok(Some(StopReason::Step)),
             None => Ok(None),
+        }
+    }
+
+    /// At a watchpoint's trap on an architecture that stops before the
+    /// access (aarch64): run the accessing instruction with the debug
+    /// registers off, then put them back. Nothing on x86, which stops
+    /// after it.
+    fn step_past_watch(&mut self) -> Result<()> {
+        if !self.arch.watch_stops_before() {
+            return Ok(());
+        }
+        let ip = self.task.regs()?.ip();
+        self.task
+            .set_hw_regs(&crate::arch::hwdebug::HwRegs::disabled(self.arch))?;
+        self.task.resume(Resume::Step, None)?;
+        let stop = self.task.wait()?;
+        self.hw
+            .apply(&self.task)
+            .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
+        match stop {
+            Stop::Signal { sig, .. } if sig == libc::SIGTRAP => Ok(()),
+            other => Err(ReplayError::Unsupported(format!(
+                "stepping past the watched access at {ip:#x} stopped with {other:?} instead"
+            ))),
         }
     }
 
@@ -1413,15 +1452,20 @@ impl ReplaySession {
                 }
                 return self.step_over_breakpoint(mode);
             }
-            // Hardware breakpoint or watchpoint: DR6 bits 0-3.
-            let dr6 = if self.hw.is_empty() {
-                0
+            // Hardware breakpoint or watchpoint (x86: DR6 bits 0-3;
+            // aarch64: the trap's address).
+            let trigger = if self.hw.is_empty() {
+                None
             } else {
-                self.task.debugreg(6)?
+                self.task.hw_trigger(&info)?
             };
-            if dr6 & 0xf != 0 {
-                self.task.set_debugreg(6, 0)?;
-                let idx = (dr6 & 0xf).trailing_zeros() as usize;
+            if let Some(idx) = trigger.and_then(|t| self.hw.slot_of(t, regs.ip())) {
+                if self.hw.is_data_slot(idx) {
+                    // aarch64 stops before the access: past it first, so
+                    // that the value is the new one and the stop is after
+                    // the write, as on x86.
+                    self.step_past_watch()?;
+                }
                 log::trace!(
                     "debug register {idx} fired in {} at {:#x}",
                     self.current_tid,

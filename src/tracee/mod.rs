@@ -16,6 +16,7 @@ use nix::sys::ptrace;
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 
+use crate::arch::hwdebug::{self, HwRegs, Trigger};
 use crate::arch::regs::Regs;
 use crate::arch::Arch;
 
@@ -831,6 +832,122 @@ impl Task {
 }
 
 impl Task {
+    /// The thread's hardware breakpoint and watchpoint registers.
+    pub fn hw_regs(&self) -> Result<HwRegs> {
+        match Arch::host() {
+            Arch::X86_64 => {
+                let mut addrs = [0; hwdebug::SLOTS];
+                for (i, a) in addrs.iter_mut().enumerate() {
+                    *a = self.debugreg(i)?;
+                }
+                Ok(HwRegs::X86 {
+                    addrs,
+                    dr7: self.debugreg(7)?,
+                })
+            }
+            Arch::Aarch64 => Ok(HwRegs::Aarch64 {
+                breaks: self.hw_bank(hwdebug::NT_ARM_HW_BREAK)?.1,
+                watches: self.hw_bank(hwdebug::NT_ARM_HW_WATCH)?.1,
+            }),
+        }
+    }
+
+    /// Give the thread these hardware breakpoint and watchpoint registers;
+    /// nothing is written when it has them already. On x86 all are
+    /// disabled first, so that every address is valid when it is set.
+    pub fn set_hw_regs(&self, want: &HwRegs) -> Result<()> {
+        let now = self.hw_regs()?;
+        if now == *want {
+            return Ok(());
+        }
+        match (want, now) {
+            (
+                HwRegs::X86 { addrs, dr7 },
+                HwRegs::X86 {
+                    addrs: had,
+                    dr7: had_dr7,
+                },
+            ) => {
+                if had_dr7 != 0 {
+                    self.set_debugreg(7, 0)?;
+                }
+                for (i, (&want, &had)) in addrs.iter().zip(&had).enumerate() {
+                    if want != had {
+                        self.set_debugreg(i, want)?;
+                    }
+                }
+                if *dr7 != 0 {
+                    self.set_debugreg(7, *dr7)?;
+                }
+                Ok(())
+            }
+            (
+                HwRegs::Aarch64 { breaks, watches },
+                HwRegs::Aarch64 {
+                    breaks: had_b,
+                    watches: had_w,
+                },
+            ) => {
+                for (note, regs, had, what) in [
+                    (hwdebug::NT_ARM_HW_BREAK, breaks, had_b, "breakpoint"),
+                    (hwdebug::NT_ARM_HW_WATCH, watches, had_w, "watchpoint"),
+                ] {
+                    if *regs == had {
+                        continue;
+                    }
+                    let (count, _) = self.hw_bank(note)?;
+                    let used = regs.iter().rposition(|r| r.1 != 0).map_or(0, |i| i + 1);
+                    if used > count {
+                        return Err(TaskError::Unsupported(format!(
+                            "this CPU has {count} hardware {what} registers; rewind needs {used}"
+                        )));
+                    }
+                    let n = count.min(regs.len());
+                    sys::set_regset_bytes(self.tid, note, &hwdebug::aarch64_bank_bytes(&regs[..n]))
+                        .map_err(pt("SETREGSET(hardware debug)", self.tid))?;
+                }
+                Ok(())
+            }
+            _ => Err(TaskError::Unsupported(format!(
+                "hardware debug registers of another architecture on {}",
+                Arch::host().name()
+            ))),
+        }
+    }
+
+    /// One aarch64 bank of hardware debug registers: how many the thread
+    /// has, and the first [`hwdebug::SLOTS`].
+    fn hw_bank(&self, note: u32) -> Result<(usize, [(u64, u32); hwdebug::SLOTS])> {
+        let max = 8 + 16 * hwdebug::AARCH64_BANK_MAX;
+        let bytes = sys::get_regset_bytes(self.tid, note, max)
+            .map_err(pt("GETREGSET(hardware debug)", self.tid))?;
+        hwdebug::aarch64_bank_parse(&bytes).ok_or_else(|| {
+            TaskError::Unsupported(format!(
+                "the kernel gave {} bytes of hardware debug registers",
+                bytes.len()
+            ))
+        })
+    }
+
+    /// After a SIGTRAP with siginfo `info`: what a hardware breakpoint or
+    /// watchpoint says of its cause (x86: DR6's status bits, which are
+    /// cleared; aarch64: the trap's address), or None for another trap.
+    pub fn hw_trigger(&self, info: &[u8]) -> Result<Option<Trigger>> {
+        match Arch::host() {
+            Arch::X86_64 => {
+                let dr6 = self.debugreg(6)?;
+                if dr6 & 0xf == 0 {
+                    return Ok(None);
+                }
+                self.set_debugreg(6, 0)?;
+                Ok(Some(Trigger::Slot((dr6 & 0xf).trailing_zeros() as usize)))
+            }
+            Arch::Aarch64 => Ok((siginfo_code(info) == hwdebug::TRAP_HWBKPT)
+                .then(|| siginfo_addr(info))
+                .map(Trigger::Addr)),
+        }
+    }
+
     fn debugreg_offset(&self, n: usize) -> Result<usize> {
         sys::debugreg_offset(n).ok_or_else(|| {
             TaskError::Unsupported(format!(
@@ -882,6 +999,14 @@ pub fn siginfo_code(info: &[u8]) -> i32 {
         return 0;
     }
     i32::from_le_bytes([info[8], info[9], info[10], info[11]])
+}
+
+/// The `si_addr` of a raw siginfo (a fault's or a trap's address); 0 when
+/// too short.
+pub fn siginfo_addr(info: &[u8]) -> u64 {
+    info.get(16..24)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u64::from_ne_bytes)
 }
 
 /// Up to `len` bytes at `addr` in process `pid`'s memory, read through

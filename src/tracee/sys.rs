@@ -54,6 +54,16 @@ pub fn set_regset_int(tid: Pid, note: u32, v: i32) -> nix::Result<()> {
     set_regset(tid, note, &v.to_ne_bytes())
 }
 
+/// Read regset `note` of a stopped thread as bytes (at most `max`).
+pub fn get_regset_bytes(tid: Pid, note: u32, max: usize) -> nix::Result<Vec<u8>> {
+    get_regset(tid, note, max)
+}
+
+/// Write regset `note` of a stopped thread from bytes.
+pub fn set_regset_bytes(tid: Pid, note: u32, area: &[u8]) -> nix::Result<()> {
+    set_regset(tid, note, area)
+}
+
 /// Read regset `note` of a stopped thread (at most `max` bytes).
 fn get_regset(tid: Pid, note: u32, max: usize) -> nix::Result<Vec<u8>> {
     let mut buf = vec![0u8; max];

@@ -102,6 +102,12 @@ t_fork_basic() { LIMIT=120 RECORD_EXIT=3 record_replay fork_basic /progs/fork_ba
 # integer division by zero does not trap on aarch64, so no fpe.
 t_sig_sync() { LIMIT=120 record_replay sig_sync /progs/sig_sync segv trap abrt; }
 t_sig_spin() { LIMIT=120 record_replay sig_spin /progs/sig_spin; }
+# A thread spinning without syscalls is preempted so that another runs;
+# two threads add atomically (LSE or exclusive pairs).
+t_threads_spin() {
+    LIMIT=120 record_replay threads_spin /progs/threads_spin || return 1
+    grep -q '^counter 400000$' /tmp/threads_spin.rec.out
+}
 
 must hello
 must hello_dynamic
@@ -110,6 +116,7 @@ probe threads_basic
 probe fork_basic
 probe sig_sync
 probe sig_spin
+probe threads_spin
 
 echo "REWIND-AARCH64 END"
 sync
