@@ -3,9 +3,11 @@
 //! ptrace glue in `tracee/` is `cfg`-gated.
 
 pub mod aarch64;
+pub mod breakpoint;
 pub mod cmds;
 pub mod cpu;
 pub mod fork;
+pub mod hwdebug;
 pub mod ioctl;
 pub mod output;
 pub mod regs;

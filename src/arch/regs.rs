@@ -104,6 +104,22 @@ impl Regs {
         }
     }
 
+    /// The first syscall argument as the syscall saw it, where ptrace
+    /// cannot read it (aarch64 `orig_x0`); None on x86_64.
+    pub fn kept_arg0(&self) -> Option<u64> {
+        match self {
+            Regs::X86_64(_) => None,
+            Regs::Aarch64(r) => Some(r.orig_x0),
+        }
+    }
+
+    /// Set what [`Regs::kept_arg0`] reads (nothing on x86_64).
+    pub fn set_kept_arg0(&mut self, v: u64) {
+        if let Regs::Aarch64(r) = self {
+            r.orig_x0 = v;
+        }
+    }
+
     /// The syscall result register (rax, x0).
     pub fn result(&self) -> u64 {
         match self {
@@ -353,6 +369,14 @@ impl Arch {
             .filter(|(_, n)| !not.contains(n))
             .map(|(i, _)| i)
             .collect()
+    }
+
+    /// Whether ptrace cannot read the first argument as the syscall saw
+    /// it (aarch64's `orig_x0`, which the syscall's result overwrites in
+    /// x0): then `tracee` keeps it per thread from each syscall-entry stop
+    /// (see [`Regs::kept_arg0`]).
+    pub fn keeps_syscall_arg0(self) -> bool {
+        matches!(self, Arch::Aarch64)
     }
 
     /// The regset (`NT_*`) that holds the syscall number apart from the

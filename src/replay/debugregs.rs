@@ -1,21 +1,8 @@
-//! x86 debug registers for hardware breakpoints and watchpoints: DR7
-//! encoding, splitting a watched range into aligned pieces, and sharing the
-//! four address registers (DR0-DR3) among the debugger's requests.
+//! Hardware breakpoint and watchpoint slots: splitting a watched range into
+//! aligned pieces, and sharing the slots among the debugger's requests. How
+//! an architecture's registers hold them is `arch::hwdebug`'s.
 
-/// Number of address registers (DR0-DR3).
-pub const SLOTS: usize = 4;
-
-/// What a debug register watches. x86 has no read-only condition: reads
-/// are watched as accesses and filtered by the caller.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Condition {
-    /// Instruction execution (R/W bits 00, length 1).
-    Exec,
-    /// Data writes (R/W bits 01).
-    Write,
-    /// Data reads or writes (R/W bits 11).
-    Access,
-}
+pub use crate::arch::hwdebug::{Condition, Slot, SLOTS};
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DebugRegError {
@@ -23,30 +10,6 @@ pub enum DebugRegError {
     BadLength { addr: u64, len: u64 },
     #[error("all {SLOTS} hardware debug registers are in use")]
     NoneFree,
-}
-
-/// The DR7 bits that enable slot `slot` with `cond` over `len` bytes
-/// (local-enable bit, R/W and LEN fields).
-pub fn dr7_bits(slot: usize, cond: Condition, len: u64) -> Result<u64, DebugRegError> {
-    let rw: u64 = match cond {
-        Condition::Exec => 0b00,
-        Condition::Write => 0b01,
-        Condition::Access => 0b11,
-    };
-    let len_bits: u64 = match (cond, len) {
-        (Condition::Exec, _) => 0b00,
-        (_, 1) => 0b00,
-        (_, 2) => 0b01,
-        (_, 4) => 0b11,
-        (_, 8) => 0b10,
-        (_, len) => return Err(DebugRegError::BadLength { addr: 0, len }),
-    };
-    Ok((1 << (2 * slot)) | (rw << (16 + 4 * slot)) | (len_bits << (18 + 4 * slot)))
-}
-
-/// All DR7 bits that belong to slot `slot`.
-pub fn dr7_slot_mask(slot: usize) -> u64 {
-    (0b11 << (2 * slot)) | (0b1111 << (16 + 4 * slot))
 }
 
 /// Split `[addr, addr+len)` into naturally aligned pieces of 1, 2, 4 or 8
@@ -65,15 +28,7 @@ pub fn split_range(addr: u64, len: u64) -> Vec<(u64, u64)> {
     out
 }
 
-/// One programmed debug register.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Slot {
-    pub addr: u64,
-    pub len: u64,
-    pub cond: Condition,
-}
-
-/// The four address registers and the DR7 value that enables them.
+/// The slots the debugger's points share (see [`crate::arch::hwdebug`]).
 #[derive(Clone, Debug, Default)]
 pub struct DebugRegs {
     slots: [Option<Slot>; SLOTS],
@@ -120,61 +75,15 @@ impl DebugRegs {
         }
     }
 
-    /// DR7 for the slots in use.
-    pub fn dr7(&self) -> u64 {
-        let mut v = 0;
-        for (i, s) in self.slots.iter().enumerate() {
-            if let Some(s) = s {
-                v |= dr7_bits(i, s.cond, s.len).unwrap_or(0);
-            }
-        }
-        v
-    }
-
-    /// (index, address) of every slot, with 0 for free ones.
-    pub fn addresses(&self) -> [(usize, u64); SLOTS] {
-        let mut out = [(0, 0); SLOTS];
-        for (i, s) in self.slots.iter().enumerate() {
-            out[i] = (i, s.map(|s| s.addr).unwrap_or(0));
-        }
-        out
+    /// Every slot, None for free ones.
+    pub fn slots(&self) -> &[Option<Slot>; SLOTS] {
+        &self.slots
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dr7_encoding_per_kind_and_length() {
-        // Slot 0: L0 = bit 0, R/W0 = bits 16-17, LEN0 = bits 18-19.
-        assert_eq!(dr7_bits(0, Condition::Exec, 1).unwrap(), 0b1);
-        assert_eq!(dr7_bits(0, Condition::Write, 1).unwrap(), 1 | (0b01 << 16));
-        assert_eq!(
-            dr7_bits(0, Condition::Write, 2).unwrap(),
-            1 | (0b01 << 16) | (0b01 << 18)
-        );
-        assert_eq!(
-            dr7_bits(0, Condition::Write, 4).unwrap(),
-            1 | (0b01 << 16) | (0b11 << 18)
-        );
-        assert_eq!(
-            dr7_bits(0, Condition::Write, 8).unwrap(),
-            1 | (0b01 << 16) | (0b10 << 18)
-        );
-        assert_eq!(
-            dr7_bits(0, Condition::Access, 4).unwrap(),
-            1 | (0b1111 << 16)
-        );
-        // Slot 3: L3 = bit 6, R/W3 = bits 28-29, LEN3 = bits 30-31.
-        assert_eq!(
-            dr7_bits(3, Condition::Access, 8).unwrap(),
-            (1 << 6) | (0b11 << 28) | (0b10 << 30)
-        );
-        assert_eq!(dr7_bits(2, Condition::Exec, 1).unwrap(), 1 << 4);
-        assert!(dr7_bits(1, Condition::Write, 3).is_err());
-        assert_eq!(dr7_slot_mask(1), (0b11 << 2) | (0b1111 << 20));
-    }
 
     #[test]
     fn ranges_split_into_aligned_pieces() {
@@ -208,12 +117,7 @@ mod tests {
             }])
             .unwrap();
         assert_eq!(b, vec![2]);
-        assert_eq!(
-            d.dr7(),
-            dr7_bits(0, Condition::Write, 8).unwrap()
-                | dr7_bits(1, Condition::Write, 8).unwrap()
-                | dr7_bits(2, Condition::Exec, 1).unwrap()
-        );
+        assert_eq!(d.slots()[1].map(|s| s.addr), Some(0x1008));
         assert_eq!(
             d.alloc(&[w(0x2000, 4), w(0x2004, 4)]),
             Err(DebugRegError::NoneFree)
@@ -221,8 +125,8 @@ mod tests {
         assert_eq!(d.free_count(), 1);
         d.release(&a);
         assert_eq!(d.free_count(), 3);
-        assert_eq!(d.dr7(), dr7_bits(2, Condition::Exec, 1).unwrap());
+        assert!(d.slots()[0].is_none() && d.slots()[2].is_some());
         assert!(d.alloc(&[w(0x2002, 4)]).is_err());
-        assert_eq!(d.addresses()[2], (2, 0x401000));
+        assert_eq!(d.slots()[2].map(|s| s.addr), Some(0x401000));
     }
 }

@@ -1,8 +1,11 @@
-//! Hardware breakpoints and watchpoints, kept on the x86 debug registers of
-//! the replayed thread. The replay owns them so that it can put them on
+//! Hardware breakpoints and watchpoints, kept on the debug registers of the
+//! replayed thread (as `arch::hwdebug` lays them out for each
+//! architecture). The replay owns them so that it can put them on
 //! every process it switches to (checkpoints are separate processes).
 
 use super::debugregs::{split_range, Condition, DebugRegError, DebugRegs, Slot, SLOTS};
+use crate::arch::hwdebug::{HwRegs, Trigger};
+use crate::arch::Arch;
 use crate::tracee::{Task, TaskError};
 
 /// What a hardware point watches.
@@ -56,57 +59,45 @@ pub enum Hit {
     Unknown,
 }
 
-/// One thread's debug registers as they are (DR0-DR3 and DR7), to hand
-/// over to the thread that runs next: whatever the session put there (all
-/// points, none while they are suspended, or a single one) goes with the
-/// running thread.
+/// One thread's debug registers as they are (x86 DR0-DR3 and DR7,
+/// aarch64 its breakpoint and watchpoint registers), to hand over to the
+/// thread that runs next: whatever the session put there (all points, none
+/// while they are suspended, or a single one) goes with the running thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ThreadDebugRegs {
-    addrs: [u64; SLOTS],
-    dr7: u64,
-}
+pub struct ThreadDebugRegs(HwRegs);
 
 impl ThreadDebugRegs {
     /// Nothing armed.
     pub fn disabled() -> ThreadDebugRegs {
-        ThreadDebugRegs {
-            addrs: [0; SLOTS],
-            dr7: 0,
-        }
+        ThreadDebugRegs(HwRegs::disabled(Arch::host()))
     }
 
     pub fn read(task: &Task) -> Result<ThreadDebugRegs, HwError> {
-        let mut addrs = [0; SLOTS];
-        for (i, a) in addrs.iter_mut().enumerate() {
-            *a = task.debugreg(i)?;
-        }
-        Ok(ThreadDebugRegs {
-            addrs,
-            dr7: task.debugreg(7)?,
-        })
+        Ok(ThreadDebugRegs(task.hw_regs()?))
     }
 
     /// Give `task` these registers; nothing is written when it has them
-    /// already. All are disabled first, so that every address is valid
-    /// when it is set.
+    /// already.
     pub fn put(&self, task: &Task) -> Result<(), HwError> {
-        let now = ThreadDebugRegs::read(task)?;
-        if now == *self {
-            return Ok(());
-        }
-        if now.dr7 != 0 {
-            task.set_debugreg(7, 0)?;
-        }
-        for (i, (&want, &had)) in self.addrs.iter().zip(&now.addrs).enumerate() {
-            if want != had {
-                task.set_debugreg(i, want)?;
-            }
-        }
-        if self.dr7 != 0 {
-            task.set_debugreg(7, self.dr7)?;
-        }
-        Ok(())
+        Ok(task.set_hw_regs(&self.0)?)
     }
+}
+
+/// Program `slots` into `task`'s debug registers.
+fn put_slots(task: &Task, slots: &[Option<Slot>; SLOTS]) -> Result<(), HwError> {
+    let arch = Arch::host();
+    let regs = arch.hw_regs(slots).ok_or_else(|| {
+        let bad = slots.iter().flatten().next().copied().unwrap_or(Slot {
+            addr: 0,
+            len: 0,
+            cond: Condition::Write,
+        });
+        HwError::DebugReg(DebugRegError::BadLength {
+            addr: bad.addr,
+            len: bad.len,
+        })
+    })?;
+    Ok(task.set_hw_regs(&regs)?)
 }
 
 #[derive(Debug, Default, Clone)]
@@ -193,20 +184,9 @@ impl HwPoints {
         Ok(true)
     }
 
-    /// Write the debug registers of `task`: disable all (so that changing
-    /// an address is always valid), set the addresses, enable those in use.
+    /// Write the debug registers of `task` for the slots in use.
     pub fn apply(&self, task: &Task) -> Result<(), HwError> {
-        task.set_debugreg(7, 0)?;
-        for (i, addr) in self.regs.addresses() {
-            if self.regs.slot(i).is_some() {
-                task.set_debugreg(i, addr)?;
-            }
-        }
-        let dr7 = self.regs.dr7();
-        if dr7 != 0 {
-            task.set_debugreg(7, dr7)?;
-        }
-        Ok(())
+        put_slots(task, self.regs.slots())
     }
 
     /// Whether a point like this one is set.
@@ -281,22 +261,30 @@ impl HwPoints {
 
     /// Enable only the execution register at `addr` (the others off).
     pub fn apply_only(&self, task: &Task, addr: u64) -> Result<(), HwError> {
-        task.set_debugreg(7, 0)?;
-        let mut dr7 = 0;
+        let mut only = [None; SLOTS];
         for r in self
             .requests
             .iter()
             .filter(|r| r.kind == PointKind::Exec && r.addr == addr)
         {
             for &i in &r.slots {
-                task.set_debugreg(i, addr)?;
-                dr7 |= super::debugregs::dr7_bits(i, Condition::Exec, 1)?;
+                only[i] = self.regs.slot(i).copied();
             }
         }
-        if dr7 != 0 {
-            task.set_debugreg(7, dr7)?;
-        }
-        Ok(())
+        put_slots(task, &only)
+    }
+
+    /// Whether slot `idx` watches data (not an instruction).
+    pub fn is_data_slot(&self, idx: usize) -> bool {
+        self.regs
+            .slot(idx)
+            .is_some_and(|s| s.cond != Condition::Exec)
+    }
+
+    /// The slot a hardware trap came from, for the thread that stopped at
+    /// `pc`.
+    pub fn slot_of(&self, trigger: Trigger, pc: u64) -> Option<usize> {
+        trigger.slot(self.regs.slots(), pc)
     }
 
     /// Whether the register hit for an execution at `addr` backs a

@@ -25,6 +25,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
 
+use crate::arch::breakpoint::{self, Saved};
 use crate::arch::regs::Regs;
 use crate::arch::Arch;
 use crate::trace::{Event, ExitKind, TraceEnd, TraceError, TraceReader};
@@ -201,8 +202,8 @@ pub struct ReplaySession {
     /// Index of the next event to replay.
     next: usize,
     task: Task,
-    /// Software breakpoints: address -> original byte.
-    breakpoints: BTreeMap<u64, u8>,
+    /// Software breakpoints: address -> the program's bytes under them.
+    breakpoints: BTreeMap<u64, Saved>,
     /// Whether a run stops when the followed process runs a new program.
     report_exec: bool,
     /// Each thread's thread-id word, cleared by the kernel at its exit
@@ -240,8 +241,8 @@ pub struct ReplaySession {
     machine: identity::Machine,
     warned_counter: bool,
     /// A breakpoint of our own at the anchor of the next event (an
-    /// asynchronous signal): its address and the byte under it.
-    anchor: Option<(u64, u8)>,
+    /// asynchronous signal): its address and the bytes under it.
+    anchor: Option<(u64, Saved)>,
     /// Whether the task is at a signal-delivery stop, where a signal can be
     /// injected directly (elsewhere the kernel first queues it).
     at_signal_stop: bool,
@@ -574,12 +575,12 @@ impl ReplaySession {
         let ut = self.user_parked();
         let mut v = task_of!(self, ut).read_mem(addr, len);
         let end = addr + v.len() as u64;
-        for (&a, &orig) in self.breakpoints.range(addr..end) {
-            v[(a - addr) as usize] = orig;
+        for (&a, orig) in self.breakpoints.range(breakpoint::overlap_start(addr)..end) {
+            orig.hide_in(a, &mut v, addr);
         }
         if let Some((a, orig)) = self.anchor.filter(|_| ut.is_none()) {
-            if a >= addr && a < end && !self.breakpoints.contains_key(&a) {
-                v[(a - addr) as usize] = orig;
+            if !self.breakpoints.contains_key(&a) {
+                orig.hide_in(a, &mut v, addr);
             }
         }
         v
@@ -589,11 +590,19 @@ impl ReplaySession {
         if self.breakpoints.contains_key(&addr) || self.hw.is_backing(addr) {
             return Ok(());
         }
+        if !self.arch.breakpoint_fits(addr) {
+            return Err(ReplayError::Unsupported(format!(
+                "a breakpoint at {addr:#x} is not at an instruction's start: {} instructions \
+                 are {}-byte aligned",
+                self.arch.name(),
+                self.arch.breakpoint_len()
+            )));
+        }
         let ut = self.user_parked();
         let anchor_here = self.anchor.filter(|_| ut.is_none()).map(|(a, _)| a);
-        let orig = match anchor_here {
-            Some(a) if a == addr => self.anchor.map_or(0, |(_, b)| b),
-            _ => task_of!(self, ut).read_mem_exact(addr, 1)?[0],
+        let orig = match (anchor_here, self.anchor) {
+            (Some(a), Some((_, b))) if a == addr => b,
+            _ => self.saved_at(task_of!(self, ut), addr)?,
         };
         // A free debug register makes each hit one stop instead of two.
         if anchor_here != Some(addr)
@@ -604,7 +613,7 @@ impl ReplaySession {
         {
             return self.note_focus_dr(ut);
         }
-        task_of!(self, ut).write_mem(addr, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
+        task_of!(self, ut).write_mem(addr, self.arch.breakpoint_insn())?;
         self.breakpoints.insert(addr, orig);
         Ok(())
     }
@@ -621,7 +630,7 @@ impl ReplaySession {
         let anchor_here = self.anchor.filter(|_| ut.is_none()).map(|(a, _)| a);
         if let Some(orig) = self.breakpoints.remove(&addr) {
             if anchor_here != Some(addr) {
-                task_of!(self, ut).write_mem(addr, &[orig])?;
+                task_of!(self, ut).write_mem(addr, orig.bytes())?;
             }
         }
         Ok(())
@@ -660,9 +669,9 @@ impl ReplaySession {
             self.hw
                 .remove_backing(task_of!(self, ut), b)
                 .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
-            let orig = task_of!(self, ut).read_mem_exact(b, 1)?[0];
+            let orig = self.saved_at(task_of!(self, ut), b)?;
             if !self.triggers_suspended {
-                task_of!(self, ut).write_mem(b, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
+                task_of!(self, ut).write_mem(b, self.arch.breakpoint_insn())?;
             }
             self.breakpoints.insert(b, orig);
         }
@@ -721,12 +730,12 @@ impl ReplaySession {
         self.triggers_suspended = true;
         let ut = self.user_parked();
         let anchor_here = self.anchor.filter(|_| ut.is_none()).map(|(a, _)| a);
-        for (&a, &orig) in &self.breakpoints {
+        for (&a, orig) in &self.breakpoints {
             if anchor_here != Some(a) {
-                task_of!(self, ut).write_mem(a, &[orig])?;
+                task_of!(self, ut).write_mem(a, orig.bytes())?;
             }
         }
-        task_of!(self, ut).set_debugreg(7, 0)?;
+        task_of!(self, ut).set_hw_regs(&crate::arch::hwdebug::HwRegs::disabled(self.arch))?;
         self.note_focus_dr(ut)
     }
 
@@ -735,7 +744,7 @@ impl ReplaySession {
         self.triggers_suspended = false;
         let ut = self.user_parked();
         for &a in self.breakpoints.keys() {
-            task_of!(self, ut).write_mem(a, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
+            task_of!(self, ut).write_mem(a, self.arch.breakpoint_insn())?;
         }
         self.hw
             .apply(task_of!(self, ut))
@@ -754,7 +763,7 @@ impl ReplaySession {
             self.note_focus_dr(ut)?;
         }
         if self.breakpoints.contains_key(&addr) {
-            task_of!(self, ut).write_mem(addr, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
+            task_of!(self, ut).write_mem(addr, self.arch.breakpoint_insn())?;
         }
         Ok(())
     }
@@ -1004,8 +1013,17 @@ impl ReplaySession {
         self.ended.is_none() && self.injecting.is_none() && !self.at_entry && threads_ok
     }
 
-    /// The original byte under an int3 we placed (user breakpoint or anchor).
-    fn byte_under(&self, addr: u64) -> Option<u8> {
+    /// The program's bytes at `addr` that a breakpoint instruction put
+    /// there would replace.
+    pub(super) fn saved_at(&self, task: &Task, addr: u64) -> Result<Saved> {
+        Ok(Saved::new(
+            &task.read_mem_exact(addr, self.arch.breakpoint_len())?,
+        ))
+    }
+
+    /// The program's bytes under a breakpoint instruction we placed (user
+    /// breakpoint or anchor).
+    fn byte_under(&self, addr: u64) -> Option<Saved> {
         // The debugger's breakpoints are in the followed process only.
         self.breakpoints
             .get(&addr)
@@ -1063,29 +1081,67 @@ impl ReplaySession {
             return Ok(None);
         }
         let ip = self.task.regs()?.ip();
+        // Debug registers taken off for one step (no resume flag).
+        let mut hw_off = false;
         if self.hw.exec_at(ip) {
             // A debug-register breakpoint here: the resume flag lets this
             // instruction run once without trapping (as stepping over an
             // int3 does), whether the thread stopped on it or stepped onto it.
+            // Without one (aarch64), the registers are off for one step.
             let mut r = self.task.regs()?;
-            if r.set_resume_flag() {
+            if !self.arch.has_resume_flag() {
+                self.task
+                    .set_hw_regs(&crate::arch::hwdebug::HwRegs::disabled(self.arch))?;
+                hw_off = true;
+            } else if r.set_resume_flag() {
                 self.task.set_regs(&r)?;
             }
         }
-        let Some(orig) = self.byte_under(ip) else {
+        let orig = self.byte_under(ip);
+        if orig.is_none() && !hw_off {
             return Ok(None);
-        };
-        self.task.write_mem(ip, &[orig])?;
+        }
+        if let Some(orig) = orig {
+            self.task.write_mem(ip, orig.bytes())?;
+        }
         let r = self.step_once();
-        // Put the int3 back unless the step removed what it was for.
-        if self.byte_under(ip).is_some() {
-            self.task
-                .write_mem(ip, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
+        // Put the breakpoint back unless the step removed what it was for.
+        if orig.is_some() && self.byte_under(ip).is_some() {
+            self.task.write_mem(ip, self.arch.breakpoint_insn())?;
+        }
+        if hw_off && !self.triggers_suspended {
+            self.hw
+                .apply(&self.task)
+                .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
         }
         match r? {
             Some(stop) => Ok(Some(stop)),
             None if mode == RunMode::Step => Ok(Some(StopReason::Step)),
             None => Ok(None),
+        }
+    }
+
+    /// At a watchpoint's trap on an architecture that stops before the
+    /// access (aarch64): run the accessing instruction with the debug
+    /// registers off, then put them back. Nothing on x86, which stops
+    /// after it.
+    fn step_past_watch(&mut self) -> Result<()> {
+        if !self.arch.watch_stops_before() {
+            return Ok(());
+        }
+        let ip = self.task.regs()?.ip();
+        self.task
+            .set_hw_regs(&crate::arch::hwdebug::HwRegs::disabled(self.arch))?;
+        self.task.resume(Resume::Step, None)?;
+        let stop = self.task.wait()?;
+        self.hw
+            .apply(&self.task)
+            .map_err(|e| ReplayError::Unsupported(e.to_string()))?;
+        match stop {
+            Stop::Signal { sig, .. } if sig == libc::SIGTRAP => Ok(()),
+            other => Err(ReplayError::Unsupported(format!(
+                "stepping past the watched access at {ip:#x} stopped with {other:?} instead"
+            ))),
         }
     }
 
@@ -1114,9 +1170,8 @@ impl ReplaySession {
         let orig = match user {
             Some(b) => b,
             None => {
-                let b = self.task.read_mem_exact(addr, 1)?[0];
-                self.task
-                    .write_mem(addr, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
+                let b = self.saved_at(&self.task, addr)?;
+                self.task.write_mem(addr, self.arch.breakpoint_insn())?;
                 b
             }
         };
@@ -1127,7 +1182,7 @@ impl ReplaySession {
     fn disarm_anchor(&mut self) -> Result<()> {
         if let Some((a, orig)) = self.anchor.take() {
             if !self.breakpoints.contains_key(&a) || !self.current_in_focus() {
-                self.task.write_mem(a, &[orig])?;
+                self.task.write_mem(a, orig.bytes())?;
             }
         }
         Ok(())
@@ -1179,14 +1234,12 @@ impl ReplaySession {
         let mut v = self.task.read_mem(addr, len);
         let end = addr + v.len() as u64;
         if self.current_in_focus() {
-            for (&a, &orig) in self.breakpoints.range(addr..end) {
-                v[(a - addr) as usize] = orig;
+            for (&a, orig) in self.breakpoints.range(breakpoint::overlap_start(addr)..end) {
+                orig.hide_in(a, &mut v, addr);
             }
         }
         if let Some((a, orig)) = self.anchor {
-            if a >= addr && a < end {
-                v[(a - addr) as usize] = orig;
-            }
+            orig.hide_in(a, &mut v, addr);
         }
         v
     }
@@ -1392,12 +1445,15 @@ impl ReplaySession {
         if sig == libc::SIGTRAP {
             let code = crate::tracee::siginfo_code(&info);
             let regs = self.task.regs()?;
-            // int3 reports SI_KERNEL (0x80); the breakpoint is one byte back.
-            let bp = regs.ip().wrapping_sub(1);
-            if code == 0x80 && self.byte_under(bp).is_some() {
-                let mut r = regs;
-                r.set_ip(bp);
-                self.task.set_regs(&r)?;
+            // x86's int3 reports SI_KERNEL with ip past it; aarch64's brk
+            // TRAP_BRKPT with pc at it.
+            let bp = self.arch.breakpoint_from_trap(regs.ip());
+            if code == self.arch.breakpoint_trap_code() && self.byte_under(bp).is_some() {
+                if bp != regs.ip() {
+                    let mut r = regs;
+                    r.set_ip(bp);
+                    self.task.set_regs(&r)?;
+                }
                 if self.anchor.map(|(a, _)| a) == Some(bp) && self.at_anchor()? {
                     self.disarm_anchor()?;
                     return self.deliver_async_signal_here();
@@ -1411,15 +1467,20 @@ impl ReplaySession {
                 }
                 return self.step_over_breakpoint(mode);
             }
-            // Hardware breakpoint or watchpoint: DR6 bits 0-3.
-            let dr6 = if self.hw.is_empty() {
-                0
+            // Hardware breakpoint or watchpoint (x86: DR6 bits 0-3;
+            // aarch64: the trap's address).
+            let trigger = if self.hw.is_empty() {
+                None
             } else {
-                self.task.debugreg(6)?
+                self.task.hw_trigger(&info)?
             };
-            if dr6 & 0xf != 0 {
-                self.task.set_debugreg(6, 0)?;
-                let idx = (dr6 & 0xf).trailing_zeros() as usize;
+            if let Some(idx) = trigger.and_then(|t| self.hw.slot_of(t, regs.ip())) {
+                if self.hw.is_data_slot(idx) {
+                    // aarch64 stops before the access: past it first, so
+                    // that the value is the new one and the stop is after
+                    // the write, as on x86.
+                    self.step_past_watch()?;
+                }
                 log::trace!(
                     "debug register {idx} fired in {} at {:#x}",
                     self.current_tid,

@@ -99,14 +99,14 @@ impl ReplaySession {
             }
         }
         // Breakpoints of ours are the parent's: the child runs clean.
-        let ours: Vec<(u64, u8)> = self
+        let ours: Vec<(u64, crate::arch::breakpoint::Saved)> = self
             .breakpoints
             .iter()
             .map(|(&a, &b)| (a, b))
             .chain(self.anchor)
             .collect();
         for (a, b) in ours {
-            task.write_mem(a, &[b])?;
+            task.write_mem(a, b.bytes())?;
         }
         let counter = self.counter_for(child.as_raw(), 0);
         // The child's memory is a copy of the parent's: the same syscall

@@ -23,7 +23,7 @@ pub struct Snapshot {
     pending_info: Vec<u8>,
     ended: Option<EndKind>,
     /// Software breakpoints present in the copy's memory.
-    breakpoints: BTreeMap<u64, u8>,
+    breakpoints: BTreeMap<u64, crate::arch::breakpoint::Saved>,
     /// The branch count at the snapshot, with a counter.
     ticks: Option<u64>,
     /// The running thread's recorded id.
@@ -353,15 +353,14 @@ impl ReplaySession {
         } else {
             self.breakpoints.clone()
         };
-        for (&a, &orig) in &snap.breakpoints {
+        for (&a, orig) in &snap.breakpoints {
             if !want.contains_key(&a) {
-                self.task.write_mem(a, &[orig])?;
+                self.task.write_mem(a, orig.bytes())?;
             }
         }
         for &a in want.keys() {
             if !snap.breakpoints.contains_key(&a) {
-                self.task
-                    .write_mem(a, &[crate::arch::x86_64::BREAKPOINT_INSN])?;
+                self.task.write_mem(a, self.arch.breakpoint_insn())?;
             }
         }
         self.enable_fork_tracing()?;

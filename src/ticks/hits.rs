@@ -48,7 +48,10 @@ impl HitCounter {
         stop_at: Option<u64>,
     ) -> std::io::Result<HitCounter> {
         let (bp_type, bp_len) = match kind {
-            HitKind::Exec => (pe::bindings::HW_BREAKPOINT_X, 8),
+            HitKind::Exec => (
+                pe::bindings::HW_BREAKPOINT_X,
+                crate::arch::Arch::host().perf_exec_len(),
+            ),
             HitKind::Write => (pe::bindings::HW_BREAKPOINT_W, len),
             HitKind::Access => (pe::bindings::HW_BREAKPOINT_RW, len),
         };

@@ -24,6 +24,14 @@ pub fn detect() -> TickMode {
         return TickMode::Anchors;
     };
     match pmu::Counter::open(0, event) {
+        // A counter that opens but counts nothing (an emulated CPU's PMU,
+        // where only cycles move) would anchor nothing.
+        Ok(c) if !counts_branches(&c) => {
+            log::info!(
+                "the branch counter (event {event:#x}) counts nothing here: using register anchors"
+            );
+            TickMode::Anchors
+        }
         Ok(_) => TickMode::Pmu {
             event,
             cpu: cpu.describe(),
@@ -33,6 +41,22 @@ pub fn detect() -> TickMode {
             TickMode::Anchors
         }
     }
+}
+
+/// Whether `counter`, on this thread, moves over a loop of conditional
+/// branches.
+fn counts_branches(counter: &pmu::Counter) -> bool {
+    let Ok(before) = counter.read() else {
+        return false;
+    };
+    let mut odd = 0u64;
+    for i in 0..10_000u64 {
+        if std::hint::black_box(i) % 3 == 1 {
+            odd += 1;
+        }
+    }
+    std::hint::black_box(odd);
+    counter.read().is_ok_and(|after| after > before)
 }
 
 /// One sentence for the user about the mode.

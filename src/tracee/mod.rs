@@ -16,6 +16,7 @@ use nix::sys::ptrace;
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 
+use crate::arch::hwdebug::{self, HwRegs, Trigger};
 use crate::arch::regs::Regs;
 use crate::arch::Arch;
 
@@ -261,12 +262,43 @@ pub fn reap_status(tid: Pid) -> Option<crate::trace::ExitKind> {
     }
 }
 
+/// The first argument of each thread's last syscall as the syscall saw
+/// it (by kernel thread id), where ptrace cannot read it from a register
+/// set ([`Arch::keeps_syscall_arg0`]: aarch64's `orig_x0`). Taken at
+/// syscall-entry and seccomp stops, and from the registers rewind sets;
+/// [`Task::regs`] reports it. Like the kernel's own copy, it keeps its
+/// value after the syscall until the next one.
+static SYSCALL_ARG0: std::sync::Mutex<std::collections::BTreeMap<i32, u64>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+fn kept_arg0() -> std::sync::MutexGuard<'static, std::collections::BTreeMap<i32, u64>> {
+    // A panic elsewhere while holding it leaves plain integers: still good.
+    SYSCALL_ARG0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Keep the first argument of the syscall `tid` stopped at (entry or
+/// seccomp stop), where the architecture needs it kept.
+fn keep_syscall_arg0(tid: Pid, info: &libc::ptrace_syscall_info) {
+    if let Some(a) = sys::syscall_info_arg0(info) {
+        kept_arg0().insert(tid.as_raw(), a);
+    }
+}
+
 /// What a raw wait status of thread `tid` means.
 fn decode_status(tid: Pid, st: libc::c_int) -> Result<Stop> {
+    let keeps = Arch::host().keeps_syscall_arg0();
     if libc::WIFEXITED(st) {
+        if keeps {
+            kept_arg0().remove(&tid.as_raw());
+        }
         return Ok(Stop::Exited(libc::WEXITSTATUS(st)));
     }
     if libc::WIFSIGNALED(st) {
+        if keeps {
+            kept_arg0().remove(&tid.as_raw());
+        }
         return Ok(Stop::Killed(libc::WTERMSIG(st)));
     }
     if !libc::WIFSTOPPED(st) {
@@ -275,12 +307,21 @@ fn decode_status(tid: Pid, st: libc::c_int) -> Result<Stop> {
     let sig = libc::WSTOPSIG(st);
     let event = (st >> 16) & 0xff;
     if event != 0 {
+        if keeps && event == libc::PTRACE_EVENT_SECCOMP {
+            let info = ptrace::syscall_info(tid).map_err(pt("GET_SYSCALL_INFO", tid))?;
+            keep_syscall_arg0(tid, &info);
+        }
         return Ok(Stop::Event(event));
     }
     if sig == libc::SIGTRAP | 0x80 {
         return match ptrace::syscall_info(tid) {
             Ok(info) if info.op == libc::PTRACE_SYSCALL_INFO_EXIT => Ok(Stop::SyscallExit),
-            Ok(_) => Ok(Stop::SyscallEntry),
+            Ok(info) => {
+                if keeps {
+                    keep_syscall_arg0(tid, &info);
+                }
+                Ok(Stop::SyscallEntry)
+            }
             Err(e) => Err(pt("GET_SYSCALL_INFO", tid)(e)),
         };
     }
@@ -363,6 +404,11 @@ impl Task {
                 .map_err(pt("GETREGSET(syscall number)", self.tid))?;
             r.set_syscall_nr(nr as i64 as u64);
         }
+        if arch.keeps_syscall_arg0() {
+            if let Some(&a) = kept_arg0().get(&self.tid.as_raw()) {
+                r.set_kept_arg0(a);
+            }
+        }
         self.cache.set(Some(r));
         Ok(r)
     }
@@ -382,6 +428,9 @@ impl Task {
         if let Some(note) = arch.syscall_nr_regset() {
             sys::set_regset_int(self.tid, note, regs.syscall_nr() as i32)
                 .map_err(pt("SETREGSET(syscall number)", self.tid))?;
+        }
+        if let Some(a) = regs.kept_arg0().filter(|_| arch.keeps_syscall_arg0()) {
+            kept_arg0().insert(self.tid.as_raw(), a);
         }
         Ok(())
     }
@@ -783,6 +832,122 @@ impl Task {
 }
 
 impl Task {
+    /// The thread's hardware breakpoint and watchpoint registers.
+    pub fn hw_regs(&self) -> Result<HwRegs> {
+        match Arch::host() {
+            Arch::X86_64 => {
+                let mut addrs = [0; hwdebug::SLOTS];
+                for (i, a) in addrs.iter_mut().enumerate() {
+                    *a = self.debugreg(i)?;
+                }
+                Ok(HwRegs::X86 {
+                    addrs,
+                    dr7: self.debugreg(7)?,
+                })
+            }
+            Arch::Aarch64 => Ok(HwRegs::Aarch64 {
+                breaks: self.hw_bank(hwdebug::NT_ARM_HW_BREAK)?.1,
+                watches: self.hw_bank(hwdebug::NT_ARM_HW_WATCH)?.1,
+            }),
+        }
+    }
+
+    /// Give the thread these hardware breakpoint and watchpoint registers;
+    /// nothing is written when it has them already. On x86 all are
+    /// disabled first, so that every address is valid when it is set.
+    pub fn set_hw_regs(&self, want: &HwRegs) -> Result<()> {
+        let now = self.hw_regs()?;
+        if now == *want {
+            return Ok(());
+        }
+        match (want, now) {
+            (
+                HwRegs::X86 { addrs, dr7 },
+                HwRegs::X86 {
+                    addrs: had,
+                    dr7: had_dr7,
+                },
+            ) => {
+                if had_dr7 != 0 {
+                    self.set_debugreg(7, 0)?;
+                }
+                for (i, (&want, &had)) in addrs.iter().zip(&had).enumerate() {
+                    if want != had {
+                        self.set_debugreg(i, want)?;
+                    }
+                }
+                if *dr7 != 0 {
+                    self.set_debugreg(7, *dr7)?;
+                }
+                Ok(())
+            }
+            (
+                HwRegs::Aarch64 { breaks, watches },
+                HwRegs::Aarch64 {
+                    breaks: had_b,
+                    watches: had_w,
+                },
+            ) => {
+                for (note, regs, had, what) in [
+                    (hwdebug::NT_ARM_HW_BREAK, breaks, had_b, "breakpoint"),
+                    (hwdebug::NT_ARM_HW_WATCH, watches, had_w, "watchpoint"),
+                ] {
+                    if *regs == had {
+                        continue;
+                    }
+                    let (count, _) = self.hw_bank(note)?;
+                    let used = regs.iter().rposition(|r| r.1 != 0).map_or(0, |i| i + 1);
+                    if used > count {
+                        return Err(TaskError::Unsupported(format!(
+                            "this CPU has {count} hardware {what} registers; rewind needs {used}"
+                        )));
+                    }
+                    let n = count.min(regs.len());
+                    sys::set_regset_bytes(self.tid, note, &hwdebug::aarch64_bank_bytes(&regs[..n]))
+                        .map_err(pt("SETREGSET(hardware debug)", self.tid))?;
+                }
+                Ok(())
+            }
+            _ => Err(TaskError::Unsupported(format!(
+                "hardware debug registers of another architecture on {}",
+                Arch::host().name()
+            ))),
+        }
+    }
+
+    /// One aarch64 bank of hardware debug registers: how many the thread
+    /// has, and the first [`hwdebug::SLOTS`].
+    fn hw_bank(&self, note: u32) -> Result<(usize, [(u64, u32); hwdebug::SLOTS])> {
+        let max = 8 + 16 * hwdebug::AARCH64_BANK_MAX;
+        let bytes = sys::get_regset_bytes(self.tid, note, max)
+            .map_err(pt("GETREGSET(hardware debug)", self.tid))?;
+        hwdebug::aarch64_bank_parse(&bytes).ok_or_else(|| {
+            TaskError::Unsupported(format!(
+                "the kernel gave {} bytes of hardware debug registers",
+                bytes.len()
+            ))
+        })
+    }
+
+    /// After a SIGTRAP with siginfo `info`: what a hardware breakpoint or
+    /// watchpoint says of its cause (x86: DR6's status bits, which are
+    /// cleared; aarch64: the trap's address), or None for another trap.
+    pub fn hw_trigger(&self, info: &[u8]) -> Result<Option<Trigger>> {
+        match Arch::host() {
+            Arch::X86_64 => {
+                let dr6 = self.debugreg(6)?;
+                if dr6 & 0xf == 0 {
+                    return Ok(None);
+                }
+                self.set_debugreg(6, 0)?;
+                Ok(Some(Trigger::Slot((dr6 & 0xf).trailing_zeros() as usize)))
+            }
+            Arch::Aarch64 => Ok((siginfo_code(info) == hwdebug::TRAP_HWBKPT)
+                .then(|| siginfo_addr(info))
+                .map(Trigger::Addr)),
+        }
+    }
+
     fn debugreg_offset(&self, n: usize) -> Result<usize> {
         sys::debugreg_offset(n).ok_or_else(|| {
             TaskError::Unsupported(format!(
@@ -834,6 +999,14 @@ pub fn siginfo_code(info: &[u8]) -> i32 {
         return 0;
     }
     i32::from_le_bytes([info[8], info[9], info[10], info[11]])
+}
+
+/// The `si_addr` of a raw siginfo (a fault's or a trap's address); 0 when
+/// too short.
+pub fn siginfo_addr(info: &[u8]) -> u64 {
+    info.get(16..24)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u64::from_ne_bytes)
 }
 
 /// Up to `len` bytes at `addr` in process `pid`'s memory, read through

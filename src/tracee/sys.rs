@@ -54,6 +54,16 @@ pub fn set_regset_int(tid: Pid, note: u32, v: i32) -> nix::Result<()> {
     set_regset(tid, note, &v.to_ne_bytes())
 }
 
+/// Read regset `note` of a stopped thread as bytes (at most `max`).
+pub fn get_regset_bytes(tid: Pid, note: u32, max: usize) -> nix::Result<Vec<u8>> {
+    get_regset(tid, note, max)
+}
+
+/// Write regset `note` of a stopped thread from bytes.
+pub fn set_regset_bytes(tid: Pid, note: u32, area: &[u8]) -> nix::Result<()> {
+    set_regset(tid, note, area)
+}
+
 /// Read regset `note` of a stopped thread (at most `max` bytes).
 fn get_regset(tid: Pid, note: u32, max: usize) -> nix::Result<Vec<u8>> {
     let mut buf = vec![0u8; max];
@@ -95,6 +105,22 @@ fn set_regset(tid: Pid, note: u32, area: &[u8]) -> nix::Result<()> {
         )
     };
     nix::errno::Errno::result(r).map(drop)
+}
+
+/// The first argument of the syscall a thread stopped at, from what
+/// `PTRACE_GET_SYSCALL_INFO` returned for it: at a syscall-entry or seccomp
+/// stop (None at an exit stop or elsewhere). On aarch64 this is `orig_x0`,
+/// which no register set gives.
+pub fn syscall_info_arg0(info: &libc::ptrace_syscall_info) -> Option<u64> {
+    match info.op {
+        // SAFETY: `op` says which member of the union the kernel filled:
+        // `entry` for an entry stop, `seccomp` for a seccomp stop; both are
+        // plain integers, valid for any bits.
+        libc::PTRACE_SYSCALL_INFO_ENTRY => Some(unsafe { info.u.entry.args[0] }),
+        // SAFETY: as above.
+        libc::PTRACE_SYSCALL_INFO_SECCOMP => Some(unsafe { info.u.seccomp.args[0] }),
+        _ => None,
+    }
 }
 
 /// `PTRACE_GETSIGMASK` and `PTRACE_SETSIGMASK`.

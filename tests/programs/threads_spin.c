@@ -44,8 +44,13 @@ static struct adder adders[2];
 static void *spinner(void *arg)
 {
     (void)arg;
-    while (!__atomic_load_n(&flag, __ATOMIC_ACQUIRE))
+    while (!__atomic_load_n(&flag, __ATOMIC_ACQUIRE)) {
+#if defined(__x86_64__)
         __builtin_ia32_pause();
+#elif defined(__aarch64__)
+        __asm__ volatile("yield");
+#endif
+    }
     return (void *)1;
 }
 

@@ -12,6 +12,8 @@ pub const RDTSC_INSN: [u8; 2] = [0x0f, 0x31];
 pub const RDTSCP_INSN: [u8; 3] = [0x0f, 0x01, 0xf9];
 /// `int3`: cc.
 pub const BREAKPOINT_INSN: u8 = 0xcc;
+/// The length of `int3`.
+pub const BREAKPOINT_INSN_LEN: u64 = 1;
 
 /// `NT_X86_XSTATE`: the regset of the XSAVE area (x87, SSE, AVX state).
 pub const NT_X86_XSTATE: u32 = 0x202;
