@@ -10,6 +10,7 @@ pub mod robust;
 pub mod scratch;
 pub mod seccomp;
 pub mod signals;
+pub mod syscallbuf;
 pub mod syscalls;
 pub mod threads;
 pub mod vdso;
@@ -96,6 +97,16 @@ pub struct RecordOptions {
     pub cpu: Option<usize>,
     /// What a syscall rewind does not know does to the recording.
     pub unknown_syscalls: UnknownSyscalls,
+    /// Run the program with the in-process syscall buffer
+    /// (`record/syscallbuf.rs`); `--no-syscall-buffer` turns it off.
+    pub syscall_buffer: bool,
+}
+
+/// Whether `rewind record` runs the program with the syscall buffer when
+/// neither `--syscall-buffer` nor `--no-syscall-buffer` is given: off,
+/// unless REWIND_SYSCALL_BUFFER is 1 (0 keeps it off).
+pub fn syscall_buffer_by_default() -> bool {
+    std::env::var("REWIND_SYSCALL_BUFFER").is_ok_and(|v| v == "1")
 }
 
 /// What happens when the program calls a syscall that has neither a
@@ -340,7 +351,7 @@ struct Recorder {
     slice_timer: threads::SliceTimer,
     /// Whether the slice timer runs for the current resume.
     slice_armed: bool,
-    writer: TraceWriter,
+    writer: syscallbuf::Writer,
     saver: FileSaver,
     warnings: Warnings,
     /// Each thread's scratch area for blocked syscalls' outputs: address
@@ -363,6 +374,13 @@ struct Recorder {
     unknown_syscalls: UnknownSyscalls,
     /// The program's own ptrace requests, carried out by rewind.
     ptrace: ptrace::Emulation,
+    /// The program runs with the syscall buffer (its library preloaded,
+    /// rewind's seccomp filter installed).
+    buffering: bool,
+    /// A recorded process installed a seccomp filter of its own: from
+    /// then on every thread is resumed with PTRACE_SYSCALL (see
+    /// `record/syscallbuf.rs`).
+    own_filter: bool,
 }
 
 /// Record `opts.argv` into `opts.trace_dir`.
@@ -380,7 +398,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
     {
         return Err(RecordError::Exists(opts.trace_dir.clone()));
     }
-    let env = program_env(&opts.env);
+    let mut env = program_env(&opts.env);
     let cwd = std::env::current_dir()
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "/".into());
@@ -407,6 +425,20 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
                 path: p.to_string(),
                 source,
             })
+    };
+    let buffering = if opts.syscall_buffer {
+        match syscallbuf::prepare(&opts.trace_dir, Arch::host()) {
+            Ok(b) => {
+                syscallbuf::with_preload(&mut env, &b.library);
+                Some(b)
+            }
+            Err(why) => {
+                eprintln!("rewind: warning: {why}");
+                None
+            }
+        }
+    } else {
+        None
     };
     let exe_saved = save(&mut saver, &exe_s)?;
     let interp = match elf_interp(&exe) {
@@ -436,6 +468,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
             crate::tracee::cpu::cpuid_faulting(),
             std::env::var_os("REWIND_NO_CPUID_FAULTING").is_some_and(|v| v != "0"),
         )),
+        syscall_buffer: Some(buffering.is_some()),
     };
     let counter_event = match &header.ticks {
         crate::trace::TickMode::Pmu { event, .. } => Some(*event),
@@ -449,6 +482,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         cwd: None,
         cpu,
         own_pgrp: false,
+        filter: buffering.as_ref().map(|b| b.filter.as_slice()),
     })?;
     // Ctrl-C at the terminal reaches the program, which is recorded
     // receiving it; rewind itself stays to finish the trace. SIGINT,
@@ -485,7 +519,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         slice_start: std::time::Instant::now(),
         slice_timer: Default::default(),
         slice_armed: false,
-        writer,
+        writer: syscallbuf::Writer::new(writer),
         saver,
         warnings: Warnings {
             verbose: opts.verbose,
@@ -499,6 +533,8 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         trap_cpuid,
         unknown_syscalls: opts.unknown_syscalls,
         ptrace: Default::default(),
+        buffering: buffering.is_some(),
+        own_filter: false,
     };
     let ran = rec.record_exec().and_then(|()| rec.run());
     sys::stop_seen();
@@ -713,7 +749,12 @@ impl Recorder {
                 None => {
                     self.arm_slice();
                     delivered = self.pending_sig.take();
-                    match self.task.resume(Resume::Syscall, delivered) {
+                    let how = if self.buffering && !self.own_filter {
+                        Resume::Untraced
+                    } else {
+                        Resume::Syscall
+                    };
+                    match self.task.resume(how, delivered) {
                         Err(e) if !e.is_gone() => return Err(e.into()),
                         _ => {}
                     }
@@ -725,6 +766,19 @@ impl Recorder {
             };
             match stop {
                 Stop::SyscallEntry => {
+                    if self.buffering
+                        && self.task.regs()?.ip() == syscallbuf::untraced_ip(self.arch)
+                    {
+                        // A buffered call, stopped at only because the
+                        // thread is resumed with PTRACE_SYSCALL: the
+                        // library records it.
+                        self.task.resume(Resume::Syscall, None)?;
+                        match self.task.wait()? {
+                            Stop::SyscallExit => {}
+                            stop => self.pending_stop = Some(stop),
+                        }
+                        continue;
+                    }
                     if !deferred.is_empty() {
                         self.undo_syscall()?;
                         reinject.extend(deferred.take());
@@ -777,6 +831,18 @@ impl Recorder {
                         continue;
                     }
                     if signals::is_our_stop(sig, &info) {
+                        if self.buffering
+                            && syscallbuf::in_library(
+                                self.task.pid.as_raw(),
+                                self.task.regs()?.ip(),
+                            )
+                        {
+                            // Inside the syscall buffer's library, whose
+                            // registers and stack differ between recording
+                            // and replay: no anchor here. The slice stays
+                            // over, so the timer fires again in 1 ms.
+                            continue;
+                        }
                         if deferred.is_empty() && reinject.is_empty() {
                             // The slice timer.
                             self.preempt()?;
@@ -949,6 +1015,9 @@ impl Recorder {
         let nr = regs.syscall_nr();
         let args = regs.syscall_args();
         let desc = self.arch.syscall(nr);
+        if nr == rewind_syscallbuf::layout::REGISTER_NR {
+            return self.register_buffer(regs);
+        }
         if desc.is_some_and(|d| d.name == "ptrace") {
             return self.emulate_ptrace(regs);
         }
@@ -1062,6 +1131,47 @@ impl Recorder {
             }
         }
         Ok(None)
+    }
+
+    /// The syscall buffer library's registration of the running thread's
+    /// buffer: answered 0 (and the buffer set to recording) when this
+    /// recording runs with the buffer and the library's layout is ours,
+    /// else -EINVAL (the library then stays out of the way).
+    fn register_buffer(&mut self, regs: Regs) -> Result<Option<ExitKind>, RecordError> {
+        use rewind_syscallbuf::layout::*;
+        let [addr, size, trampoline, version, ..] = regs.syscall_args();
+        let ok = self.buffering
+            && size == BUF_SIZE
+            && trampoline == TRAMPOLINE_ADDR
+            && version == LAYOUT_VERSION;
+        let result = if ok { 0 } else { (-libc::EINVAL) as i64 as u64 };
+        let ended = self.answer_syscall(
+            regs,
+            syscalls::Answer {
+                result,
+                writes: Vec::new(),
+            },
+        )?;
+        if ok && ended.is_none() {
+            let [(d0, i0), (d1, i1)] = self.own_outputs.ids();
+            let mut hdr = Vec::new();
+            for (off, v) in [
+                (HDR_MODE, MODE_RECORD),
+                (HDR_COUNT, 0),
+                (HDR_USED, 0),
+                (HDR_OUT_DEV0, d0),
+                (HDR_OUT_INO0, i0),
+                (HDR_OUT_DEV1, d1),
+                (HDR_OUT_INO1, i1),
+            ] {
+                hdr.push((off, v));
+            }
+            for (off, v) in hdr {
+                self.task.write_mem(addr + off, &v.to_le_bytes())?;
+            }
+            self.writer.register(self.task.tid.as_raw(), addr);
+        }
+        Ok(ended)
     }
 
     /// What must be read at the entry of syscall `d` of the running thread

@@ -102,6 +102,8 @@ impl Recorder {
             let task = Task::new(child, child)?;
             task.wait_start()?;
             task.restore_syscall_regs(nr, args)?;
+            // The child's library goes on with its copy of the buffer.
+            self.writer.inherit(self.task.tid.as_raw(), child.as_raw());
             child_writes = syscalls::read_ranges(&task, &child_ranges);
             if fork::suspends_parent(&self.arch.syscall_name(nr), &args) {
                 // A real vfork would share the caller's memory: the child
@@ -348,6 +350,9 @@ impl Recorder {
         let pid = self.task.pid;
         // A vfork child's memory is gone once the new program runs.
         let vfork_writes = self.vfork_child_writes();
+        // The batch buffered before the call goes before it: the new
+        // program has no buffer yet.
+        self.writer.flush_thread(tid)?;
         self.task.resume(Resume::Syscall, None)?;
         // The kernel ends the process's other threads first; a thread that
         // is not the leader then takes the leader's id.
@@ -377,6 +382,14 @@ impl Recorder {
             ThreadExec::Ended(_) => return Ok(Some(self.reap_process(None))),
         };
         self.task.forget_regs();
+        if execed {
+            // The old program's buffers went with its memory.
+            let gone: Vec<i32> = std::iter::once(tid)
+                .chain(std::iter::once(self.task.tid.as_raw()))
+                .chain(others.iter().map(|t| t.as_raw()))
+                .collect();
+            self.writer.forget(&gone);
+        }
         let result = self.task.regs()?.result();
         // Under the id of the thread that made the call (the task may
         // have the leader's id by now).

@@ -30,6 +30,7 @@ fn header() -> Header {
         cpu: Some(1),
         hwcaps: vec![(16, 0xbfebfbff), (26, 2)],
         cpuid_mode: Some(crate::arch::cpu::CpuidMode::Recorded),
+        syscall_buffer: Some(true),
     }
 }
 

@@ -33,6 +33,9 @@ pub struct SpawnSpec<'a> {
     /// Put the program in a process group of its own (replay: terminal
     /// signals must not reach it; its signals come from the trace).
     pub own_pgrp: bool,
+    /// A seccomp filter to install just before exec (the syscall
+    /// buffer's, at record): the tracer then also asks for seccomp stops.
+    pub filter: Option<&'a [libc::sock_filter]>,
 }
 
 fn cstrings(v: &[String]) -> Result<Vec<CString>, SpawnError> {
@@ -54,6 +57,7 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Task, SpawnError> {
     };
     let cpu = spec.cpu;
     let own_pgrp = spec.own_pgrp;
+    let filter = spec.filter;
     // SAFETY: the child only makes async-signal-safe calls (sched_setaffinity,
     // personality, prctl, ptrace, raise, chdir, execve, write, _exit) on data
     // prepared before the fork; it never returns into Rust code that might
@@ -75,15 +79,22 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Task, SpawnError> {
                 super::sys::child_fail(b"rewind: PTRACE_TRACEME failed\n");
             }
             let _ = raise(Signal::SIGSTOP);
+            if let Some(prog) = filter {
+                // Installed after the tracer has set its options (at the
+                // SIGSTOP): the filter's TRACE verdicts need a tracer.
+                if super::sys::install_seccomp_filter(prog).is_err() {
+                    super::sys::child_fail(b"rewind: cannot install the syscall buffer's seccomp filter (record with --no-syscall-buffer)\n");
+                }
+            }
             let e = nix::unistd::execve(&path, &argv, &env);
             let _ = e;
             super::sys::child_fail(b"rewind: execve failed\n");
         }
-        Ok(ForkResult::Parent { child }) => wait_exec(child, spec.path),
+        Ok(ForkResult::Parent { child }) => wait_exec(child, spec.path, filter.is_some()),
     }
 }
 
-fn wait_exec(child: Pid, path: &str) -> Result<Task, SpawnError> {
+fn wait_exec(child: Pid, path: &str, seccomp: bool) -> Result<Task, SpawnError> {
     let task = Task::new(child, child)?;
     // The child stops itself with SIGSTOP before exec.
     match task.wait()? {
@@ -101,9 +112,14 @@ fn wait_exec(child: Pid, path: &str) -> Result<Task, SpawnError> {
             })
         }
     }
+    let mut extra = ptrace::Options::empty();
+    if seccomp {
+        extra |= ptrace::Options::PTRACE_O_TRACESECCOMP;
+    }
     ptrace::setoptions(
         child,
-        ptrace::Options::PTRACE_O_TRACESYSGOOD
+        extra
+            | ptrace::Options::PTRACE_O_TRACESYSGOOD
             | ptrace::Options::PTRACE_O_TRACEEXEC
             | ptrace::Options::PTRACE_O_EXITKILL
             | ptrace::Options::PTRACE_O_TRACEEXIT
