@@ -35,6 +35,7 @@ fn main() {
         ("HDR_OUT_DEV1", layout::HDR_OUT_DEV1),
         ("HDR_OUT_INO1", layout::HDR_OUT_INO1),
         ("HDR_MISMATCH", layout::HDR_MISMATCH),
+        ("HDR_TRACE_NEXT", layout::HDR_TRACE_NEXT),
         ("MODE_OFF", layout::MODE_OFF),
         ("MODE_RECORD", layout::MODE_RECORD),
         ("MODE_REPLAY", layout::MODE_REPLAY),

@@ -377,6 +377,9 @@ struct Recorder {
     /// The program runs with the syscall buffer (its library preloaded,
     /// rewind's seccomp filter installed).
     buffering: bool,
+    /// The syscall buffer's library, which every new program gets in
+    /// LD_PRELOAD.
+    preload: Option<String>,
     /// A recorded process installed a seccomp filter of its own: from
     /// then on every thread is resumed with PTRACE_SYSCALL (see
     /// `record/syscallbuf.rs`).
@@ -534,6 +537,9 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         unknown_syscalls: opts.unknown_syscalls,
         ptrace: Default::default(),
         buffering: buffering.is_some(),
+        preload: buffering
+            .as_ref()
+            .map(|b| b.library.to_string_lossy().into_owned()),
         own_filter: false,
     };
     let ran = rec.record_exec().and_then(|()| rec.run());
@@ -723,6 +729,10 @@ impl Recorder {
         let mut deferred = signals::Deferrals::new();
         // Held-back signals sent again with tgkill, awaiting their delivery.
         let mut reinject: Vec<signals::Deferred> = Vec::new();
+        // Where the last signal held back stopped the thread: not a point
+        // the trace anchors, though the thread resumes from it (a second
+        // signal may stop it there again at once).
+        let mut held_at: Option<Regs> = None;
         loop {
             if let Some(sig) = sys::stop_requested() {
                 return Err(TaskError::Interrupted { sig }.into());
@@ -840,7 +850,15 @@ impl Recorder {
                             // Inside the syscall buffer's library, whose
                             // registers and stack differ between recording
                             // and replay: no anchor here. The slice stays
-                            // over, so the timer fires again in 1 ms.
+                            // over, so the slice timer fires again in 1 ms;
+                            // the wait for held-back signals starts again.
+                            held_at = Some(self.task.regs()?);
+                            self.want_traced_call();
+                            if !deferred.is_empty() {
+                                for d in deferred.take() {
+                                    deferred.defer(d, self.task.pid, self.task.tid);
+                                }
+                            }
                             continue;
                         }
                         if deferred.is_empty() && reinject.is_empty() {
@@ -868,7 +886,11 @@ impl Recorder {
                     let code = crate::tracee::siginfo_code(&info);
                     let sync = is_synchronous(sig, code);
                     let here = self.task.regs()?;
-                    if !sync && Some(here) != resumed_with {
+                    if !sync && (Some(here) != resumed_with || held_at == Some(here)) {
+                        held_at = Some(here);
+                        // A thread in a stretch of buffered syscalls makes
+                        // its next one traced.
+                        self.want_traced_call();
                         // Between syscalls: hold it back until the next one.
                         deferred.defer(
                             signals::Deferred { sig, info },
@@ -1172,6 +1194,15 @@ impl Recorder {
             self.writer.register(self.task.tid.as_raw(), addr);
         }
         Ok(ended)
+    }
+
+    /// Ask the running thread's syscall buffer library, if it has one, to
+    /// make its next call traced (see `HDR_TRACE_NEXT`).
+    fn want_traced_call(&self) {
+        if let Some(addr) = self.writer.buffer_of(self.task.tid.as_raw()) {
+            let at = addr + rewind_syscallbuf::layout::HDR_TRACE_NEXT;
+            let _ = self.task.write_mem(at, &1u64.to_le_bytes());
+        }
     }
 
     /// What must be read at the entry of syscall `d` of the running thread

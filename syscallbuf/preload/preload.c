@@ -17,10 +17,10 @@
  * checks it is the same call, copies its bytes out and returns its
  * result. Calls past the batch's end are traced, as they were recorded.
  *
- * What the program can see must not depend on the mode: the stubs clear
- * the registers the calling convention leaves undefined and the 120 bytes
- * below the return address before returning or making a traced syscall,
- * and the library uses no vector registers.
+ * What the program can see must not depend on the mode: the impls run on
+ * a stack of the library's own, the stubs clear the registers the calling
+ * convention leaves undefined before returning, and the library uses no
+ * vector registers.
  */
 #define _GNU_SOURCE
 #include <stddef.h>
@@ -163,6 +163,10 @@ static long buffered(char *b, long nr, long a0, long a1, long a2, long a3, long 
     }
     if (m != MODE_RECORD)
         return TRACED;
+    if (U64(b, HDR_TRACE_NEXT)) {
+        U64(b, HDR_TRACE_NEXT) = 0;
+        return TRACED;
+    }
     uint64_t room = out ? out_max : 0;
     uint64_t used = U64(b, HDR_USED);
     if (room > REC_SPACE || used + REC_HDR_SIZE + ((room + 7) & ~7UL) > REC_SPACE)
@@ -265,21 +269,22 @@ HIDDEN long traced_result(long r)
     return r;
 }
 
+/* The stack the impls run on: what they leave in memory differs between
+ * recording and replaying, so none of it may be on the program's stack,
+ * where an anchor's stack window would see it. */
+static __thread char alt_stack[16384] __attribute__((aligned(16)));
+HIDDEN char *sb_stack(void) { return alt_stack + sizeof alt_stack; }
+
 /*
  * The stubs. On entry the arguments are in rdi, rsi, rdx, rcx, r8, r9
- * (C calling convention); they are saved and the impl runs. A TRACED
- * answer makes the syscall here, from this stub's own instruction, with
- * the saved arguments in the kernel's registers. Before that syscall and
- * before returning, the 120 bytes below the return address and the
- * caller-saved registers are cleared, so that the registers and the stack
- * look the same whichever way the impl went (recording or replaying).
+ * (C calling convention). They are saved on the program's stack, the impl
+ * runs on the thread's own stack of the library's, and a TRACED answer
+ * makes the syscall here, from this stub's own instruction, with the
+ * saved arguments in the kernel's registers. What the stub leaves on the
+ * program's stack (the arguments, the frames of sb_stack and
+ * traced_result) is the same whichever way the impl went, and the
+ * caller-saved registers are cleared before returning.
  */
-#define SCRUB_STACK                             \
-    "  mov $15, %ecx\n"                         \
-    "3:movq $0, -128(%rsp,%rcx,8)\n"            \
-    "  dec %ecx\n"                              \
-    "  jnz 3b\n"
-
 #define SCRUB_REGS                              \
     "  xor %edx, %edx\n"                        \
     "  xor %esi, %esi\n"                        \
@@ -298,25 +303,38 @@ HIDDEN long traced_result(long r)
             ".globl " #name "\n"                                \
             ".type " #name ", @function\n"                      \
             #name ":\n"                                         \
-            "  push %r9\n"                                      \
-            "  push %r8\n"                                      \
-            "  push %rcx\n"                                     \
-            "  push %rdx\n"                                     \
-            "  push %rsi\n"                                     \
             "  push %rdi\n"                                     \
+            "  push %rsi\n"                                     \
+            "  push %rdx\n"                                     \
+            "  push %rcx\n"                                     \
+            "  push %r8\n"                                      \
+            "  push %r9\n"                                      \
             "  sub $8, %rsp\n"                                  \
+            "  call sb_stack\n"                                 \
+            "  add $8, %rsp\n"                                  \
+            "  mov %rsp, %r11\n"                                \
+            "  mov %rax, %rsp\n"                                \
+            "  push %r11\n"                                     \
+            "  sub $8, %rsp\n"                                  \
+            "  mov 40(%r11), %rdi\n"                            \
+            "  mov 32(%r11), %rsi\n"                            \
+            "  mov 24(%r11), %rdx\n"                            \
+            "  mov 16(%r11), %rcx\n"                            \
+            "  mov 8(%r11), %r8\n"                              \
+            "  mov 0(%r11), %r9\n"                              \
             "  call " #impl "\n"                                \
             "  add $8, %rsp\n"                                  \
+            "  pop %rsp\n"                                      \
             "  movabs $0x8000000000000000, %rcx\n"              \
             "  cmp %rcx, %rax\n"                                \
             "  jne 1f\n"                                        \
-            "  pop %rdi\n"                                      \
-            "  pop %rsi\n"                                      \
-            "  pop %rdx\n"                                      \
-            "  pop %r10\n"                                      \
-            "  pop %r8\n"                                       \
-            "  pop %r9\n"                                       \
-            SCRUB_STACK                                         \
+            "  mov 40(%rsp), %rdi\n"                            \
+            "  mov 32(%rsp), %rsi\n"                            \
+            "  mov 24(%rsp), %rdx\n"                            \
+            "  mov 16(%rsp), %r10\n"                            \
+            "  mov 8(%rsp), %r8\n"                              \
+            "  mov 0(%rsp), %r9\n"                              \
+            "  add $48, %rsp\n"                                 \
             "  xor %r11d, %r11d\n"                              \
             "  xor %ecx, %ecx\n"                                \
             "  mov $" STR(nr) ", %eax\n"                        \
@@ -327,7 +345,6 @@ HIDDEN long traced_result(long r)
             "  sub $8, %rsp\n"                                  \
             "  call traced_result\n"                            \
             "  add $8, %rsp\n"                                  \
-            SCRUB_STACK                                         \
             SCRUB_REGS                                          \
             "  ret\n"                                           \
             ".size " #name ", .-" #name "\n")

@@ -42,6 +42,11 @@ pub const HDR_OUT_DEV1: u64 = 56;
 pub const HDR_OUT_INO1: u64 = 64;
 /// Replay: set by the library when a call did not match the next record.
 pub const HDR_MISMATCH: u64 = 72;
+/// Record: set by rewind when it wants the thread to stop soon (a signal
+/// waits for a syscall, or its time slice is over): the library makes its
+/// next call traced (and clears the word). At replay that call comes after
+/// the batch's last record, so it is traced there too.
+pub const HDR_TRACE_NEXT: u64 = 80;
 
 pub const MODE_OFF: u64 = 0;
 pub const MODE_RECORD: u64 = 1;
