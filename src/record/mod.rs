@@ -789,6 +789,9 @@ impl Recorder {
                         }
                         continue;
                     }
+                    // The thread's buffered calls go before whatever this
+                    // stop records, and before a fork copies the buffer.
+                    self.writer.flush_thread(self.task.tid.as_raw())?;
                     if !deferred.is_empty() {
                         self.undo_syscall()?;
                         reinject.extend(deferred.take());

@@ -282,3 +282,19 @@ fn the_cpu_identity_round_trips() {
     assert_eq!(r.header(), &header());
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn the_syscall_buffer_mode_round_trips_and_older_headers_have_none() {
+    for mode in [Some(true), Some(false), None] {
+        let d = tmpdir(&format!("sbuf-mode-{mode:?}"));
+        let h = Header {
+            syscall_buffer: mode,
+            ..header()
+        };
+        drop(TraceWriter::create(&d, &h).unwrap());
+        let r = TraceReader::open(&d).unwrap();
+        assert_eq!(r.header().syscall_buffer, mode);
+        assert_eq!(r.header().cpu, header().cpu);
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}

@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include "layout.h"
 
@@ -124,9 +125,30 @@ static uint64_t mode(char *b) { return U64(b, HDR_MODE); }
 /* Recording: whether a call on `fd` cannot block (a regular file, a
  * directory or a block device), and its bytes do not go to rewind's own
  * output (which the replay echoes). */
+/* Whether a file system of type `t` holds plain files: no procfs
+ * (/proc/PID/mem writes another process's memory), sysfs, devices or
+ * network and user-space file systems, whose calls may block or act. */
+static int ordinary_fs(long t)
+{
+    switch (t) {
+    case 0xEF53:     /* ext2/3/4 */
+    case 0x01021994: /* tmpfs */
+    case 0x58465342: /* xfs */
+    case 0x9123683E: /* btrfs */
+    case 0x794c7630: /* overlayfs */
+    case 0xF2F52010: /* f2fs */
+    case 0x2FC12FC1: /* zfs */
+        return 1;
+    }
+    return 0;
+}
+
 static int cannot_block(char *b, long fd)
 {
     struct stat st;
+    struct statfs sfs;
+    if (untraced6(SYS_fstatfs, fd, (long)&sfs, 0, 0, 0, 0) != 0 || !ordinary_fs(sfs.f_type))
+        return 0;
     if (untraced6(SYS_fstat, fd, (long)&st, 0, 0, 0, 0) != 0)
         return 0;
     if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISBLK(st.st_mode))
@@ -248,8 +270,15 @@ static long opening(long nr, long dirfd, long path, long flags, long mode_)
         mode_ = 0;
     if (mode(b) == MODE_RECORD) {
         struct stat st;
-        long r = untraced6(SYS_newfstatat, dirfd, path, (long)&st, 0, 0, 0);
-        if (r == 0 ? !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) : r != -ENOENT)
+        struct statfs sfs;
+        const char *p = (const char *)path;
+        long r = (p && p[0] == '/') || dirfd == AT_FDCWD
+                     ? untraced6(SYS_statfs, path, (long)&sfs, 0, 0, 0, 0)
+                     : untraced6(SYS_fstatfs, dirfd, (long)&sfs, 0, 0, 0, 0);
+        if (r != 0 || !ordinary_fs(sfs.f_type))
+            return TRACED;
+        r = untraced6(SYS_newfstatat, dirfd, path, (long)&st, 0, 0, 0);
+        if (r != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
             return TRACED;
     }
     if (nr == SYS_open)
