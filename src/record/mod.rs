@@ -1166,6 +1166,7 @@ impl Recorder {
         use rewind_syscallbuf::layout::*;
         let [addr, size, trampoline, version, ..] = regs.syscall_args();
         let ok = self.buffering
+            && !self.own_filter
             && size == BUF_SIZE
             && trampoline == TRAMPOLINE_ADDR
             && version == LAYOUT_VERSION;

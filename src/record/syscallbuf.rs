@@ -205,6 +205,20 @@ impl Writer {
         }
     }
 
+    /// Turn every registered buffer off (after its pending batch went
+    /// into the trace): the library makes every call traced from now on.
+    pub fn turn_off(&mut self) -> Result<(), TraceError> {
+        let tids: Vec<i32> = self.buffers.keys().copied().collect();
+        for tid in tids {
+            self.flush_thread(tid)?;
+            if let Some(&addr) = self.buffers.get(&tid) {
+                let _ =
+                    crate::tracee::write_process_mem(tid, addr + HDR_MODE, &MODE_OFF.to_le_bytes());
+            }
+        }
+        Ok(())
+    }
+
     /// Whether thread `tid` has a buffer.
     pub fn has_buffer(&self, tid: i32) -> bool {
         self.buffers.contains_key(&tid)
