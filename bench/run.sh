@@ -8,7 +8,9 @@
 # For each workload prints native, record and replay wall-clock times (best
 # of $RUNS runs, default 5), the record/native and replay/native ratios, the
 # trace size and the trace bytes written per second of native run time, and
-# the exact commands used. Nothing is asserted.
+# the exact commands used, once recorded with --no-syscall-buffer and once
+# with --syscall-buffer, so both modes are compared in one run. Nothing is
+# asserted.
 #
 # Usage: bench/run.sh            (from anywhere; builds the release binary)
 #        RUNS=3 bench/run.sh
@@ -102,37 +104,49 @@ ratio() {
 }
 fmt_time() { if [[ $1 == failed ]]; then echo failed; else secs "$1"; fi; }
 
-# workload NAME SETUP -- PROGRAM ARGS...
-workload() {
-    local name=$1 setup=$2
-    shift 3
-    local trace="$WORK/trace-$name"
-    echo "== $name"
-    echo "  native:  $*"
-    echo "  record:  $REWIND record -o $trace-{i} $*"
-    echo "  replay:  $REWIND replay -a $trace-1"
-    echo "  before each run: ${setup:-nothing}" | sed "s|\$WORK|$WORK|g"
-    local native record replay
-    native=$(best "$setup" "$@")
-    record=$(best "$setup" "$REWIND" record -o "$trace-{i}" "$@")
+# One recording mode of a workload: record and replay rows for rewind
+# record FLAG (--no-syscall-buffer, or --syscall-buffer).
+mode_rows() {
+    local name=$1 setup=$2 native=$3 flag=$4
+    shift 4
+    local trace="$WORK/trace-$name$flag"
+    echo "  $flag"
+    echo "    record:  $REWIND record $flag -o $trace-{i} $*"
+    echo "    replay:  $REWIND replay -a $trace-1"
+    local record replay
+    record=$(best "$setup" "$REWIND" record "$flag" -o "$trace-{i}" "$@")
     if [[ -d $trace-1 ]]; then
         replay=$(best "" "$REWIND" replay -a "$trace-1")
     else
         replay=failed
     fi
-    echo "  native   $(fmt_time "$native")"
-    echo "  record   $(fmt_time "$record")   record/native $(ratio "$record" "$native")"
-    echo "  replay   $(fmt_time "$replay")   replay/native $(ratio "$replay" "$native")"
+    echo "    record   $(fmt_time "$record")   record/native $(ratio "$record" "$native")"
+    echo "    replay   $(fmt_time "$replay")   replay/native $(ratio "$replay" "$native")"
     if [[ -d $trace-1 ]]; then
         local events all
-        events=$(du -sb --exclude=files "$trace-1" | cut -f1)
+        events=$(du -sb --exclude=files --exclude=syscallbuf "$trace-1" | cut -f1)
         all=$(du -sb "$trace-1" | cut -f1)
-        echo "  trace    $events bytes without saved files, $all bytes with them"
+        echo "    trace    $events bytes without saved files, $all bytes with them"
         if [[ $native != failed ]]; then
             awk -v b="$events" -v n="$native" \
-                'BEGIN { printf "  trace rate %.0f bytes per second of native run\n", b / (n / 1e9) }'
+                'BEGIN { printf "    trace rate %.0f bytes per second of native run\n", b / (n / 1e9) }'
         fi
     fi
+}
+
+# workload NAME SETUP -- PROGRAM ARGS...: native, then each recording mode
+# (the syscall buffer off, then on) in the same run.
+workload() {
+    local name=$1 setup=$2
+    shift 3
+    echo "== $name"
+    echo "  native:  $*"
+    echo "  before each run: ${setup:-nothing}" | sed "s|\$WORK|$WORK|g"
+    local native
+    native=$(best "$setup" "$@")
+    echo "  native   $(fmt_time "$native")"
+    mode_rows "$name" "$setup" "$native" --no-syscall-buffer "$@"
+    mode_rows "$name" "$setup" "$native" --syscall-buffer "$@"
     echo
 }
 

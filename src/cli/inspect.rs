@@ -169,6 +169,14 @@ pub fn info(dir: &Path) -> Result<i32, String> {
     println!("trace:        {}", dir.display());
     println!("arch:         {}", h.arch.name());
     println!("tick mode:    {}", h.ticks.describe());
+    println!(
+        "syscalls:     {}",
+        match h.syscall_buffer {
+            Some(true) => "buffered in the program where they cannot block (--syscall-buffer)",
+            Some(false) => "each stopped at by rewind (--no-syscall-buffer)",
+            None => "each stopped at by rewind (recorded before the syscall buffer existed)",
+        }
+    );
     println!("command:      {}", h.argv.join(" "));
     println!(
         "executable:   {} (saved as files/{})",

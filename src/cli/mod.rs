@@ -62,6 +62,22 @@ pub enum Command {
             default_value = "stop"
         )]
         unknown_syscalls: UnknownSyscallsArg,
+        /// Run the program with the in-process syscall buffer: common
+        /// syscalls that cannot block (reads and writes of regular files,
+        /// stat, open, close, lseek, clock_gettime, getpid...) are made by
+        /// a library rewind preloads, without a stop of rewind's each, and
+        /// kept in the trace in batches. Default: off, or what
+        /// REWIND_SYSCALL_BUFFER (1 or 0) says.
+        #[arg(long = "syscall-buffer", overrides_with = "no_syscall_buffer")]
+        syscall_buffer: bool,
+        /// Record every syscall with a stop of rewind's (no preloaded
+        /// library, no seccomp filter of rewind's in the program).
+        #[arg(
+            short = 'n',
+            long = "no-syscall-buffer",
+            overrides_with = "syscall_buffer"
+        )]
+        no_syscall_buffer: bool,
         /// The program and its arguments.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         argv: Vec<String>,
@@ -205,8 +221,27 @@ fn run(cli: Cli) -> Result<i32, String> {
             verbose,
             cpu,
             unknown_syscalls,
+            syscall_buffer,
+            no_syscall_buffer,
             argv,
-        } => cmd_record(output, env, verbose, cpu, unknown_syscalls.into(), argv),
+        } => {
+            let buffer = if syscall_buffer {
+                true
+            } else if no_syscall_buffer {
+                false
+            } else {
+                crate::record::syscall_buffer_by_default()
+            };
+            cmd_record(
+                output,
+                env,
+                verbose,
+                cpu,
+                unknown_syscalls.into(),
+                buffer,
+                argv,
+            )
+        }
         Command::Replay {
             autopilot,
             port,
@@ -287,6 +322,7 @@ fn cmd_record(
     verbose: bool,
     cpu: Option<usize>,
     unknown_syscalls: crate::record::UnknownSyscalls,
+    syscall_buffer: bool,
     argv: Vec<String>,
 ) -> Result<i32, String> {
     for e in &env {
@@ -310,6 +346,7 @@ fn cmd_record(
         cpu,
         on_start: Some(dirs::set_latest),
         unknown_syscalls,
+        syscall_buffer,
     };
     let outcome = match record(&opts) {
         Ok(o) => o,

@@ -10,6 +10,7 @@ pub mod robust;
 pub mod scratch;
 pub mod seccomp;
 pub mod signals;
+pub mod syscallbuf;
 pub mod syscalls;
 pub mod threads;
 pub mod vdso;
@@ -96,6 +97,16 @@ pub struct RecordOptions {
     pub cpu: Option<usize>,
     /// What a syscall rewind does not know does to the recording.
     pub unknown_syscalls: UnknownSyscalls,
+    /// Run the program with the in-process syscall buffer
+    /// (`record/syscallbuf.rs`); `--no-syscall-buffer` turns it off.
+    pub syscall_buffer: bool,
+}
+
+/// Whether `rewind record` runs the program with the syscall buffer when
+/// neither `--syscall-buffer` nor `--no-syscall-buffer` is given: off,
+/// unless REWIND_SYSCALL_BUFFER is 1 (0 keeps it off).
+pub fn syscall_buffer_by_default() -> bool {
+    std::env::var("REWIND_SYSCALL_BUFFER").is_ok_and(|v| v == "1")
 }
 
 /// What happens when the program calls a syscall that has neither a
@@ -340,7 +351,7 @@ struct Recorder {
     slice_timer: threads::SliceTimer,
     /// Whether the slice timer runs for the current resume.
     slice_armed: bool,
-    writer: TraceWriter,
+    writer: syscallbuf::Writer,
     saver: FileSaver,
     warnings: Warnings,
     /// Each thread's scratch area for blocked syscalls' outputs: address
@@ -363,6 +374,16 @@ struct Recorder {
     unknown_syscalls: UnknownSyscalls,
     /// The program's own ptrace requests, carried out by rewind.
     ptrace: ptrace::Emulation,
+    /// The program runs with the syscall buffer (its library preloaded,
+    /// rewind's seccomp filter installed).
+    buffering: bool,
+    /// The syscall buffer's library, which every new program gets in
+    /// LD_PRELOAD.
+    preload: Option<String>,
+    /// A recorded process installed a seccomp filter of its own: from
+    /// then on every thread is resumed with PTRACE_SYSCALL (see
+    /// `record/syscallbuf.rs`).
+    own_filter: bool,
 }
 
 /// Record `opts.argv` into `opts.trace_dir`.
@@ -380,7 +401,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
     {
         return Err(RecordError::Exists(opts.trace_dir.clone()));
     }
-    let env = program_env(&opts.env);
+    let mut env = program_env(&opts.env);
     let cwd = std::env::current_dir()
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|_| "/".into());
@@ -407,6 +428,20 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
                 path: p.to_string(),
                 source,
             })
+    };
+    let buffering = if opts.syscall_buffer {
+        match syscallbuf::prepare(&opts.trace_dir, Arch::host()) {
+            Ok(b) => {
+                syscallbuf::with_preload(&mut env, &b.library);
+                Some(b)
+            }
+            Err(why) => {
+                eprintln!("rewind: warning: {why}");
+                None
+            }
+        }
+    } else {
+        None
     };
     let exe_saved = save(&mut saver, &exe_s)?;
     let interp = match elf_interp(&exe) {
@@ -436,6 +471,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
             crate::tracee::cpu::cpuid_faulting(),
             std::env::var_os("REWIND_NO_CPUID_FAULTING").is_some_and(|v| v != "0"),
         )),
+        syscall_buffer: Some(buffering.is_some()),
     };
     let counter_event = match &header.ticks {
         crate::trace::TickMode::Pmu { event, .. } => Some(*event),
@@ -450,6 +486,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         cpu,
         own_pgrp: false,
         signals: None,
+        filter: buffering.as_ref().map(|b| b.filter.as_slice()),
     })?;
     // What the program inherited ignored and blocked, for the replay.
     if let Some(s) = crate::tracee::spawn::signal_state(task.pid) {
@@ -498,7 +535,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         slice_start: std::time::Instant::now(),
         slice_timer: Default::default(),
         slice_armed: false,
-        writer,
+        writer: syscallbuf::Writer::new(writer),
         saver,
         warnings: Warnings {
             verbose: opts.verbose,
@@ -512,6 +549,11 @@ pub fn record(opts: &RecordOptions) -> Result<RecordOutcome, RecordError> {
         trap_cpuid,
         unknown_syscalls: opts.unknown_syscalls,
         ptrace: Default::default(),
+        buffering: buffering.is_some(),
+        preload: buffering
+            .as_ref()
+            .map(|b| b.library.to_string_lossy().into_owned()),
+        own_filter: false,
     };
     let ran = rec.record_exec().and_then(|()| rec.run());
     sys::stop_seen();
@@ -700,6 +742,10 @@ impl Recorder {
         let mut deferred = signals::Deferrals::new();
         // Held-back signals sent again with tgkill, awaiting their delivery.
         let mut reinject: Vec<signals::Deferred> = Vec::new();
+        // Where the last signal held back stopped the thread: not a point
+        // the trace anchors, though the thread resumes from it (a second
+        // signal may stop it there again at once).
+        let mut held_at: Option<Regs> = None;
         loop {
             if let Some(sig) = sys::stop_requested() {
                 return Err(TaskError::Interrupted { sig }.into());
@@ -726,7 +772,12 @@ impl Recorder {
                 None => {
                     self.arm_slice();
                     delivered = self.pending_sig.take();
-                    match self.task.resume(Resume::Syscall, delivered) {
+                    let how = if self.buffering && !self.own_filter {
+                        Resume::Untraced
+                    } else {
+                        Resume::Syscall
+                    };
+                    match self.task.resume(how, delivered) {
                         Err(e) if !e.is_gone() => return Err(e.into()),
                         _ => {}
                     }
@@ -738,6 +789,22 @@ impl Recorder {
             };
             match stop {
                 Stop::SyscallEntry => {
+                    if self.buffering
+                        && self.task.regs()?.ip() == syscallbuf::untraced_ip(self.arch)
+                    {
+                        // A buffered call, stopped at only because the
+                        // thread is resumed with PTRACE_SYSCALL: the
+                        // library records it.
+                        self.task.resume(Resume::Syscall, None)?;
+                        match self.task.wait()? {
+                            Stop::SyscallExit => {}
+                            stop => self.pending_stop = Some(stop),
+                        }
+                        continue;
+                    }
+                    // The thread's buffered calls go before whatever this
+                    // stop records, and before a fork copies the buffer.
+                    self.writer.flush_thread(self.task.tid.as_raw())?;
                     if !deferred.is_empty() {
                         self.undo_syscall()?;
                         reinject.extend(deferred.take());
@@ -790,6 +857,26 @@ impl Recorder {
                         continue;
                     }
                     if signals::is_our_stop(sig, &info) {
+                        if self.buffering
+                            && syscallbuf::in_library(
+                                self.task.pid.as_raw(),
+                                self.task.regs()?.ip(),
+                            )
+                        {
+                            // Inside the syscall buffer's library, whose
+                            // registers and stack differ between recording
+                            // and replay: no anchor here. The slice stays
+                            // over, so the slice timer fires again in 1 ms;
+                            // the wait for held-back signals starts again.
+                            held_at = Some(self.task.regs()?);
+                            self.want_traced_call();
+                            if !deferred.is_empty() {
+                                for d in deferred.take() {
+                                    deferred.defer(d, self.task.pid, self.task.tid);
+                                }
+                            }
+                            continue;
+                        }
                         if deferred.is_empty() && reinject.is_empty() {
                             // The slice timer.
                             self.preempt()?;
@@ -815,7 +902,11 @@ impl Recorder {
                     let code = crate::tracee::siginfo_code(&info);
                     let sync = is_synchronous(sig, code);
                     let here = self.task.regs()?;
-                    if !sync && Some(here) != resumed_with {
+                    if !sync && (Some(here) != resumed_with || held_at == Some(here)) {
+                        held_at = Some(here);
+                        // A thread in a stretch of buffered syscalls makes
+                        // its next one traced.
+                        self.want_traced_call();
                         // Between syscalls: hold it back until the next one.
                         deferred.defer(
                             signals::Deferred { sig, info },
@@ -962,6 +1053,9 @@ impl Recorder {
         let nr = regs.syscall_nr();
         let args = regs.syscall_args();
         let desc = self.arch.syscall(nr);
+        if nr == rewind_syscallbuf::layout::REGISTER_NR {
+            return self.register_buffer(regs);
+        }
         if desc.is_some_and(|d| d.name == "ptrace") {
             return self.emulate_ptrace(regs);
         }
@@ -1075,6 +1169,57 @@ impl Recorder {
             }
         }
         Ok(None)
+    }
+
+    /// The syscall buffer library's registration of the running thread's
+    /// buffer: answered 0 (and the buffer set to recording) when this
+    /// recording runs with the buffer and the library's layout is ours,
+    /// else -EINVAL (the library then stays out of the way).
+    fn register_buffer(&mut self, regs: Regs) -> Result<Option<ExitKind>, RecordError> {
+        use rewind_syscallbuf::layout::*;
+        let [addr, size, trampoline, version, ..] = regs.syscall_args();
+        let ok = self.buffering
+            && !self.own_filter
+            && size == BUF_SIZE
+            && trampoline == TRAMPOLINE_ADDR
+            && version == LAYOUT_VERSION;
+        let result = if ok { 0 } else { (-libc::EINVAL) as i64 as u64 };
+        let ended = self.answer_syscall(
+            regs,
+            syscalls::Answer {
+                result,
+                writes: Vec::new(),
+            },
+        )?;
+        if ok && ended.is_none() {
+            let [(d0, i0), (d1, i1)] = self.own_outputs.ids();
+            let mut hdr = Vec::new();
+            for (off, v) in [
+                (HDR_MODE, MODE_RECORD),
+                (HDR_COUNT, 0),
+                (HDR_USED, 0),
+                (HDR_OUT_DEV0, d0),
+                (HDR_OUT_INO0, i0),
+                (HDR_OUT_DEV1, d1),
+                (HDR_OUT_INO1, i1),
+            ] {
+                hdr.push((off, v));
+            }
+            for (off, v) in hdr {
+                self.task.write_mem(addr + off, &v.to_le_bytes())?;
+            }
+            self.writer.register(self.task.tid.as_raw(), addr);
+        }
+        Ok(ended)
+    }
+
+    /// Ask the running thread's syscall buffer library, if it has one, to
+    /// make its next call traced (see `HDR_TRACE_NEXT`).
+    fn want_traced_call(&self) {
+        if let Some(addr) = self.writer.buffer_of(self.task.tid.as_raw()) {
+            let at = addr + rewind_syscallbuf::layout::HDR_TRACE_NEXT;
+            let _ = self.task.write_mem(at, &1u64.to_le_bytes());
+        }
     }
 
     /// What must be read at the entry of syscall `d` of the running thread

@@ -28,6 +28,13 @@ impl OwnOutputs {
         }
     }
 
+    /// Device and inode of rewind's stdout and stderr ((0, 0) for one
+    /// that is not open).
+    pub fn ids(&self) -> [(u64, u64); 2] {
+        let id = |f: &Option<FileId>| f.as_ref().map_or((0, 0), |f| (f.dev, f.ino));
+        [id(&self.out), id(&self.err)]
+    }
+
     /// Which of rewind's outputs a write to `file` through descriptor
     /// `fd` reached: 1 (stdout), 2 (stderr) or none.
     pub fn stream_of(&self, file: &FileId, fd: u64) -> Option<u8> {

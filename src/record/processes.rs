@@ -102,6 +102,8 @@ impl Recorder {
             let task = Task::new(child, child)?;
             task.wait_start()?;
             task.restore_syscall_regs(nr, args)?;
+            // The child's library goes on with its copy of the buffer.
+            self.writer.inherit(self.task.tid.as_raw(), child.as_raw());
             child_writes = syscalls::read_ranges(&task, &child_ranges);
             if fork::suspends_parent(&self.arch.syscall_name(nr), &args) {
                 // A real vfork would share the caller's memory: the child
@@ -339,6 +341,77 @@ impl Recorder {
 }
 
 impl Recorder {
+    /// At an execve entry of a recording with the syscall buffer: when the
+    /// new environment lacks the library in LD_PRELOAD (a program that
+    /// cleared or rebuilt its environment), give the call a copy that has
+    /// it, built below the stack pointer (the old program's memory goes
+    /// with a successful exec; a failed one gets its own pointer back).
+    /// Returns whether the call's environment was replaced.
+    fn keep_preload(&mut self, regs: &Regs) -> Result<bool, RecordError> {
+        let Some(lib) = self.preload.clone() else {
+            return Ok(false);
+        };
+        let args = regs.syscall_args();
+        let env_arg = match self.arch.syscall_name(regs.syscall_nr()).as_str() {
+            "execve" => 2,
+            "execveat" => 3,
+            _ => return Ok(false),
+        };
+        let envp = args[env_arg];
+        let mut ptrs = Vec::new();
+        let mut preload_at = None;
+        if envp != 0 {
+            for i in 0..100_000u64 {
+                let Ok(p) = self.task.read_u64(envp + 8 * i) else {
+                    return Ok(false);
+                };
+                if p == 0 {
+                    break;
+                }
+                let Ok(text) = self.task.read_cstr(p, 64 * 1024) else {
+                    return Ok(false);
+                };
+                if let Some(v) = text.strip_prefix("LD_PRELOAD=") {
+                    if v.split([':', ' ']).any(|x| x == lib) {
+                        return Ok(false);
+                    }
+                    preload_at = Some((ptrs.len(), v.to_string()));
+                }
+                ptrs.push(p);
+            }
+        }
+        let value = match &preload_at {
+            Some((_, old)) if !old.is_empty() => format!("LD_PRELOAD={lib}:{old}\0"),
+            _ => format!("LD_PRELOAD={lib}\0"),
+        };
+        // Below the red zone and whatever rewind writes for a moment.
+        let text_at = (regs.sp().saturating_sub(8192 + value.len() as u64)) & !15;
+        let array_len = (ptrs.len() as u64 + 2) * 8;
+        let array_at = (text_at.saturating_sub(array_len)) & !15;
+        match preload_at {
+            Some((i, _)) => ptrs[i] = text_at,
+            None => ptrs.push(text_at),
+        }
+        ptrs.push(0);
+        let array: Vec<u8> = ptrs.iter().flat_map(|p| p.to_le_bytes()).collect();
+        if self.task.write_mem(text_at, value.as_bytes()).is_err()
+            || self.task.write_mem(array_at, &array).is_err()
+        {
+            self.warnings.once("preload exec".into(), || {
+                "a program ran another with an environment without rewind's syscall buffer \
+                 library, and there was no room to add it: that program records without the \
+                 buffer"
+                    .into()
+            });
+            return Ok(false);
+        }
+        let mut new_args = args;
+        new_args[env_arg] = array_at;
+        self.task
+            .restore_syscall_regs(regs.syscall_nr(), new_args)?;
+        Ok(true)
+    }
+
     /// execve, at its entry: let it run. When it fails it is a syscall like
     /// any; when it succeeds the process is a new program: its `Syscall`
     /// event, then an `Execve` event with the new program saved into the
@@ -348,6 +421,12 @@ impl Recorder {
         let pid = self.task.pid;
         // A vfork child's memory is gone once the new program runs.
         let vfork_writes = self.vfork_child_writes();
+        // The batch buffered before the call goes before it: the new
+        // program has no buffer yet.
+        self.writer.flush_thread(tid)?;
+        // The new program gets the syscall buffer's library too, even with
+        // an environment of its own.
+        let preload_added = self.keep_preload(&regs)?;
         self.task.resume(Resume::Syscall, None)?;
         // The kernel ends the process's other threads first; a thread that
         // is not the leader then takes the leader's id.
@@ -370,13 +449,28 @@ impl Recorder {
                 self.task = *task;
                 true
             }
-            ThreadExec::Failed => false,
+            ThreadExec::Failed => {
+                if preload_added {
+                    // The program's own environment pointer back.
+                    self.task
+                        .restore_syscall_regs(regs.syscall_nr(), regs.syscall_args())?;
+                }
+                false
+            }
             ThreadExec::Ended(stop @ (Stop::Exited(_) | Stop::Killed(_))) => {
                 return Ok(Some(self.reap_process(Some(ended(stop)))))
             }
             ThreadExec::Ended(_) => return Ok(Some(self.reap_process(None))),
         };
         self.task.forget_regs();
+        if execed {
+            // The old program's buffers went with its memory.
+            let gone: Vec<i32> = std::iter::once(tid)
+                .chain(std::iter::once(self.task.tid.as_raw()))
+                .chain(others.iter().map(|t| t.as_raw()))
+                .collect();
+            self.writer.forget(&gone);
+        }
         let result = self.task.regs()?.result();
         // Under the id of the thread that made the call (the task may
         // have the leader's id by now).

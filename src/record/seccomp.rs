@@ -145,6 +145,13 @@ impl Recorder {
         let tid = self.task.tid.as_raw();
         let nr = regs.syscall_nr();
         let args = regs.syscall_args();
+        // The program's filter decides too from now on: every thread is
+        // resumed with PTRACE_SYSCALL (the filter's TRACE verdicts then
+        // fail with ENOSYS, as with no tracer; see `tracee::seccomp_stops`).
+        self.own_filter = true;
+        // The program's filter would see (and may kill) the library's
+        // untraced calls: the libraries stop buffering.
+        self.writer.turn_off()?;
         // The program's filter; when it cannot be read, the kernel gets
         // the call as it is (and fails it as it would: a probe for a
         // flag, as libseccomp makes with a null program, gets EFAULT).

@@ -16,6 +16,7 @@ mod ptrace;
 mod shared;
 mod snapshot;
 mod stdio;
+mod syscallbuf;
 mod syscalls;
 mod threads;
 mod ticks;
@@ -1258,6 +1259,9 @@ impl ReplaySession {
         let before = self.next;
         let r = self.advance_inner(mode)?;
         self.consumed = self.next != before;
+        if self.next > before {
+            self.check_syscall_buffers(before, self.next)?;
+        }
         if self.next != before {
             self.chain.clear();
             if let Some(stop @ StopReason::End(_)) = r {
@@ -1290,6 +1294,10 @@ impl ReplaySession {
         }
         if let Some(Event::Written { .. }) = self.events.get(self.next) {
             self.replay_written()?;
+            return Ok(None);
+        }
+        if let Some(Event::SyscallBuf { .. }) = self.events.get(self.next) {
+            self.fill_syscall_buffer()?;
             return Ok(None);
         }
         if let Some(Event::Spawned { .. }) = self.events.get(self.next) {
@@ -1731,6 +1739,7 @@ fn start(reader: &TraceReader, events: &[Event], machine: identity::Machine) -> 
                 .map_err(ReplayError::Unsupported)?
                 .unwrap_or_default(),
         ),
+        filter: None,
     })?;
     if machine.trap_cpuid {
         crate::tracee::cpu::make_cpuid_fault(&task, h.arch, true)?;

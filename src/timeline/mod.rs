@@ -553,7 +553,8 @@ impl Timeline {
             | Some(Event::KernelWrite { .. })
             | Some(Event::Written { .. })
             | Some(Event::Spawned { .. })
-            | Some(Event::Traced { .. }) => return Ok(Position::at_event(prev)),
+            | Some(Event::Traced { .. })
+            | Some(Event::SyscallBuf { .. }) => return Ok(Position::at_event(prev)),
         };
         // Count the arrivals at that instruction in the stretch, with only
         // that breakpoint in place.

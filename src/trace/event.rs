@@ -96,6 +96,18 @@ pub struct Header {
     /// How the program's CPUID instructions ran: natively, or trapped and
     /// recorded (CPUID faulting). None in older traces (natively).
     pub cpuid_mode: Option<crate::arch::cpu::CpuidMode>,
+    /// Whether the program ran with the in-process syscall buffer. Kept
+    /// after the header's own bytes (see [`HeaderExt`]), so that traces
+    /// without it read as before: None there.
+    #[serde(skip)]
+    pub syscall_buffer: Option<bool>,
+}
+
+/// What the header file holds after the [`Header`]'s own bytes (absent
+/// in traces written before it).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeaderExt {
+    pub syscall_buffer: bool,
 }
 
 impl Header {
@@ -335,6 +347,19 @@ pub enum Event {
         tid: i32,
         op: TracedOp,
     },
+    /// The syscalls thread `tid` made through the in-process syscall
+    /// buffer (see `record/syscallbuf.rs`) since its previous event:
+    /// `count` records (number, arguments, result, the bytes the kernel
+    /// wrote; layout in the `rewind-syscallbuf` crate) as they lay in its
+    /// buffer at `addr`. Written just before the thread's next event; the
+    /// replay puts them back in the buffer before the thread runs to it.
+    SyscallBuf {
+        tid: i32,
+        addr: u64,
+        count: u64,
+        #[serde(with = "serde_bytes_compat")]
+        records: Vec<u8>,
+    },
 }
 
 /// An operation on an emulated tracee that the replay repeats.
@@ -376,7 +401,8 @@ impl Event {
             | Event::KernelWrite { tid, .. }
             | Event::Written { tid, .. }
             | Event::Spawned { tid, .. }
-            | Event::Traced { tid, .. } => *tid,
+            | Event::Traced { tid, .. }
+            | Event::SyscallBuf { tid, .. } => *tid,
             Event::Syscall(s) => s.tid,
         }
     }
@@ -503,6 +529,29 @@ impl Event {
                     format!("vector registers set by its tracer ({} bytes)", area.len())
                 }
             },
+            Event::SyscallBuf { count, records, .. } => {
+                let calls = rewind_syscallbuf::decode(records, *count)
+                    .map(|recs| {
+                        let mut names: Vec<(String, usize)> = Vec::new();
+                        for r in &recs {
+                            let n = arch.syscall_name(r.nr);
+                            match names.iter_mut().find(|(m, _)| *m == n) {
+                                Some((_, c)) => *c += 1,
+                                None => names.push((n, 1)),
+                            }
+                        }
+                        names
+                            .iter()
+                            .map(|(n, c)| format!("{n} x{c}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_else(|| "undecodable".into());
+                format!(
+                    "buffered syscalls: {count} ({} bytes): {calls}",
+                    records.len()
+                )
+            }
         }
     }
 }
@@ -657,6 +706,7 @@ pub mod legacy {
                 cpu: None,
                 hwcaps: Vec::new(),
                 cpuid_mode: None,
+                syscall_buffer: None,
             }
         }
     }

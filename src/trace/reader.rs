@@ -205,8 +205,14 @@ fn decode_header(bytes: &[u8], dir: &Path) -> Result<Header, TraceError> {
     // Format 6 traces written before the header kept the CPU identity
     // end where the older header does: the current header does not decode
     // from them (it would read past the end), the older one does.
-    match postcard::from_bytes::<Header>(body) {
-        Ok(h) => Ok(h),
+    match postcard::take_from_bytes::<Header>(body) {
+        Ok((mut h, rest)) => {
+            // What follows the header in newer traces.
+            if let Ok(ext) = postcard::from_bytes::<crate::trace::event::HeaderExt>(rest) {
+                h.syscall_buffer = Some(ext.syscall_buffer);
+            }
+            Ok(h)
+        }
         Err(e) => postcard::from_bytes::<crate::trace::event::legacy::Header>(body)
             .map(Header::from)
             .map_err(|_| bad(e)),

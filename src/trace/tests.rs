@@ -30,6 +30,7 @@ fn header() -> Header {
         cpu: Some(1),
         hwcaps: vec![(16, 0xbfebfbff), (26, 2)],
         cpuid_mode: Some(crate::arch::cpu::CpuidMode::Recorded),
+        syscall_buffer: Some(true),
     }
 }
 
@@ -280,4 +281,20 @@ fn the_cpu_identity_round_trips() {
     let r = TraceReader::open(&d).unwrap();
     assert_eq!(r.header(), &header());
     let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn the_syscall_buffer_mode_round_trips_and_older_headers_have_none() {
+    for mode in [Some(true), Some(false), None] {
+        let d = tmpdir(&format!("sbuf-mode-{mode:?}"));
+        let h = Header {
+            syscall_buffer: mode,
+            ..header()
+        };
+        drop(TraceWriter::create(&d, &h).unwrap());
+        let r = TraceReader::open(&d).unwrap();
+        assert_eq!(r.header().syscall_buffer, mode);
+        assert_eq!(r.header().cpu, header().cpu);
+        let _ = std::fs::remove_dir_all(&d);
+    }
 }

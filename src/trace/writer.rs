@@ -104,7 +104,11 @@ impl TraceWriter {
 }
 
 fn header_bytes(header: &Header) -> Result<Vec<u8>, TraceError> {
-    let body = postcard::to_stdvec(header).map_err(|e| TraceError::Encode(e.to_string()))?;
+    let mut body = postcard::to_stdvec(header).map_err(|e| TraceError::Encode(e.to_string()))?;
+    if let Some(on) = header.syscall_buffer {
+        let ext = crate::trace::event::HeaderExt { syscall_buffer: on };
+        body.extend(postcard::to_stdvec(&ext).map_err(|e| TraceError::Encode(e.to_string()))?);
+    }
     let mut h = Vec::with_capacity(body.len() + 16);
     h.extend_from_slice(HEADER_MAGIC);
     h.extend_from_slice(&FORMAT_VERSION.to_le_bytes());

@@ -81,6 +81,11 @@ pub enum Resume {
     Cont,
     /// Until a syscall entry or exit, a signal or a breakpoint.
     Syscall,
+    /// Until a syscall entry that a seccomp filter of rewind's traces
+    /// (its `PTRACE_EVENT_SECCOMP` stop, reported as `SyscallEntry`), a
+    /// signal or a breakpoint: syscalls the filter lets through (the
+    /// syscall buffer's) make no stop.
+    Untraced,
     /// Until a syscall entry (which is then skipped), a signal or a breakpoint.
     Sysemu,
     /// One instruction.
@@ -129,7 +134,10 @@ pub fn wait_any(nohang: bool) -> Result<Option<(Pid, Stop)>> {
             Err(nix::errno::Errno::EINTR) => interrupted()?,
             Err(e) => return Err(pt("waitpid", Pid::from_raw(-1))(e)),
             Ok(None) => return Ok(None),
-            Ok(Some((tid, st))) => return decode_status(tid, st).map(|s| Some((tid, s))),
+            Ok(Some((tid, st))) => match decode_status(tid, st)? {
+                Some(s) => return Ok(Some((tid, s))),
+                None => continue,
+            },
         }
     }
 }
@@ -286,53 +294,136 @@ fn keep_syscall_arg0(tid: Pid, info: &libc::ptrace_syscall_info) {
     }
 }
 
-/// What a raw wait status of thread `tid` means.
-fn decode_status(tid: Pid, st: libc::c_int) -> Result<Stop> {
+/// What a raw wait status of thread `tid` means; None for a stop passed
+/// over (a seccomp stop that is not a syscall entry for the resume that
+/// led to it: the thread was resumed again).
+fn decode_status(tid: Pid, st: libc::c_int) -> Result<Option<Stop>> {
     let keeps = Arch::host().keeps_syscall_arg0();
     if libc::WIFEXITED(st) {
         if keeps {
             kept_arg0().remove(&tid.as_raw());
         }
-        return Ok(Stop::Exited(libc::WEXITSTATUS(st)));
+        return Ok(Some(Stop::Exited(libc::WEXITSTATUS(st))));
     }
     if libc::WIFSIGNALED(st) {
         if keeps {
             kept_arg0().remove(&tid.as_raw());
         }
-        return Ok(Stop::Killed(libc::WTERMSIG(st)));
+        return Ok(Some(Stop::Killed(libc::WTERMSIG(st))));
     }
     if !libc::WIFSTOPPED(st) {
-        return Ok(Stop::Other(0));
+        return Ok(Some(Stop::Other(0)));
     }
     let sig = libc::WSTOPSIG(st);
     let event = (st >> 16) & 0xff;
-    if event != 0 {
-        if keeps && event == libc::PTRACE_EVENT_SECCOMP {
+    if event == libc::PTRACE_EVENT_SECCOMP {
+        if keeps {
             let info = ptrace::syscall_info(tid).map_err(pt("GET_SYSCALL_INFO", tid))?;
             keep_syscall_arg0(tid, &info);
         }
-        return Ok(Stop::Event(event));
+        return seccomp_stops::decode(tid);
+    }
+    if event != 0 {
+        return Ok(Some(Stop::Event(event)));
     }
     if sig == libc::SIGTRAP | 0x80 {
         return match ptrace::syscall_info(tid) {
-            Ok(info) if info.op == libc::PTRACE_SYSCALL_INFO_EXIT => Ok(Stop::SyscallExit),
+            Ok(info) if info.op == libc::PTRACE_SYSCALL_INFO_EXIT => Ok(Some(Stop::SyscallExit)),
             Ok(info) => {
                 if keeps {
                     keep_syscall_arg0(tid, &info);
                 }
-                Ok(Stop::SyscallEntry)
+                Ok(Some(Stop::SyscallEntry))
             }
             Err(e) => Err(pt("GET_SYSCALL_INFO", tid)(e)),
         };
     }
-    Ok(match ptrace::getsiginfo(tid) {
+    Ok(Some(match ptrace::getsiginfo(tid) {
         Ok(i) => Stop::Signal {
             sig,
             info: siginfo_bytes(&i),
         },
         // A group-stop has no siginfo.
         Err(_) => Stop::Other(sig),
-    })
+    }))
+}
+
+/// The seccomp stops of the syscall buffer's filter (see
+/// `record/syscallbuf.rs`). The filter returns `SECCOMP_RET_TRACE` with
+/// [`SECCOMP_DATA`] for every syscall but the buffer's own; a thread
+/// resumed with [`Resume::Untraced`] reports that stop as its syscall
+/// entry, any other resume already had (or did not want) the entry and
+/// the stop is passed over with the same request. A stop with other data
+/// comes from a filter of the program's own returning TRACE: with no
+/// tracer of the program's, the kernel fails such a call with ENOSYS, and
+/// so does rewind.
+pub mod seccomp_stops {
+    use super::*;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    /// `SECCOMP_RET_DATA` of the buffer filter's TRACE verdicts.
+    pub const SECCOMP_DATA: u64 = 0x7277;
+
+    static LAST: Mutex<Option<HashMap<i32, Resume>>> = Mutex::new(None);
+
+    pub(super) fn resumed(tid: Pid, how: Resume) {
+        if let Ok(mut m) = LAST.lock() {
+            m.get_or_insert_with(HashMap::new).insert(tid.as_raw(), how);
+        }
+    }
+
+    fn last(tid: Pid) -> Resume {
+        LAST.lock()
+            .ok()
+            .and_then(|m| m.as_ref().and_then(|m| m.get(&tid.as_raw()).copied()))
+            .unwrap_or(Resume::Syscall)
+    }
+
+    pub(super) fn decode(tid: Pid) -> Result<Option<Stop>> {
+        let data = ptrace::getevent(tid).map_err(pt("GETEVENTMSG", tid))? as u64;
+        let how = last(tid);
+        if data == SECCOMP_DATA && how == Resume::Untraced {
+            return Ok(Some(Stop::SyscallEntry));
+        }
+        if data != SECCOMP_DATA {
+            // The program's own filter said TRACE: fail it with ENOSYS.
+            let arch = Arch::host();
+            let words = sys::get_gp_regs(tid).map_err(pt("GETREGSET(PRSTATUS)", tid))?;
+            if let Some(mut r) = Regs::from_prstatus(arch, &words) {
+                r.set_result((-libc::ENOSYS) as i64 as u64);
+                sys::set_gp_regs(tid, &r.to_prstatus()).map_err(pt("SETREGSET(PRSTATUS)", tid))?;
+                match arch.syscall_nr_regset() {
+                    Some(note) => sys::set_regset_int(tid, note, -1)
+                        .map_err(pt("SETREGSET(syscall number)", tid))?,
+                    None => {
+                        r.set_syscall_nr(u64::MAX);
+                        sys::set_gp_regs(tid, &r.to_prstatus())
+                            .map_err(pt("SETREGSET(PRSTATUS)", tid))?;
+                    }
+                }
+            }
+        }
+        let req = match how {
+            Resume::Syscall => libc::PTRACE_SYSCALL,
+            Resume::Sysemu => sys::PTRACE_SYSEMU,
+            Resume::Step => libc::PTRACE_SINGLESTEP,
+            Resume::SysemuStep => sys::PTRACE_SYSEMU_SINGLESTEP,
+            Resume::Cont | Resume::Untraced => libc::PTRACE_CONT,
+        };
+        sys::ptrace_resume(req, tid, 0).map_err(pt("resume", tid))?;
+        Ok(None)
+    }
+}
+
+/// Write `data` at `addr` in process (or thread) `pid`'s memory through
+/// `/proc/PID/mem`, without a `Task`.
+pub fn write_process_mem(pid: i32, addr: u64, data: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(format!("/proc/{pid}/mem"))?;
+    f.write_all_at(data, addr)
 }
 
 fn pt(op: &'static str, tid: Pid) -> impl FnOnce(nix::errno::Errno) -> TaskError {
@@ -550,12 +641,13 @@ impl Task {
         self.cache.set(None);
         // Raw requests: real-time signals have no nix Signal.
         let req = match how {
-            Resume::Cont => libc::PTRACE_CONT,
+            Resume::Cont | Resume::Untraced => libc::PTRACE_CONT,
             Resume::Syscall => libc::PTRACE_SYSCALL,
             Resume::Sysemu => sys::PTRACE_SYSEMU,
             Resume::Step => libc::PTRACE_SINGLESTEP,
             Resume::SysemuStep => sys::PTRACE_SYSEMU_SINGLESTEP,
         };
+        seccomp_stops::resumed(self.tid, how);
         sys::ptrace_resume(req, self.tid, sig.unwrap_or(0)).map_err(pt("resume", self.tid))
     }
 
@@ -572,7 +664,10 @@ impl Task {
                 Ok(Some((_, st))) => st,
                 Ok(None) => continue,
             };
-            return decode_status(self.tid, st);
+            match decode_status(self.tid, st)? {
+                Some(stop) => return Ok(stop),
+                None => continue,
+            }
         }
     }
 

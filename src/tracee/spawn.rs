@@ -36,6 +36,9 @@ pub struct SpawnSpec<'a> {
     /// Signals the program starts with ignored and blocked (replay: those
     /// it started with when recorded); None: rewind's own.
     pub signals: Option<crate::trace::InitialSignals>,
+    /// A seccomp filter to install just before exec (the syscall
+    /// buffer's, at record): the tracer then also asks for seccomp stops.
+    pub filter: Option<&'a [libc::sock_filter]>,
 }
 
 /// The signals ignored and blocked by process `pid` now, from
@@ -71,6 +74,7 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Task, SpawnError> {
     };
     let cpu = spec.cpu;
     let own_pgrp = spec.own_pgrp;
+    let filter = spec.filter;
     // SAFETY: the child only makes async-signal-safe calls (sched_setaffinity,
     // personality, prctl, ptrace, raise, chdir, execve, write, _exit) on data
     // prepared before the fork; it never returns into Rust code that might
@@ -95,15 +99,22 @@ pub fn spawn(spec: &SpawnSpec) -> Result<Task, SpawnError> {
                 super::sys::child_fail(b"rewind: PTRACE_TRACEME failed\n");
             }
             let _ = raise(Signal::SIGSTOP);
+            if let Some(prog) = filter {
+                // Installed after the tracer has set its options (at the
+                // SIGSTOP): the filter's TRACE verdicts need a tracer.
+                if super::sys::install_seccomp_filter(prog).is_err() {
+                    super::sys::child_fail(b"rewind: cannot install the syscall buffer's seccomp filter (record with --no-syscall-buffer)\n");
+                }
+            }
             let e = nix::unistd::execve(&path, &argv, &env);
             let _ = e;
             super::sys::child_fail(b"rewind: execve failed\n");
         }
-        Ok(ForkResult::Parent { child }) => wait_exec(child, spec.path),
+        Ok(ForkResult::Parent { child }) => wait_exec(child, spec.path, filter.is_some()),
     }
 }
 
-fn wait_exec(child: Pid, path: &str) -> Result<Task, SpawnError> {
+fn wait_exec(child: Pid, path: &str, seccomp: bool) -> Result<Task, SpawnError> {
     let task = Task::new(child, child)?;
     // The child stops itself with SIGSTOP before exec.
     match task.wait()? {
@@ -121,9 +132,14 @@ fn wait_exec(child: Pid, path: &str) -> Result<Task, SpawnError> {
             })
         }
     }
+    let mut extra = ptrace::Options::empty();
+    if seccomp {
+        extra |= ptrace::Options::PTRACE_O_TRACESECCOMP;
+    }
     ptrace::setoptions(
         child,
-        ptrace::Options::PTRACE_O_TRACESYSGOOD
+        extra
+            | ptrace::Options::PTRACE_O_TRACESYSGOOD
             | ptrace::Options::PTRACE_O_TRACEEXEC
             | ptrace::Options::PTRACE_O_EXITKILL
             | ptrace::Options::PTRACE_O_TRACEEXIT

@@ -424,6 +424,33 @@ pub fn tgkill(pid: Pid, tid: Pid, sig: i32) -> nix::Result<()> {
 
 /// In a forked child that failed to start: say so on stderr and exit 127
 /// without running any of the parent's atexit handlers.
+/// In a child about to exec: install seccomp filter `prog` (with
+/// no_new_privs, which an unprivileged filter needs). Async-signal-safe.
+pub fn install_seccomp_filter(prog: &[libc::sock_filter]) -> nix::Result<()> {
+    let fprog = libc::sock_fprog {
+        len: prog.len() as libc::c_ushort,
+        filter: prog.as_ptr() as *mut libc::sock_filter,
+    };
+    // SAFETY: prctl with integer arguments; seccomp reads `fprog`, which
+    // points into `prog`, both alive for the call.
+    let r = unsafe {
+        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+            -1
+        } else {
+            libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                0,
+                &fprog as *const libc::sock_fprog,
+            ) as i32
+        }
+    };
+    if r != 0 {
+        return Err(nix::errno::Errno::last());
+    }
+    Ok(())
+}
+
 pub fn child_fail(msg: &[u8]) -> ! {
     let _ = nix::unistd::write(std::io::stderr(), msg);
     // SAFETY: _exit is async-signal-safe and never returns.
