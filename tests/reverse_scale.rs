@@ -14,7 +14,6 @@
 mod common;
 
 use common::*;
-use std::process::Command;
 
 const PROG: &str = "fork_workers_malloc";
 
@@ -55,20 +54,11 @@ fn gdb_session(dir: &TestDir, trace: &std::path::Path, extra: &[&str], script: &
     let path = dir.join("session.gdb");
     std::fs::write(&path, script).expect("write gdb script");
     let server = GdbServer::start_with(dir, trace, extra);
-    let mut cmd = Command::new("gdb");
-    cmd.arg("-batch")
-        .arg("-nx")
-        .args(["-iex", "set debuginfod enabled off"])
-        .args(["-iex", "set pagination off"])
-        .args(["-iex", "set width 0"])
-        .args(["-iex", "set confirm off"])
-        .arg("-ex")
-        .arg(format!("target extended-remote 127.0.0.1:{}", server.port))
+    let mut cmd = gdb_batch(server.port);
+    cmd.args(["-iex", "set confirm off"])
         .arg("-x")
         .arg(&path)
-        .arg(c_program(PROG))
-        .env_remove("DEBUGINFOD_URLS")
-        .env("TERM", "dumb");
+        .arg(c_program(PROG));
     let gdb = Spawned::start_merged(cmd).wait();
     let server_stdout = String::from_utf8_lossy(&server.proc.stdout_so_far()).into_owned();
     let server_stderr = String::from_utf8_lossy(&server.proc.stderr_so_far()).into_owned();

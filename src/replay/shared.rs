@@ -132,6 +132,17 @@ pub struct SharedContents {
     ranges: Vec<(SharedRange, Vec<u8>)>,
 }
 
+/// Put `data` back into the backing file of shared range `r` (a file the
+/// replay owns, which every mapping of it shares).
+fn write_back(r: &SharedRange, data: &[u8]) -> super::Result<()> {
+    use std::os::unix::fs::FileExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&r.path)
+        .and_then(|f| f.write_all_at(data, r.offset))
+        .map_err(|e| copy_error("restore", e))
+}
+
 /// Errors putting shared memory in place in a copy.
 fn copy_error(what: &str, e: impl std::fmt::Display) -> super::ReplayError {
     super::ReplayError::Unsupported(format!(
@@ -161,15 +172,9 @@ impl SharedContents {
     /// mapping of the copy's own, so that it shares nothing with the
     /// process it replaces.
     pub fn restore(&self, copy: &Task, insn: u64, files: &SharedFiles) -> super::Result<()> {
-        use std::os::unix::fs::FileExt;
         for (r, data) in &self.ranges {
             if files.owns(&r.path) {
-                let f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(&r.path)
-                    .map_err(|e| copy_error("restore", e))?;
-                f.write_all_at(data, r.offset)
-                    .map_err(|e| copy_error("restore", e))?;
+                write_back(r, data)?;
             } else {
                 remap(copy, insn, r, libc::MAP_SHARED)?;
                 copy.write_mem(r.start, data)
@@ -184,15 +189,9 @@ impl SharedContents {
     /// kept into the mappings it shares with them: they must go on
     /// sharing them, and none of them has run since the copy was made.
     pub fn restore_in_place(&self, copy: &Task, files: &SharedFiles) -> super::Result<()> {
-        use std::os::unix::fs::FileExt;
         for (r, data) in &self.ranges {
             if files.owns(&r.path) {
-                let f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(&r.path)
-                    .map_err(|e| copy_error("restore", e))?;
-                f.write_all_at(data, r.offset)
-                    .map_err(|e| copy_error("restore", e))?;
+                write_back(r, data)?;
             } else {
                 copy.write_mem(r.start, data)
                     .map_err(|e| copy_error("restore", e))?;

@@ -962,16 +962,7 @@ pub fn run_gdb_scripts_with(
     scripts: &[&str],
 ) -> GdbRun {
     let server = GdbServer::start_with(dir, trace, extra);
-    let mut cmd = Command::new("gdb");
-    cmd.arg("-batch")
-        .arg("-nx")
-        .args(["-iex", "set debuginfod enabled off"])
-        .args(["-iex", "set pagination off"])
-        .args(["-iex", "set width 0"])
-        .arg("-ex")
-        .arg(format!("target extended-remote 127.0.0.1:{}", server.port))
-        .env_remove("DEBUGINFOD_URLS")
-        .env("TERM", "dumb");
+    let mut cmd = gdb_batch(server.port);
     for script in scripts {
         let script = Path::new(ROOT).join("gdb-scripts").join(script);
         assert!(script.is_file(), "missing {}", script.display());
@@ -1618,4 +1609,20 @@ pub fn npm_modules(test: &str, dirname: &str, package: &str) -> Option<PathBuf> 
         return None;
     }
     Some(modules)
+}
+
+/// `gdb -batch`, quiet and non-interactive, connected to the replay server
+/// on `port`; the caller adds scripts and the program.
+pub fn gdb_batch(port: u16) -> Command {
+    let mut cmd = Command::new("gdb");
+    cmd.arg("-batch")
+        .arg("-nx")
+        .args(["-iex", "set debuginfod enabled off"])
+        .args(["-iex", "set pagination off"])
+        .args(["-iex", "set width 0"])
+        .arg("-ex")
+        .arg(format!("target extended-remote 127.0.0.1:{port}"))
+        .env_remove("DEBUGINFOD_URLS")
+        .env("TERM", "dumb");
+    cmd
 }
