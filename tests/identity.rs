@@ -333,6 +333,7 @@ fn build(n: u32, out: &Path) {
     let r = Command::new("gcc")
         .arg(format!("-DBUILD={n}"))
         .arg("-O0")
+        .arg("-g")
         .arg("-o")
         .arg(out)
         .arg(&src)
@@ -438,6 +439,18 @@ fn a_program_rebuilt_in_place_is_refused_and_pack_protects() {
 
     let rep = replay(&dir, &packed);
     assert_replay_faithful(&rec2, &rep);
+    // Debugged with no program file: gdb gets the recorded build from the
+    // trace, with its source lines, and the run ends with its status.
+    if have_gdb("a_program_rebuilt_in_place_is_refused_and_pack_protects") {
+        let run = run_gdb(&dir, &packed, None, "identity_main.gdb");
+        let line = |n: usize| format!("identity_build.c:{n}");
+        run.assert_in_order(&[
+            "Breakpoint 1, main () at ",
+            &line(14),
+            "\n15\t",
+            "the program exited with status 0",
+        ]);
+    }
     // The original changes once more.
     std::fs::write(&prog, b"#!/bin/sh\necho not a build\n").expect("overwrite");
     let rep = replay(&dir, &packed);
