@@ -329,6 +329,20 @@ impl Arch {
     }
 
     /// Whether `code` (the bytes at ip) starts with an instruction that
+    /// traps in a recorded program: a time-counter read always, CPUID only
+    /// when it is made to fault (`cpuid_faults`).
+    pub fn traps_in_recording(self, code: &[u8], cpuid_faults: bool) -> bool {
+        match self {
+            Arch::X86_64 => match x86_64::TimeInsn::decode(code) {
+                Some(x86_64::TimeInsn::Cpuid) => cpuid_faults,
+                Some(_) => true,
+                None => false,
+            },
+            Arch::Aarch64 => false,
+        }
+    }
+
+    /// Whether `code` (the bytes at ip) starts with an instruction that
     /// traps for rewind to emulate.
     pub fn is_trapped_insn(self, code: &[u8]) -> bool {
         match self {

@@ -701,13 +701,8 @@ impl Recorder {
             self.release(t, 0, false);
             return Ok(());
         }
-        let code = p.task.read_mem(regs.ip(), 3);
-        let trapped = match crate::arch::x86_64::TimeInsn::decode(&code) {
-            Some(crate::arch::x86_64::TimeInsn::Cpuid) => self.trap_cpuid,
-            Some(_) => true,
-            None => false,
-        };
-        if trapped {
+        let code = p.task.read_mem(regs.ip(), self.arch.trapped_insn_max_len());
+        if self.arch.traps_in_recording(&code, self.trap_cpuid) {
             // A trapped time-counter read: emulated as when run.
             self.with_parked(t, |rec| rec.emulate_time_counter().map(drop))?;
             let info = make_siginfo(libc::SIGTRAP, TRAP_TRACE, 0, 0);
