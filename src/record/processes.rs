@@ -59,6 +59,28 @@ pub(super) fn ended(stop: Stop) -> ExitKind {
 }
 
 impl Recorder {
+    /// At the syscall-entry stop of the running thread (registers `regs`):
+    /// make the kernel skip the syscall and run to its exit stop, for
+    /// rewind to answer it. How the process ended, if it died there.
+    pub(super) fn skip_syscall(
+        &mut self,
+        regs: Regs,
+        during: &'static str,
+    ) -> Result<Option<ExitKind>, RecordError> {
+        let tid = self.task.tid.as_raw();
+        let mut r = regs;
+        r.set_syscall(u64::MAX, regs.syscall_args());
+        self.task.set_regs(&r)?;
+        self.task.resume(Resume::Syscall, None)?;
+        match self.task.wait()? {
+            Stop::SyscallExit => Ok(None),
+            stop @ (Stop::Exited(_) | Stop::Killed(_)) => {
+                Ok(Some(self.reap_process(Some(ended(stop)))))
+            }
+            stop => Err(crate::tracee::TaskError::UnexpectedStop { tid, during, stop }.into()),
+        }
+    }
+
     /// The running thread made task `child` (its `Syscall` event was just
     /// written): name it, by rewind's id and by its ids in its pid
     /// namespaces (the syscall's result is the one in the caller's).

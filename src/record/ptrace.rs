@@ -255,24 +255,8 @@ impl Recorder {
     /// The ptrace syscall of the running thread, at its entry: skipped,
     /// and answered by rewind (carried out on the real tracee).
     pub(super) fn emulate_ptrace(&mut self, regs: Regs) -> Result<Option<ExitKind>, RecordError> {
-        let tid = self.task.tid.as_raw();
-        let mut r = regs;
-        r.set_syscall(u64::MAX, regs.syscall_args());
-        self.task.set_regs(&r)?;
-        self.task.resume(Resume::Syscall, None)?;
-        match self.task.wait()? {
-            Stop::SyscallExit => {}
-            stop @ (Stop::Exited(_) | Stop::Killed(_)) => {
-                return Ok(Some(self.reap_process(Some(super::processes::ended(stop)))))
-            }
-            stop => {
-                return Err(TaskError::UnexpectedStop {
-                    tid,
-                    during: "a ptrace call carried out by rewind",
-                    stop,
-                }
-                .into())
-            }
+        if let Some(kind) = self.skip_syscall(regs, "a ptrace call carried out by rewind")? {
+            return Ok(Some(kind));
         }
         let (mut result, mut writes) = self.ptrace_request(&regs.syscall_args())?;
         for w in &writes {

@@ -284,23 +284,8 @@ impl Recorder {
     /// Make the syscall at this entry stop fail with `result` without the
     /// kernel running it, and record it so.
     fn fail_syscall(&mut self, regs: Regs, result: u64) -> Result<Option<ExitKind>, RecordError> {
-        let tid = self.task.tid.as_raw();
-        let mut r = regs;
-        r.set_syscall(u64::MAX, regs.syscall_args());
-        self.task.set_regs(&r)?;
-        self.task.resume(Resume::Syscall, None)?;
-        match self.task.wait()? {
-            Stop::SyscallExit => {}
-            Stop::Exited(c) => return Ok(Some(self.reap_process(Some(ExitKind::Exited(c))))),
-            Stop::Killed(s) => return Ok(Some(self.reap_process(Some(ExitKind::Killed(s))))),
-            stop => {
-                return Err(TaskError::UnexpectedStop {
-                    tid,
-                    during: "a seccomp call refused by rewind",
-                    stop,
-                }
-                .into())
-            }
+        if let Some(kind) = self.skip_syscall(regs, "a seccomp call refused by rewind")? {
+            return Ok(Some(kind));
         }
         let mut after = self.task.regs()?;
         after.set_result(result);
